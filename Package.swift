@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A Debian system library, found through pkg-config.
+func systemLibrary(_ name: String, _ pkg: String, _ apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let swiftSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Foley",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "foley", targets: ["foley"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        systemLibrary("CLua", "lua5.4", "liblua5.4-dev"),
+        systemLibrary("CEdit", "libedit", "libedit-dev"),
+        systemLibrary("CSndFile", "sndfile", "libsndfile1-dev"),
+        systemLibrary("COpenBLAS", "openblas", "libopenblas-dev"),
+        systemLibrary("CKissFFT", "kissfft-float", "libkissfft-dev"),
+        systemLibrary("CSoxr", "soxr", "libsoxr-dev"),
+        systemLibrary("CEbur128", "libebur128", "libebur128-dev"),
+        systemLibrary("CPNG", "libpng", "libpng-dev"),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+
+        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "NN", dependencies: ["Tensors"], swiftSettings: swiftSettings),
+        .target(name: "Audio", dependencies: ["Tensors", "CSndFile", "CKissFFT", "CSoxr", "CEbur128", "CPNG"],
+                swiftSettings: swiftSettings),
+        .target(name: "Text", dependencies: ["NN"], swiftSettings: swiftSettings),
+        .target(name: "Diffusion", dependencies: ["NN", "Audio", "Text", "Yams"], swiftSettings: swiftSettings),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion"],
+                swiftSettings: swiftSettings),
+        .executableTarget(name: "foley", dependencies: [
+            "LuaHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
+
+        .testTarget(name: "SystemLibrariesTests",
+                    dependencies: ["CLua", "CLuaShim", "CEdit", "CSndFile", "COpenBLAS", "CKissFFT", "CSoxr", "CEbur128", "CPNG"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "TextTests", dependencies: ["Text"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,58 @@
+import COpenBLAS
+import Foundation
+
+/// Process-wide engine settings: the worker count shared by OpenBLAS and the engine's own kernels.
+public enum Runtime {
+    /// Worker threads: `FOLEY_THREADS` if set to a positive integer, otherwise every core.
+    public private(set) static var threadCount: Int = {
+        let n = configuredThreads()
+        openblas_set_num_threads(Int32(n))
+        return n
+    }()
+
+    static func configuredThreads() -> Int {
+        if let s = ProcessInfo.processInfo.environment["FOLEY_THREADS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Changes the worker count for OpenBLAS and the engine.
+    public static func setThreadCount(_ n: Int) {
+        threadCount = max(1, n)
+        openblas_set_num_threads(Int32(threadCount))
+    }
+
+    /// OpenBLAS's own build description (architecture, threading model).
+    public static var blasConfig: String {
+        _ = threadCount
+        guard let p = openblas_get_config() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// Runs `body(i)` for i in 0..<n across the worker threads; serial when the work is small.
+    @inlinable
+    public static func parallelFor(_ n: Int, minChunk: Int = 1, _ body: (Int) -> Void) {
+        let workers = min(threadCount, max(1, n / max(1, minChunk)))
+        if workers <= 1 || n <= 1 {
+            for i in 0..<n { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = n * w / workers, hi = n * (w + 1) / workers
+                for i in lo..<hi { body(i) }
+            }
+        }
+    }
+
+    /// Runs `body(lo, hi)` over contiguous ranges splitting 0..<n across workers.
+    @inlinable
+    public static func parallelRanges(_ n: Int, minChunk: Int = 4096, _ body: (Int, Int) -> Void) {
+        let workers = min(threadCount, max(1, n / max(1, minChunk)))
+        if workers <= 1 { body(0, n); return }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                body(n * w / workers, n * (w + 1) / workers)
+            }
+        }
+    }
+}
