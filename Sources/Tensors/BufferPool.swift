@@ -1,0 +1,42 @@
+import Foundation
+
+/// Recycles freed float buffers by size so a diffusion loop does not hit malloc every step.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var pooledBytes = 0
+    private let lock = NSLock()
+    /// Above this much idle memory, freed buffers go back to the system.
+    private let limitBytes = 512 << 20
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = max(count, 1)
+        lock.lock()
+        if var list = free[n], let p = list.popLast() {
+            free[n] = list
+            pooledBytes -= n * 4
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        // 64-byte alignment keeps SIMD loads on cache lines.
+        var raw: UnsafeMutableRawPointer?
+        posix_memalign(&raw, 64, n * 4)
+        return raw!.bindMemory(to: Float.self, capacity: n)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        let n = max(count, 1)
+        // Small buffers are cheap to malloc; keep the pool for large activations.
+        if n < 1024 { Foundation.free(p); return }
+        lock.lock()
+        if pooledBytes + n * 4 > limitBytes {
+            lock.unlock()
+            Foundation.free(p)
+            return
+        }
+        free[n, default: []].append(p)
+        pooledBytes += n * 4
+        lock.unlock()
+    }
+}

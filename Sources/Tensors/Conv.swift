@@ -1,0 +1,143 @@
+import Foundation
+
+// Convolutions as im2col + sgemm, one product per sample and group.
+extension Tensor {
+    /// 2-D convolution of x [N, Cin, H, W] with weight [Cout, Cin/groups, kh, kw] (torch.nn.functional.conv2d).
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                              padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+        guard x.rank == 4, weight.rank == 4 else {
+            throw TensorError.shapeMismatch(op: "conv2d", "expected 4-D input and weight, got \(x.shape) and \(weight.shape)")
+        }
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (cout, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        guard cin % groups == 0, cout % groups == 0, cg == cin / groups else {
+            throw TensorError.shapeMismatch(op: "conv2d", "input channels \(cin) with groups \(groups) do not fit weight \(weight.shape)")
+        }
+        let geo = ConvGeometry(channels: cg, height: h, width: w, kh: kh, kw: kw, sh: stride.0, sw: stride.1,
+                               ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1)
+        let (oh, ow) = (geo.outH, geo.outW)
+        guard oh > 0, ow > 0 else {
+            throw TensorError.shapeMismatch(op: "conv2d", "input \(x.shape) is smaller than the kernel \(kh)x\(kw) after padding")
+        }
+        let out = Tensor(uninitialized: [n, cout, oh, ow])
+        let coutG = cout / groups, plane = oh * ow, k = geo.colRows
+        let col = geo.isIdentity ? nil : Tensor(uninitialized: [k, plane])
+        for b in 0..<n {
+            for gi in 0..<groups {
+                let src = x.pointer + (b * cin + gi * cg) * h * w
+                let cols: UnsafePointer<Float>
+                if let col { Im2col.unfold(src, geo, col.pointer); cols = UnsafePointer(col.pointer) } else { cols = UnsafePointer(src) }
+                let dst = out.pointer + (b * cout + gi * coutG) * plane
+                if let bias {
+                    for o in 0..<coutG { (dst + o * plane).update(repeating: bias.pointer[gi * coutG + o], count: plane) }
+                }
+                sgemm(weight.pointer + gi * coutG * k, cols, dst, m: coutG, n: plane, k: k, beta: bias == nil ? 0 : 1)
+            }
+        }
+        return out.recording(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+            let gx = x.requiresGrad ? Tensor.zeros(x.shape) : nil
+            let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
+            let col = Tensor(uninitialized: [k, plane])
+            for b in 0..<n {
+                for gi in 0..<groups {
+                    let src = x.pointer + (b * cin + gi * cg) * h * w
+                    let go = g.pointer + (b * cout + gi * coutG) * plane
+                    if let gw {
+                        let cols: UnsafePointer<Float>
+                        if geo.isIdentity { cols = UnsafePointer(src) } else { Im2col.unfold(src, geo, col.pointer); cols = UnsafePointer(col.pointer) }
+                        sgemm(go, cols, gw.pointer + gi * coutG * k, m: coutG, n: k, k: plane, transB: true, beta: 1)
+                    }
+                    if let gx {
+                        let dxp = gx.pointer + (b * cin + gi * cg) * h * w
+                        if geo.isIdentity {
+                            sgemm(weight.pointer + gi * coutG * k, go, dxp, m: k, n: plane, k: coutG, transA: true, beta: 1)
+                        } else {
+                            sgemm(weight.pointer + gi * coutG * k, go, col.pointer, m: k, n: plane, k: coutG, transA: true)
+                            Im2col.fold(col.pointer, geo, dxp)
+                        }
+                    }
+                }
+            }
+            var res: [Tensor?] = [gx, gw]
+            if let bias { res.append(bias.requiresGrad ? try g.sum(axes: [0, 2, 3]) : nil) }
+            return res
+        }
+    }
+
+    /// 1-D convolution of x [N, Cin, L] with weight [Cout, Cin/groups, k].
+    public static func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                              dilation: Int = 1, groups: Int = 1) throws -> Tensor {
+        guard x.rank == 3, weight.rank == 3 else {
+            throw TensorError.shapeMismatch(op: "conv1d", "expected 3-D input and weight, got \(x.shape) and \(weight.shape)")
+        }
+        let y = try conv2d(x.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
+                           padding: (0, padding), dilation: (1, dilation), groups: groups)
+        return try y.squeeze(2)
+    }
+
+    /// Transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout/groups, kh, kw] (conv_transpose2d).
+    public static func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                                       padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
+                                       dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+        guard x.rank == 4, weight.rank == 4, x.shape[1] == weight.shape[0], x.shape[1] % groups == 0 else {
+            throw TensorError.shapeMismatch(op: "conv_transpose2d", "input \(x.shape) does not fit weight \(weight.shape) with groups \(groups)")
+        }
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (coutG, kh, kw) = (weight.shape[1], weight.shape[2], weight.shape[3])
+        let cinG = cin / groups, cout = coutG * groups
+        let oh = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+        let ow = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+        // The output plays the role of a convolution's input whose unfolded columns have x's plane size.
+        var geo = ConvGeometry(channels: coutG, height: oh, width: ow, kh: kh, kw: kw, sh: stride.0, sw: stride.1,
+                               ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1)
+        geo.height = oh
+        let plane = h * w, k = geo.colRows
+        guard geo.outH == h, geo.outW == w else {
+            throw TensorError.invalidArgument(op: "conv_transpose2d", "output padding \(outputPadding) is inconsistent with stride \(stride)")
+        }
+        let out = Tensor.zeros([n, cout, oh, ow])
+        let col = Tensor(uninitialized: [k, plane])
+        for b in 0..<n {
+            for gi in 0..<groups {
+                sgemm(weight.pointer + gi * cinG * k, x.pointer + (b * cin + gi * cinG) * plane, col.pointer,
+                      m: k, n: plane, k: cinG, transA: true)
+                Im2col.fold(col.pointer, geo, out.pointer + (b * cout + gi * coutG) * oh * ow)
+            }
+            if let bias {
+                for c in 0..<cout {
+                    let p = out.pointer + (b * cout + c) * oh * ow, v = bias.pointer[c]
+                    for j in 0..<(oh * ow) { p[j] += v }
+                }
+            }
+        }
+        return out.recording(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+            let gx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
+            let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
+            let col = Tensor(uninitialized: [k, plane])
+            for b in 0..<n {
+                for gi in 0..<groups {
+                    Im2col.unfold(g.pointer + (b * cout + gi * coutG) * oh * ow, geo, col.pointer)
+                    let xp = x.pointer + (b * cin + gi * cinG) * plane
+                    if let gx {
+                        sgemm(weight.pointer + gi * cinG * k, col.pointer, gx.pointer + (b * cin + gi * cinG) * plane,
+                              m: cinG, n: plane, k: k)
+                    }
+                    if let gw {
+                        sgemm(xp, col.pointer, gw.pointer + gi * cinG * k, m: cinG, n: k, k: plane, transB: true, beta: 1)
+                    }
+                }
+            }
+            var res: [Tensor?] = [gx, gw]
+            if let bias { res.append(bias.requiresGrad ? try g.sum(axes: [0, 2, 3]) : nil) }
+            return res
+        }
+    }
+
+    /// Transposed 1-D convolution of x [N, Cin, L] with weight [Cin, Cout/groups, k].
+    public static func convTranspose1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                                       outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1) throws -> Tensor {
+        let y = try convTranspose2d(x.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
+                                    padding: (0, padding), outputPadding: (0, outputPadding), dilation: (1, dilation), groups: groups)
+        return try y.squeeze(2)
+    }
+}

@@ -1,0 +1,96 @@
+import COpenBLAS
+import Foundation
+
+// Matrix products through cblas_sgemm; batch dims broadcast as torch.matmul.
+extension Tensor {
+    /// C[m,n] = op(A) op(B) on raw pointers (row-major), accumulating when beta is 1.
+    @inline(__always)
+    static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                      m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false, beta: Float = 0,
+                      lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda ?? (transA ? m : k)),
+                    b, Int32(ldb ?? (transB ? k : n)), beta, c, Int32(ldc ?? n))
+    }
+
+    /// Matrix product of the last two dims, broadcasting leading batch dims; 1-D operands as in torch.matmul.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        if rank == 1 { return try unsqueeze(0).matmul(other).squeeze(-2) }
+        if other.rank == 1 { return try matmul(other.unsqueeze(-1)).squeeze(-1) }
+        return try Tensor.batchedMatmul(self, other, transA: false, transB: false)
+    }
+
+    /// op(a) @ op(b) over the last two dims, with broadcasting batch dims.
+    public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
+        let (am, ak) = transA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (bk, bn) = transB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        guard ak == bk else {
+            throw TensorError.shapeMismatch(op: "matmul", "\(a.shape)\(transA ? "ᵀ" : "") @ \(b.shape)\(transB ? "ᵀ" : ""): inner dims \(ak) != \(bk)")
+        }
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
+        let nb = Tensor.count(of: batch)
+        let out = Tensor(uninitialized: batch + [am, bn])
+        let sa = Broadcast.strides(batchA, in: batch), sb = Broadcast.strides(batchB, in: batch)
+        let bstr = Tensor.strides(of: batch)
+        let matA = a.shape[a.rank - 2] * a.shape[a.rank - 1], matB = b.shape[b.rank - 2] * b.shape[b.rank - 1]
+        let pa = a.pointer, pb = b.pointer, po = out.pointer
+        let fn = { (i: Int) in
+            var oa = 0, ob = 0, rem = i
+            for d in 0..<batch.count {
+                let c = rem / bstr[d]
+                rem %= bstr[d]
+                oa += c * sa[d]
+                ob += c * sb[d]
+            }
+            sgemm(pa + oa * matA, pb + ob * matB, po + i * am * bn, m: am, n: bn, k: ak, transA: transA, transB: transB)
+        }
+        // Small batched products run one per thread; a big single product lets OpenBLAS thread it.
+        if nb > 1 && am * bn * ak < 1 << 21 { Runtime.parallelFor(nb) { fn($0) } } else { for i in 0..<nb { fn(i) } }
+        return out.recording([a, b]) { g in
+            // d(op(A)) = g @ op(B)ᵀ ; d(op(B)) = op(A)ᵀ @ g, then undo the op and the broadcast.
+            var ga: Tensor? = nil, gb: Tensor? = nil
+            if a.requiresGrad {
+                ga = transA ? try batchedMatmul(b, g, transA: transB, transB: true)
+                            : try batchedMatmul(g, b, transA: false, transB: !transB)
+                ga = try ga!.reduceGrad(to: a.shape)
+            }
+            if b.requiresGrad {
+                gb = transB ? try batchedMatmul(g, a, transA: true, transB: transA)
+                            : try batchedMatmul(a, g, transA: !transA, transB: false)
+                gb = try gb!.reduceGrad(to: b.shape)
+            }
+            return [ga, gb]
+        }
+    }
+
+    /// x @ wᵀ + b, the Linear layer's map over the last dim.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let inF = weight.shape[1], outF = weight.shape[0]
+        guard x.shape.last == inF else {
+            throw TensorError.shapeMismatch(op: "linear", "input \(x.shape) last dim != weight in_features \(inF)")
+        }
+        let rows = x.count / inF
+        let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outF])
+        if let bias {
+            for r in 0..<rows { (out.pointer + r * outF).update(from: bias.pointer, count: outF) }
+        }
+        sgemm(x.pointer, weight.pointer, out.pointer, m: rows, n: outF, k: inF, transB: true, beta: bias == nil ? 0 : 1)
+        return out.recording(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+            let g2 = try g.reshape([rows, outF])
+            var res: [Tensor?] = []
+            if x.requiresGrad {
+                let gx = Tensor(uninitialized: x.shape)
+                sgemm(g2.pointer, weight.pointer, gx.pointer, m: rows, n: inF, k: outF)
+                res.append(gx)
+            } else { res.append(nil) }
+            if weight.requiresGrad {
+                let gw = Tensor(uninitialized: weight.shape)
+                sgemm(g2.pointer, x.pointer, gw.pointer, m: outF, n: inF, k: rows, transA: true)
+                res.append(gw)
+            } else { res.append(nil) }
+            if let bias { res.append(bias.requiresGrad ? try g2.sum(axes: [0]) : nil) }
+            return res
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+// Normalization layers as fused kernels with hand-written backward rules.
+extension Tensor {
+    /// Normalizes `groups` x `m` contiguous blocks, then applies a per-channel affine.
+    /// `channelOf(block, j)` maps an element to its affine index.
+    static func blockNorm(_ x: Tensor, blocks: Int, m: Int, eps: Float, affineIndex: @escaping (Int, Int) -> Int,
+                          weight: Tensor?, bias: Tensor?) -> (Tensor, Tensor, Tensor) {
+        let out = Tensor(uninitialized: x.shape)
+        let means = Tensor(uninitialized: [blocks]), rstds = Tensor(uninitialized: [blocks])
+        let px = x.pointer, po = out.pointer, pw = weight?.pointer, pb = bias?.pointer
+        Runtime.parallelFor(blocks, minChunk: Swift.max(1, 4096 / Swift.max(m, 1))) { i in
+            let p = px + i * m
+            var s = 0.0
+            for j in 0..<m { s += Double(p[j]) }
+            let mean = s / Double(m)
+            var v = 0.0
+            for j in 0..<m { let d = Double(p[j]) - mean; v += d * d }
+            let rstd = Float(1 / (v / Double(m) + Double(eps)).squareRoot())
+            let mf = Float(mean)
+            means.pointer[i] = mf
+            rstds.pointer[i] = rstd
+            let o = po + i * m
+            if let pw, let pb {
+                for j in 0..<m { let c = affineIndex(i, j); o[j] = (p[j] - mf) * rstd * pw[c] + pb[c] }
+            } else if let pw {
+                for j in 0..<m { let c = affineIndex(i, j); o[j] = (p[j] - mf) * rstd * pw[c] }
+            } else {
+                for j in 0..<m { o[j] = (p[j] - mf) * rstd }
+            }
+        }
+        return (out, means, rstds)
+    }
+
+    /// Backward of `blockNorm`: returns dx and fills dw/db accumulators.
+    static func blockNormBackward(_ x: Tensor, _ g: Tensor, blocks: Int, m: Int, means: Tensor, rstds: Tensor,
+                                  affineIndex: (Int, Int) -> Int, weight: Tensor?, gw: Tensor?, gb: Tensor?) -> Tensor {
+        let gx = Tensor(uninitialized: x.shape)
+        let px = x.pointer, pg = g.pointer, pw = weight?.pointer
+        // Per-block partial sums for dw/db are reduced serially afterwards to stay deterministic.
+        let affineCount = weight?.count ?? 0
+        for i in 0..<blocks {
+            let p = px + i * m, gp = pg + i * m, mean = means.pointer[i], rstd = rstds.pointer[i]
+            var sumD = 0.0, sumDX = 0.0
+            for j in 0..<m {
+                let xh = (p[j] - mean) * rstd
+                let d = pw.map { gp[j] * $0[affineIndex(i, j)] } ?? gp[j]
+                sumD += Double(d)
+                sumDX += Double(d * xh)
+                if affineCount > 0 {
+                    let c = affineIndex(i, j)
+                    if let gw { gw.pointer[c] += gp[j] * xh }
+                    if let gb { gb.pointer[c] += gp[j] }
+                }
+            }
+            let md = Float(sumD / Double(m)), mdx = Float(sumDX / Double(m))
+            let o = gx.pointer + i * m
+            for j in 0..<m {
+                let xh = (p[j] - mean) * rstd
+                let d = pw.map { gp[j] * $0[affineIndex(i, j)] } ?? gp[j]
+                o[j] = rstd * (d - md - xh * mdx)
+            }
+        }
+        return gx
+    }
+
+    /// Group normalization of x [N, C, *] over `groups` channel groups (torch.nn.functional.group_norm).
+    public static func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) throws -> Tensor {
+        guard x.rank >= 2, x.shape[1] % groups == 0 else {
+            throw TensorError.shapeMismatch(op: "group_norm", "\(x.shape[safe: 1] ?? 0) channels do not split into \(groups) groups")
+        }
+        let n = x.shape[0], c = x.shape[1], spatial = x.count / Swift.max(n * c, 1), cg = c / groups
+        let m = cg * spatial, blocks = n * groups
+        let idx: (Int, Int) -> Int = { b, j in (b % groups) * cg + j / spatial }
+        let (out, means, rstds) = blockNorm(x, blocks: blocks, m: m, eps: eps, affineIndex: idx, weight: weight, bias: bias)
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        return out.recording(inputs) { g in
+            let gw = weight.map { Tensor.zeros($0.shape) }, gb = bias.map { Tensor.zeros($0.shape) }
+            let gx = blockNormBackward(x, g, blocks: blocks, m: m, means: means, rstds: rstds, affineIndex: idx,
+                                       weight: weight, gw: gw, gb: gb)
+            var res: [Tensor?] = [gx]
+            if weight != nil { res.append(gw) }
+            if bias != nil { res.append(gb) }
+            return res
+        }
+    }
+
+    /// Layer normalization over the last `normalizedDims` dims (torch.nn.functional.layer_norm).
+    public static func layerNorm(_ x: Tensor, normalizedDims: Int = 1, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) throws -> Tensor {
+        let m = x.shape.suffix(normalizedDims).reduce(1, *)
+        if let weight, weight.count != m {
+            throw TensorError.shapeMismatch(op: "layer_norm", "weight \(weight.shape) vs normalized size \(m) of input \(x.shape)")
+        }
+        let blocks = x.count / Swift.max(m, 1)
+        let idx: (Int, Int) -> Int = { _, j in j }
+        let (out, means, rstds) = blockNorm(x, blocks: blocks, m: m, eps: eps, affineIndex: idx, weight: weight, bias: bias)
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        return out.recording(inputs) { g in
+            let gw = weight.map { Tensor.zeros($0.shape) }, gb = bias.map { Tensor.zeros($0.shape) }
+            let gx = blockNormBackward(x, g, blocks: blocks, m: m, means: means, rstds: rstds, affineIndex: idx,
+                                       weight: weight, gw: gw, gb: gb)
+            var res: [Tensor?] = [gx]
+            if weight != nil { res.append(gw) }
+            if bias != nil { res.append(gb) }
+            return res
+        }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
