@@ -28,8 +28,10 @@ let package = Package(
         systemLibrary("CEbur128", "libebur128", "libebur128-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // Vectorizable hot loops; -ffast-math lets reductions reassociate, finite-math stays off for inf/NaN.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffast-math", "-fno-finite-math-only"])]),
 
-        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Tensors"], swiftSettings: swiftSettings),
         .target(name: "Audio", dependencies: ["Tensors", "CSndFile", "CKissFFT", "CSoxr", "CEbur128", "CPNG"],
                 swiftSettings: swiftSettings),

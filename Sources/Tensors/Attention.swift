@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 extension Tensor {
@@ -24,25 +25,40 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "attention", "q \(q.shape), k \(k.shape), v \(v.shape)")
         }
         let heads = q.count / (l * dq)
+        if dq <= 32 && dv <= 64 {
+            return try fusedSmallHeadAttention(q, k, v, scale: scale, heads: heads, l: l, sLen: sLen, dq: dq, dv: dv)
+        }
         let out = Tensor(uninitialized: Array(q.shape.dropLast()) + [dv])
-        let rows = Swift.max(1, Swift.min(l, chunk))
-        Runtime.parallelFor(heads) { h in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * sLen)
-            defer { scores.deallocate() }
+        // Row blocks small enough that each product stays under OpenBLAS's single-thread threshold
+        // (2^18 multiply-adds) and the score block stays in cache; blocks of all heads run in parallel.
+        let rows = Swift.max(1, Swift.min(l, chunk, (1 << 18) / Swift.max(1, sLen * Swift.max(dq, dv))))
+        let blocksPerHead = (l + rows - 1) / rows
+        Runtime.parallelFor(heads * blocksPerHead) { task in
+            let h = task / blocksPerHead, r0 = (task % blocksPerHead) * rows
+            let n = Swift.min(rows, l - r0)
+            let sp = UnsafeMutablePointer<Float>.allocate(capacity: n * sLen)
+            defer { sp.deallocate() }
             let qp = q.pointer + h * l * dq, kp = k.pointer + h * sLen * dq, vp = v.pointer + h * sLen * dv
-            let op = out.pointer + h * l * dv
-            var r0 = 0
-            while r0 < l {
-                let n = Swift.min(rows, l - r0)
-                sgemm(qp + r0 * dq, kp, scores, m: n, n: sLen, k: dq, transB: true)
-                for r in 0..<n {
-                    let row = scores + r * sLen
-                    for j in 0..<sLen { row[j] *= scale }
-                    softmaxRow(row, row, sLen)
-                }
-                sgemm(scores, vp, op + r0 * dv, m: n, n: dv, k: sLen)
-                r0 += n
-            }
+            sgemm(qp + r0 * dq, kp, sp, m: n, n: sLen, k: dq, transB: true)
+            foley_softmax_rows(sp, sp, n, sLen, scale)
+            sgemm(sp, vp, out.pointer + h * l * dv + r0 * dv, m: n, n: dv, k: sLen)
+        }
+        return out
+    }
+
+    static func fusedSmallHeadAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, heads: Int, l: Int, sLen: Int,
+                                        dq: Int, dv: Int) throws -> Tensor {
+        let kT = try k.transpose(-1, -2), vT = try v.transpose(-1, -2)
+        let out = Tensor(uninitialized: Array(q.shape.dropLast()) + [dv])
+        let rows = 64
+        let blocksPerHead = (l + rows - 1) / rows
+        Runtime.parallelFor(heads * blocksPerHead) { task in
+            let h = task / blocksPerHead, r0 = (task % blocksPerHead) * rows
+            let n = Swift.min(rows, l - r0)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: sLen)
+            defer { scratch.deallocate() }
+            foley_attention_rows(q.pointer + (h * l + r0) * dq, kT.pointer + h * sLen * dq, vT.pointer + h * sLen * dv,
+                                 out.pointer + (h * l + r0) * dv, n, sLen, dq, dv, scale, scratch)
         }
         return out
     }

@@ -88,6 +88,14 @@ extension Tensor {
         return out
     }
 
+    /// Applies a vectorized C kernel to every element, split across the worker threads.
+    func cKernel(_ f: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        let pi = pointer, po = out.pointer
+        Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in f(pi + lo, po + lo, hi - lo) }
+        return out
+    }
+
     /// Applies `f` to every element.
     @inline(__always)
     func unaryKernel(_ f: (Float) -> Float) -> Tensor {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Binary arithmetic with broadcasting; gradients are reduced back to each input's shape.
@@ -28,16 +29,24 @@ extension Tensor {
         }
     }
 
-    public static func + (a: Tensor, s: Float) -> Tensor { a.unaryKernel { $0 + s }.recording([a]) { [$0] } }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.affine(1, s).recording([a]) { [$0] } }
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
     public static func - (s: Float, a: Tensor) -> Tensor { a.unaryKernel { s - $0 }.recording([a]) { [-$0] } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.unaryKernel { $0 * s }.recording([a]) { [$0 * s] } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.affine(s, 0).recording([a]) { [$0 * s] } }
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
     public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
     public static func / (s: Float, a: Tensor) throws -> Tensor { try Tensor(scalar: s) / a }
 
-    public static prefix func - (a: Tensor) -> Tensor { a.unaryKernel { -$0 }.recording([a]) { [-$0] } }
+    public static prefix func - (a: Tensor) -> Tensor { a.affine(-1, 0).recording([a]) { [-$0] } }
+
+    /// x * a + b without autograd, vectorized.
+    func affine(_ a: Float, _ b: Float) -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        let pi = pointer, po = out.pointer
+        Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in foley_axpb(pi + lo, a, b, po + lo, hi - lo) }
+        return out
+    }
 
     /// Elementwise power with a tensor exponent (broadcasting).
     public func pow(_ e: Tensor) throws -> Tensor {
@@ -90,7 +99,7 @@ extension Tensor {
 // Unary math and activations.
 extension Tensor {
     public func exp() -> Tensor {
-        let out = unaryKernel { Foundation.exp($0) }
+        let out = cKernel(foley_exp)
         return out.recording([self]) { g in [try g * out] }
     }
 
@@ -120,18 +129,18 @@ extension Tensor {
     }
 
     public func tanh() -> Tensor {
-        let out = unaryKernel { Foundation.tanh($0) }
+        let out = cKernel(foley_tanh)
         return out.recording([self]) { g in [try g * (1 - out * out)] }
     }
 
     public func sigmoid() -> Tensor {
-        let out = unaryKernel { 1 / (1 + Foundation.exp(-$0)) }
+        let out = cKernel(foley_sigmoid)
         return out.recording([self]) { g in [try g * out * (1 - out)] }
     }
 
     /// x * sigmoid(x) (SiLU / swish).
     public func silu() -> Tensor {
-        unaryKernel { $0 / (1 + Foundation.exp(-$0)) }.recording([self]) { g in
+        cKernel(foley_silu).recording([self]) { g in
             [try g * self.unaryKernel { x in let s = 1 / (1 + Foundation.exp(-x)); return s * (1 + x * (1 - s)) }]
         }
     }
@@ -148,7 +157,7 @@ extension Tensor {
     public func gelu(approximate: Bool = false) -> Tensor {
         if approximate {
             let c: Float = 0.7978845608028654
-            return unaryKernel { x in 0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x))) }.recording([self]) { g in
+            return cKernel(foley_gelu_tanh).recording([self]) { g in
                 [try g * self.unaryKernel { x in
                     let u = c * (x + 0.044715 * x * x * x), t = Foundation.tanh(u)
                     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
@@ -164,7 +173,7 @@ extension Tensor {
 
     /// x * sigmoid(1.702 x) (CLIP's quick_gelu).
     public func quickGelu() -> Tensor {
-        unaryKernel { $0 / (1 + Foundation.exp(-1.702 * $0)) }.recording([self]) { g in
+        cKernel(foley_quick_gelu).recording([self]) { g in
             [try g * self.unaryKernel { x in let s = 1 / (1 + Foundation.exp(-1.702 * x)); return s * (1 + 1.702 * x * (1 - s)) }]
         }
     }

@@ -45,8 +45,9 @@ extension Tensor {
             }
             sgemm(pa + oa * matA, pb + ob * matB, po + i * am * bn, m: am, n: bn, k: ak, transA: transA, transB: transB)
         }
-        // Small batched products run one per thread; a big single product lets OpenBLAS thread it.
-        if nb > 1 && am * bn * ak < 1 << 21 { Runtime.parallelFor(nb) { fn($0) } } else { for i in 0..<nb { fn(i) } }
+        // OpenBLAS runs products under 2^18 multiply-adds single-threaded, so those go one per worker;
+        // bigger ones run in turn and OpenBLAS threads each (nesting both would oversubscribe the cores).
+        if nb > 1 && am * bn * ak < 1 << 18 { Runtime.parallelFor(nb) { fn($0) } } else { for i in 0..<nb { fn(i) } }
         return out.recording([a, b]) { g in
             // d(op(A)) = g @ op(B)ᵀ ; d(op(B)) = op(A)ᵀ @ g, then undo the op and the broadcast.
             var ga: Tensor? = nil, gb: Tensor? = nil

@@ -1,33 +1,20 @@
+import CKernels
 import Foundation
 
 // Normalization layers as fused kernels with hand-written backward rules.
 extension Tensor {
-    /// Normalizes `groups` x `m` contiguous blocks, then applies a per-channel affine.
-    /// `channelOf(block, j)` maps an element to its affine index.
-    static func blockNorm(_ x: Tensor, blocks: Int, m: Int, eps: Float, affineIndex: @escaping (Int, Int) -> Int,
+    /// Normalizes `blocks` contiguous blocks of `channels` x `spatial` values with per-channel affine
+    /// (`channelBase(block)` is the block's first affine index); returns output, means and 1/stds.
+    static func blockNorm(_ x: Tensor, blocks: Int, channels: Int, spatial: Int, eps: Float, channelBase: @escaping (Int) -> Int,
                           weight: Tensor?, bias: Tensor?) -> (Tensor, Tensor, Tensor) {
         let out = Tensor(uninitialized: x.shape)
         let means = Tensor(uninitialized: [blocks]), rstds = Tensor(uninitialized: [blocks])
         let px = x.pointer, po = out.pointer, pw = weight?.pointer, pb = bias?.pointer
+        let m = channels * spatial
         Runtime.parallelFor(blocks, minChunk: Swift.max(1, 4096 / Swift.max(m, 1))) { i in
-            let p = px + i * m
-            var s = 0.0
-            for j in 0..<m { s += Double(p[j]) }
-            let mean = s / Double(m)
-            var v = 0.0
-            for j in 0..<m { let d = Double(p[j]) - mean; v += d * d }
-            let rstd = Float(1 / (v / Double(m) + Double(eps)).squareRoot())
-            let mf = Float(mean)
-            means.pointer[i] = mf
-            rstds.pointer[i] = rstd
-            let o = po + i * m
-            if let pw, let pb {
-                for j in 0..<m { let c = affineIndex(i, j); o[j] = (p[j] - mf) * rstd * pw[c] + pb[c] }
-            } else if let pw {
-                for j in 0..<m { let c = affineIndex(i, j); o[j] = (p[j] - mf) * rstd * pw[c] }
-            } else {
-                for j in 0..<m { o[j] = (p[j] - mf) * rstd }
-            }
+            let c0 = channelBase(i)
+            foley_norm_block(px + i * m, po + i * m, channels, spatial, pw.map { $0 + c0 }, pb.map { $0 + c0 }, eps,
+                             means.pointer + i, rstds.pointer + i)
         }
         return (out, means, rstds)
     }
@@ -72,7 +59,8 @@ extension Tensor {
         let n = x.shape[0], c = x.shape[1], spatial = x.count / Swift.max(n * c, 1), cg = c / groups
         let m = cg * spatial, blocks = n * groups
         let idx: (Int, Int) -> Int = { b, j in (b % groups) * cg + j / spatial }
-        let (out, means, rstds) = blockNorm(x, blocks: blocks, m: m, eps: eps, affineIndex: idx, weight: weight, bias: bias)
+        let (out, means, rstds) = blockNorm(x, blocks: blocks, channels: cg, spatial: spatial, eps: eps,
+                                            channelBase: { ($0 % groups) * cg }, weight: weight, bias: bias)
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
@@ -95,7 +83,12 @@ extension Tensor {
         }
         let blocks = x.count / Swift.max(m, 1)
         let idx: (Int, Int) -> Int = { _, j in j }
-        let (out, means, rstds) = blockNorm(x, blocks: blocks, m: m, eps: eps, affineIndex: idx, weight: weight, bias: bias)
+        let out = Tensor(uninitialized: x.shape)
+        let means = Tensor(uninitialized: [blocks]), rstds = Tensor(uninitialized: [blocks])
+        let px = x.pointer, po = out.pointer, pw = weight?.pointer, pb = bias?.pointer
+        Runtime.parallelRanges(blocks, minChunk: Swift.max(1, 4096 / Swift.max(m, 1))) { lo, hi in
+            foley_layer_norm_rows(px + lo * m, po + lo * m, hi - lo, m, pw, pb, eps, means.pointer + lo, rstds.pointer + lo)
+        }
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Reductions move the reduced axes last (copying if needed), then reduce contiguous rows.
@@ -99,24 +100,13 @@ extension Tensor {
         let out = Tensor(uninitialized: shape)
         let src = pointer, dst = out.pointer
         Runtime.parallelRanges(rows, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { lo, hi in
-            for r in lo..<hi { Tensor.softmaxRow(src + r * n, dst + r * n, n) }
+            foley_softmax_rows(src + lo * n, dst + lo * n, hi - lo, n, 1)
         }
         return out.recording([self]) { g in
             // dx = y * (g - sum(g * y))
             let gy = try g * out
             return [try gy - out * (try gy.sum(axes: [-1], keepDim: true))]
         }
-    }
-
-    @inline(__always)
-    static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        for j in 0..<n where x[j] > m { m = x[j] }
-        if m == -.infinity { for j in 0..<n { y[j] = 0 }; return }
-        var s: Float = 0
-        for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
-        let inv = 1 / s
-        for j in 0..<n { y[j] *= inv }
     }
 
     public func logSoftmax(axis: Int = -1) throws -> Tensor {

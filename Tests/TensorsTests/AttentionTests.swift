@@ -9,6 +9,14 @@ final class AttentionTests: XCTestCase {
         Check.close(fast.scalars, ref.scalars)
     }
 
+    /// Head sizes above 32 take the blocked sgemm path instead of the fused small-head kernel.
+    func testLargeHeadInferenceMatchesComposedAttention() throws {
+        let q = Check.random([1, 2, 300, 40], seed: 9), k = Check.random([1, 2, 50, 40], seed: 10), v = Check.random([1, 2, 50, 40], seed: 11)
+        let ref = try (try Tensor.batchedMatmul(q, k, transA: false, transB: true) * (1 / Float(40).squareRoot())).softmax().matmul(v)
+        let fast = try GradMode.noGrad { try Tensor.scaledDotProductAttention(q, k, v, chunk: 64) }
+        Check.close(fast.scalars, ref.scalars)
+    }
+
     func testMaskBlocksPositions() throws {
         let q = Check.random([1, 1, 2, 4], seed: 4), k = Check.random([1, 1, 3, 4], seed: 5)
         let v = Tensor(shape: [1, 1, 3, 1], data: [1, 2, 100])
