@@ -37,7 +37,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Text", dependencies: ["NN"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["NN", "Audio", "Text", "Yams"], swiftSettings: swiftSettings),
-        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion"],
+        .target(name: "Training", dependencies: ["Diffusion"], swiftSettings: swiftSettings),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "foley", dependencies: [
             "LuaHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     ],
     swiftLanguageModes: [.v5]
