@@ -1,0 +1,105 @@
+"""Times the shapes of `foley bench` in PyTorch and prints Foley/PyTorch ratios.
+
+Usage: bench_torch.py FOLEY_BENCH_JSON   (rows from `foley bench --json`)
+"""
+import json
+import os
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn.functional as F
+except Exception as e:  # torch missing or unusable: say so, print Foley's figures alone
+    torch = None
+    why = str(e).splitlines()[0] if str(e) else type(e).__name__
+
+rows = json.load(open(sys.argv[1]))
+threads = int(os.environ.get("FOLEY_THREADS", os.cpu_count()))
+
+
+def best(fn, repeats=5):
+    fn()
+    t = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        t = min(t, time.perf_counter() - t0)
+    return t
+
+
+def torch_time(row):
+    name, shape = row["name"], row["shape"]
+    g = torch.Generator().manual_seed(0)
+    if name == "sgemm":
+        n = int(shape.split("x")[0])
+        a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
+        return best(lambda: a @ b)
+    if name == "conv2d 3x3":
+        n, c, h, w = map(int, shape.split("x"))
+        x, k, bias = torch.randn(n, c, h, w, generator=g), torch.randn(c, c, 3, 3, generator=g), torch.zeros(c)
+        return best(lambda: F.conv2d(x, k, bias, padding=1))
+    if name == "group_norm":
+        x = torch.randn(2, 64, 64, 16, generator=g)
+        return best(lambda: F.group_norm(x, 32, torch.ones(64), torch.zeros(64)))
+    if name == "attention":
+        q = torch.randn(2, 8, 1024, 8, generator=g)
+        return best(lambda: F.scaled_dot_product_attention(q, q, q))
+    if name == "elementwise":
+        e = torch.randn(4 << 20, generator=g)
+        return best(lambda: F.silu(e * 1.5 + 0.5))
+    if name.startswith("W"):
+        return workload(name)
+    return None
+
+
+def workload(name):
+    try:
+        from diffusers import AutoencoderKL, UNet2DConditionModel
+    except Exception:
+        return None
+    torch.manual_seed(0)
+    with torch.no_grad():
+        if name.startswith("W1") or name.startswith("W3") or name.startswith("W4"):
+            big = name.startswith("W4")
+            chans = (128, 256, 384, 640) if big else (64, 128, 256)
+            unet = UNet2DConditionModel(
+                sample_size=None, in_channels=8, out_channels=8, block_out_channels=chans, layers_per_block=2,
+                down_block_types=("CrossAttnDownBlock2D",) * (len(chans) - 1) + ("DownBlock2D",),
+                up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * (len(chans) - 1),
+                cross_attention_dim=384, attention_head_dim=8, norm_num_groups=32).eval()
+            h, w = (128, 16) if big else (64, 16)
+            batch = 8 if name.startswith("W3") else 2
+            x = torch.randn(batch, 8, h, w)
+            cond = torch.randn(batch, 16, 384)
+            t = torch.full((batch,), 500.0)
+            if name.startswith("W3"):
+                unet.train()
+                opt = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+
+                def step():
+                    with torch.enable_grad():
+                        loss = (unet(x, t, encoder_hidden_states=cond).sample ** 2).mean()
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                return best(step, repeats=2)
+            return best(lambda: unet(x, t, encoder_hidden_states=cond), repeats=3)
+        if name.startswith("W2"):
+            vae = AutoencoderKL(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=(32, 64, 128),
+                                down_block_types=("DownEncoderBlock2D",) * 3, up_block_types=("UpDecoderBlock2D",) * 3,
+                                layers_per_block=2, norm_num_groups=32).eval()
+            z = torch.randn(1, 8, 64, 16)
+            return best(lambda: vae.decode(z), repeats=3)
+    return None
+
+
+if torch is not None:
+    torch.set_num_threads(threads)
+print(f"threads: {threads}   PyTorch: {torch.__version__ if torch else 'unavailable (' + why + ')'}")
+print(f"{'kernel':<13} {'shape':<22} {'foley ms':>9} {'torch ms':>9} {'ratio':>7}")
+for r in rows:
+    t = torch_time(r) if torch is not None else None
+    tt = f"{t * 1000:9.3f}" if t else "        -"
+    ratio = f"{r['seconds'] / t:7.2f}" if t else "      -"
+    print(f"{r['name']:<13} {r['shape']:<22} {r['seconds'] * 1000:9.3f} {tt} {ratio}")
