@@ -55,7 +55,6 @@ extension AudioBuffer {
     /// This buffer at another sample rate, every channel resampled together.
     public func resampled(to rate: Int, quality: ResampleQuality = .high) throws -> AudioBuffer {
         let out = try Resample.resample(samples, from: sampleRate, to: rate, channels: channels, quality: quality)
-        guard rate > 0 else { throw AudioError.invalidArgument("rate", "expected a positive sample rate, got \(rate)") }
         return AudioBuffer(unchecked: out, sampleRate: rate, channels: channels)
     }
 }
