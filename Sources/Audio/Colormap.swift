@@ -2,7 +2,7 @@
 ///
 /// Degree-6 polynomial fits to matplotlib's viridis and magma (coefficients by Matt Zucker, CC0,
 /// fitted to BIDS/colormap's tables for minimum maximum error): a few dozen numbers instead of a
-/// 256-row table, within about 1% (2-3 of 255 levels) of the originals.
+/// 256-row table, within about 2% (at most ~5 of 255 levels) of the originals.
 public enum Colormap: String, CaseIterable, Sendable {
     case viridis, magma
 

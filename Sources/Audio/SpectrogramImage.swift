@@ -59,7 +59,7 @@ public struct SpectrogramImage: Sendable {
     static let background: (UInt8, UInt8, UInt8) = (255, 255, 255)
     static let ink: (UInt8, UInt8, UInt8) = (32, 32, 32)
     static let tickLength = 3
-    static let left = 44, right = 16, top = 12, bottom = 20
+    static let left = 44, right = 24, top = 14, bottom = 20
 
     /// The rendered image.
     public func render(_ spec: Spectrogram) throws -> RGBImage {
@@ -151,8 +151,9 @@ public struct SpectrogramImage: Sendable {
             }
             t += step
         }
-        let unitX = plotX + plotW + 4
-        if unitX > lastLabelEnd + 3 { drawText(&img, "s", x: unitX, y: axisY + Self.tickLength + 2) }
+        // The unit follows the last label, or the axis end if that label stopped short of it.
+        let unitX = max(plotX + plotW + 4, lastLabelEnd + 4)
+        if unitX + BitmapFont.measure("s") < img.width { drawText(&img, "s", x: unitX, y: axisY + Self.tickLength + 2) }
     }
 
     /// Ticks at round frequencies (1-2-5 steps, plus octave-like marks on a mel axis) placed by the
@@ -188,7 +189,8 @@ public struct SpectrogramImage: Sendable {
             let label = Self.hzLabel(hz)
             drawText(&img, label, x: axisX - Self.tickLength - 2 - BitmapFont.measure(label), y: y - BitmapFont.height / 2)
         }
-        drawText(&img, "Hz", x: axisX - Self.tickLength - 2 - BitmapFont.measure("Hz"), y: max(0, plotY - BitmapFont.height - 3))
+        // Above the top tick's label (which can reach 3 rows above the plot).
+        drawText(&img, "Hz", x: axisX - Self.tickLength - 2 - BitmapFont.measure("Hz"), y: max(0, plotY - BitmapFont.height - 6))
     }
 
     /// Per column, a vertical line from the lowest to the highest sample that falls in it, scaled so
