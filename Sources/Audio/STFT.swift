@@ -175,9 +175,10 @@ public final class STFT: @unchecked Sendable {  // immutable after init
     static func forEachFrameRange(_ frames: Int, n: Int, inverse: Bool,
                                   _ body: (kiss_fftr_cfg, Int, Int) -> Void) throws {
         var failed = false
+        let lock = NSLock()
         Runtime.parallelRanges(frames, minChunk: 8) { lo, hi in
             guard let cfg = kiss_fftr_alloc(Int32(n), inverse ? 1 : 0, nil, nil) else {
-                failed = true
+                lock.withLock { failed = true }
                 return
             }
             defer { free(UnsafeMutableRawPointer(cfg)) }  // kiss_fftr_free is a macro for free()

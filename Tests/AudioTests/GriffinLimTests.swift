@@ -19,7 +19,8 @@ final class GriffinLimTests: XCTestCase {
 
     /// One iteration from zero phase is deterministic and not yet sensitive to rounding, so it is
     /// checked against a float64 numpy transcription of librosa.griffinlim(init=None) on the same
-    /// two tones (torch-style reflect STFT, n_fft 1024, hop 160): SC after 1 iteration 0.8072988.
+    /// two tones (torch-style reflect STFT, n_fft 1024, hop 160): SC after 1 iteration 0.8072988
+    /// (scripts/reference/dsp_griffinlim.py).
     func testFirstIterationMatchesNumpyTranscription() throws {
         let stft = try STFT()
         let x = twoTones()
