@@ -1,0 +1,30 @@
+@testable import Audio
+import XCTest
+
+final class AtomicFileTests: XCTestCase {
+    func testFailureLeavesDestinationAndNoTemporary() throws {
+        let dir = temporaryPath("atomic")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/out.bin"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+        struct Boom: Error {}
+        XCTAssertThrowsError(try AtomicFile.write(to: path) { tmp in
+            try Data("half".utf8).write(to: URL(fileURLWithPath: tmp))
+            throw Boom()
+        })
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.bin"])
+
+        try AtomicFile.write(to: path) { try Data("new".utf8).write(to: URL(fileURLWithPath: $0)) }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "new")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.bin"])
+    }
+
+    func testMissingDirectoryIsNamed() {
+        XCTAssertThrowsError(try AtomicFile.write(to: "/nonexistent-foley-dir/x.wav") { _ in }) {
+            XCTAssertEqual($0 as? AudioError,
+                           .file("/nonexistent-foley-dir/x.wav", "cannot write: directory /nonexistent-foley-dir does not exist"))
+        }
+    }
+}
