@@ -1,3 +1,4 @@
+import Tensors
 import CSndFile
 import Foundation
 

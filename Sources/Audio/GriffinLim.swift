@@ -1,3 +1,4 @@
+import Tensors
 import Foundation
 
 /// Phase reconstruction from a magnitude spectrogram by fast Griffin-Lim (Perraudin et al. 2013),
@@ -41,9 +42,9 @@ public struct GriffinLim: Sendable {
         // Unit phasors, one per bin.
         var ar = [Float](repeating: 1, count: count), ai = [Float](repeating: 0, count: count)
         if randomInit {
-            var rng = SplitMix64(seed: seed)
+            let rng = RandomGenerator(seed: seed)
             for i in 0..<count {
-                let phi = 2 * Double.pi * rng.nextUnit()
+                let phi = 2 * Double.pi * Double(rng.nextUniform())
                 ar[i] = Float(cos(phi))
                 ai[i] = Float(sin(phi))
             }

@@ -171,28 +171,6 @@ public struct SafeTensorsFile {
     }
 }
 
-/// Writes whole files so a reader never sees a half-written one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
-            throw TensorError.io(file: path, "cannot create a file in \(dir.isEmpty ? "." : dir)")
-        }
-        do {
-            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
-            try h.write(contentsOf: data)
-            try h.synchronize()
-            try h.close()
-            if rename(tmp, path) != 0 { throw TensorError.io(file: path, "cannot rename into place: \(String(cString: strerror(errno)))") }
-        } catch {
-            unlink(tmp)
-            if let e = error as? TensorError { throw e }
-            throw TensorError.io(file: path, "write failed: \(error.localizedDescription)")
-        }
-    }
-}
-
 /// IEEE 754 half-precision conversion, round-to-nearest-even, as torch's .half().
 enum Half {
     static func toFloat(_ h: UInt16) -> Float {

@@ -1,5 +1,6 @@
 @testable import Audio
 import CSndFile
+import Tensors
 import XCTest
 
 final class AudioFileTests: XCTestCase {
@@ -146,8 +147,8 @@ final class AudioFileTests: XCTestCase {
     }
 
     func testCorruptFileIsNotAudio() throws {
-        var rng = SplitMix64(seed: 7)
-        let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let rng = RandomGenerator(seed: 7)
+        let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.nextUInt64()) }
         let path = dir + "/random.wav"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try AudioFile.read(path)) { error in

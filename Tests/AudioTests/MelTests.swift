@@ -1,4 +1,5 @@
 @testable import Audio
+import Tensors
 import XCTest
 
 final class MelTests: XCTestCase {
@@ -59,8 +60,8 @@ extension MelTests {
 
     func testApplyMatchesDenseProduct() throws {
         let fb = try MelFilterbank(sampleRate: 16000, nFFT: 512, nMels: 20)
-        var rng = SplitMix64(seed: 3)
-        let spec = try Spectrogram(frames: 3, bins: 257, values: (0..<(3 * 257)).map { _ in Float(rng.nextUnit()) })
+        let rng = RandomGenerator(seed: 3)
+        let spec = try Spectrogram(frames: 3, bins: 257, values: (0..<(3 * 257)).map { _ in rng.nextUniform() })
         let mel = try fb.apply(spec)
         for f in 0..<3 {
             for m in 0..<20 {

@@ -20,8 +20,8 @@ final class STFTTests: XCTestCase {
 
 extension STFTTests {
     func noise(_ n: Int, seed: UInt64 = 1) -> [Float] {
-        var rng = SplitMix64(seed: seed)
-        return (0..<n).map { _ in Float(rng.nextUnit() * 2 - 1) }
+        let rng = RandomGenerator(seed: seed)
+        return (0..<n).map { _ in rng.nextUniform() * 2 - 1 }
     }
 
     /// Forward then inverse gives the signal back (the window-sum-square normalisation of torch.istft).

@@ -1,9 +1,10 @@
-@testable import Audio
+import Foundation
+import Tensors
 import XCTest
 
 final class AtomicFileTests: XCTestCase {
     func testFailureLeavesDestinationAndNoTemporary() throws {
-        let dir = temporaryPath("atomic")
+        let dir = NSTemporaryDirectory() + "foley-atomic-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/out.bin"
@@ -23,8 +24,15 @@ final class AtomicFileTests: XCTestCase {
 
     func testMissingDirectoryIsNamed() {
         XCTAssertThrowsError(try AtomicFile.write(to: "/nonexistent-foley-dir/x.wav") { _ in }) {
-            XCTAssertEqual($0 as? AudioError,
-                           .file("/nonexistent-foley-dir/x.wav", "cannot write: directory /nonexistent-foley-dir does not exist"))
+            XCTAssertEqual($0 as? TensorError,
+                           .io(file: "/nonexistent-foley-dir/x.wav", "cannot write: directory /nonexistent-foley-dir does not exist"))
         }
+    }
+
+    func testDataWriteReplacesWholeFile() throws {
+        let path = NSTemporaryDirectory() + "foley-atomic-\(UUID().uuidString).bin"
+        defer { unlink(path) }
+        try AtomicFile.write(Data([1, 2, 3]), to: path)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data([1, 2, 3]))
     }
 }
