@@ -34,7 +34,7 @@ public enum AutoTokenizer {
 extension PipelineTokenizer {
     /// True when every model token is also an added token: the file can only produce special tokens.
     var knowsOnlyAddedTokens: Bool {
-        let added = Set(addedVocabulary.tokens.map(\.content))
-        return model.vocabulary.tokenToId.keys.allSatisfy { added.contains($0) }
+        let added = Set(addedVocabulary.tokens.map { ExactString($0.content) })
+        return model.vocabulary.tokens.allSatisfy { added.contains($0) }
     }
 }

@@ -14,10 +14,10 @@ struct BPEModel: TokenModel {
     /// - Parameters:
     ///   - merges: pairs in rank order, as the file lists them.
     ///   - source: the file the merges came from, for error messages.
-    init(vocab: [String: Int], merges: [(String, String)], unkToken: String?, fuseUnk: Bool = false,
+    init(vocab: Vocabulary, merges: [(String, String)], unkToken: String?, fuseUnk: Bool = false,
          byteFallback: Bool = false, continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
          ignoreMerges: Bool = false, source: String) throws {
-        vocabulary = Vocabulary(vocab)
+        vocabulary = vocab
         if let unkToken {
             guard let id = vocab[unkToken] else {
                 throw TextError.file(source, "unk_token \(unkToken.debugDescription) is not in the vocabulary")
@@ -34,8 +34,8 @@ struct BPEModel: TokenModel {
         var table: [UInt64: (rank: Int, id: Int)] = [:]
         table.reserveCapacity(merges.count)
         for (rank, (a, b)) in merges.enumerated() {
-            var tail = Substring(b)
-            if let p = self.continuingSubwordPrefix, tail.hasPrefix(p) { tail = tail.dropFirst(p.count) }
+            var tail = b
+            if let p = self.continuingSubwordPrefix, tail.hasScalarPrefix(p) { tail = tail.droppingScalars(p.unicodeScalars.count) }
             guard let ia = vocab[a], let ib = vocab[b], let merged = vocab[a + tail] else {
                 throw TextError.file(source, "merge #\(rank + 1) \"\(a) \(b)\": expected both parts and their merge in the vocabulary")
             }

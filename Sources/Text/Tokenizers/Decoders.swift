@@ -27,7 +27,7 @@ struct WordPieceDecoder: TokenDecoder {
         tokens.enumerated().map { i, token in
             var t = token
             if i != 0 {
-                if t.hasPrefix(prefix) { t.removeFirst(prefix.count) } else { t = " " + t }
+                if t.hasScalarPrefix(prefix) { t = t.droppingScalars(prefix.unicodeScalars.count) } else { t = " " + t }
             }
             return cleanup ? Self.cleanUp(t) : t
         }
@@ -97,8 +97,9 @@ struct ByteFallbackDecoder: TokenDecoder {
     }
 
     private static func byte(_ t: String) -> UInt8? {
-        guard t.count == 6, t.hasPrefix("<0x"), t.hasSuffix(">") else { return nil }
-        return UInt8(t.dropFirst(3).dropLast(), radix: 16)
+        let u = Array(t.utf8)
+        guard u.count == 6, u.starts(with: Array("<0x".utf8)), u[5] == UInt8(ascii: ">") else { return nil }
+        return UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16)
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 /// A read-only view of a parsed JSON value that remembers where it came from,
 /// so every loading error can name the file and the key path at fault.
 struct JSONNode {
-    let value: Any
+    let value: JSONValue
     let file: String
     let path: String
 
@@ -14,20 +14,26 @@ struct JSONNode {
         } catch {
             throw TextError.file(url.path, "cannot read the file (\(error.localizedDescription))")
         }
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw TextError.file(url.path, "expected valid JSON (\(error.localizedDescription))")
-        }
-        return JSONNode(value: parsed, file: url.path, path: "")
+        return try parse(data, file: url.path)
     }
 
-    var isNull: Bool { value is NSNull }
+    static func parse(_ data: Data, file: String) throws -> JSONNode {
+        do {
+            return JSONNode(value: try JSONParser.parse([UInt8](data)), file: file, path: "")
+        } catch let JSONParser.Failure.syntax(offset, message) {
+            throw TextError.file(file, "expected valid JSON: \(message) at byte \(offset)")
+        }
+    }
 
-    /// The member `key`, or nil when it is absent or JSON null.
+    var isNull: Bool { if case .null = value { return true } else { return false } }
+    var isArray: Bool { if case .array = value { return true } else { return false } }
+    var stringValue: String? { if case let .string(s) = value { return s } else { return nil } }
+
+    /// The member `key` (the last one if repeated), or nil when it is absent or JSON null.
     subscript(key: String) -> JSONNode? {
-        guard let dict = value as? [String: Any], let v = dict[key], !(v is NSNull) else { return nil }
+        guard case let .object(members) = value,
+              let v = members.last(where: { $0.0.isIdentical(to: key) })?.1 else { return nil }
+        if case .null = v { return nil }
         return JSONNode(value: v, file: file, path: path.isEmpty ? key : "\(path).\(key)")
     }
 
@@ -43,46 +49,40 @@ struct JSONNode {
     }
 
     func string() throws -> String {
-        guard let s = value as? String else { throw fail("a string") }
+        guard case let .string(s) = value else { throw fail("a string") }
         return s
     }
 
     func int() throws -> Int {
-        // JSONSerialization yields NSNumber; reject booleans and fractions so a wrong type is reported.
-        guard let n = value as? NSNumber, !Self.isBoolean(n) else { throw fail("an integer") }
-        let d = n.doubleValue
-        guard d == d.rounded(), abs(d) < 9e15 else { throw fail("an integer") }
-        return n.intValue
+        guard case let .int(i) = value else { throw fail("an integer") }
+        return i
     }
 
     func double() throws -> Double {
-        guard let n = value as? NSNumber else { throw fail("a number") }
-        return n.doubleValue
+        switch value {
+        case let .int(i): return Double(i)
+        case let .double(d): return d
+        default: throw fail("a number")
+        }
     }
 
     func bool() throws -> Bool {
-        guard let n = value as? NSNumber, Self.isBoolean(n) else { throw fail("a boolean") }
-        return n.boolValue
-    }
-
-    /// JSONSerialization returns true/false as a private NSNumber subclass; its name is the only portable tell.
-    private static func isBoolean(_ n: NSNumber) -> Bool {
-        String(describing: type(of: n)).contains("Boolean")
+        guard case let .bool(b) = value else { throw fail("a boolean") }
+        return b
     }
 
     func array() throws -> [JSONNode] {
-        guard let a = value as? [Any] else { throw fail("an array") }
+        guard case let .array(a) = value else { throw fail("an array") }
         return a.enumerated().map { JSONNode(value: $0.element, file: file, path: "\(path)[\($0.offset)]") }
     }
 
-    /// Members in file order is not recoverable from JSONSerialization, so callers that care sort by value.
-    func object() throws -> [String: JSONNode] {
-        guard let d = value as? [String: Any] else { throw fail("an object") }
-        var out: [String: JSONNode] = [:]
-        for (k, v) in d where !(v is NSNull) {
-            out[k] = JSONNode(value: v, file: file, path: path.isEmpty ? k : "\(path).\(k)")
+    /// Members in file order (nulls left out), keys kept exactly as written.
+    func members() throws -> [(String, JSONNode)] {
+        guard case let .object(members) = value else { throw fail("an object") }
+        return members.compactMap { k, v in
+            if case .null = v { return nil }
+            return (k, JSONNode(value: v, file: file, path: path.isEmpty ? k : "\(path).\(k)"))
         }
-        return out
     }
 
     func optionalString(_ key: String) throws -> String? { try self[key]?.string() }

@@ -11,11 +11,10 @@ extension PipelineTokenizer {
         }
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
-        var vocab: [String: Int] = [:]
-        for (id, line) in lines.enumerated() {
-            // Trailing whitespace (a Windows "\r", say) is not part of the token, as in the reference.
-            vocab[StripNormalizer(left: false, right: true).normalize(line.scalars).string] = id
-        }
+        // Trailing whitespace (a Windows "\r", say) is not part of the token, as in the reference.
+        let vocab = Vocabulary(lines.enumerated().map { id, line in
+            (StripNormalizer(left: false, right: true).normalize(line.scalars).string, id)
+        })
         guard let unk = vocab["[UNK]"] else { throw TextError.file(url.path, "expected a [UNK] token in the vocabulary") }
         let config = try TokenizerConfig.load(folder: url.deletingLastPathComponent())
         let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { t in vocab[t].map { AddedToken(content: t, id: $0) } }
@@ -24,7 +23,7 @@ extension PipelineTokenizer {
         self.init(addedTokens: specials,
                   normalizer: BertNormalizer(lowercase: config.doLowerCase ?? true),
                   preTokenizer: BertPreTokenizer(),
-                  model: WordPieceModel(vocabulary: Vocabulary(vocab), unkId: unk),
+                  model: WordPieceModel(vocabulary: vocab, unkId: unk),
                   postProcessor: post, decoder: WordPieceDecoder(), padding: nil, truncation: nil, config: config)
     }
 
@@ -83,10 +82,11 @@ extension PipelineTokenizer {
             throw TextError.file(url.path, "cannot read the merges (\(error.localizedDescription))")
         }
         var merges: [(String, String)] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if line.isEmpty || (n == 0 && line.hasPrefix("#version")) { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+        // Split on scalars: as Characters, "\r\n" is one grapheme and would never equal "\n".
+        for (n, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(String.UnicodeScalarView(raw.last == "\r" ? raw.dropLast() : raw))
+            if line.isEmpty || (n == 0 && line.hasScalarPrefix("#version")) { continue }
+            let parts = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
             guard parts.count == 2 else {
                 throw TextError.file(url.path, "line \(n + 1): expected \"left right\", got \(String(line).debugDescription)")
             }

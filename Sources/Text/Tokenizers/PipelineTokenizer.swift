@@ -26,15 +26,19 @@ public final class PipelineTokenizer: Tokenizer {
         self.postProcessor = postProcessor
         self.decoder = decoder
         var byId: [Int: AddedToken] = [:]
-        for t in addedTokens { byId[t.id] = t }
+        for var t in addedTokens {
+            // The reference reports a normalized added token by its normalized content ("<L>" -> "<l>").
+            if t.normalized, let normalizer { t.content = normalizer.normalize(t.content.scalars).string }
+            byId[t.id] = t
+        }
         addedById = byId
         declaredPadding = padding
         declaredTruncation = truncation
         modelMaxLength = config.modelMaxLength
-        vocabSize = model.vocabulary.count + Set(addedTokens.map(\.content)).filter { model.vocabulary[$0] == nil }.count
+        vocabSize = model.vocabulary.count + Set(addedTokens.map { ExactString($0.content) }).filter { model.vocabulary[$0.string] == nil }.count
 
         // The pad id: as declared, else the config's pad token, else a conventional pad token in the vocabulary.
-        let lookup = { (t: String) -> Int? in addedTokens.first { $0.content == t }?.id ?? model.vocabulary[t] }
+        let lookup = { (t: String) -> Int? in addedTokens.first { $0.content.isIdentical(to: t) }?.id ?? model.vocabulary[t] }
         padTokenId = padding?.padId
             ?? config.padToken.flatMap(lookup)
             ?? ["<pad>", "[PAD]", "<|endoftext|>"].lazy.compactMap(lookup).first
@@ -75,7 +79,7 @@ public final class PipelineTokenizer: Tokenizer {
     }
 
     public func tokenId(_ token: String) -> Int? {
-        addedVocabulary.tokens.first { $0.content == token }?.id ?? model.vocabulary[token]
+        addedVocabulary.tokens.first { $0.content.isIdentical(to: token) }?.id ?? model.vocabulary[token]
     }
 
     public func token(forId id: Int) -> String? {

@@ -32,7 +32,7 @@ extension PostProcessor {
         case "TemplateProcessing":
             var specials: [String: [Int]] = [:]
             if let table = node["special_tokens"] {
-                for (name, entry) in try table.object() {
+                for (name, entry) in try table.members() {
                     specials[name] = try entry.required("ids").array().map { try $0.int() }
                 }
             }

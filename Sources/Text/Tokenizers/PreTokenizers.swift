@@ -82,7 +82,7 @@ struct SplitPreTokenizer: PreTokenizer {
     }
 }
 
-/// Splits ASCII digits from the rest, each digit alone or as runs.
+/// Splits numeric characters (Rust's `char::is_numeric`, i.e. \p{N}) from the rest, each alone or as runs.
 struct DigitsPreTokenizer: PreTokenizer {
     let individualDigits: Bool
 
@@ -102,7 +102,7 @@ struct DigitsPreTokenizer: PreTokenizer {
         return piece.split(ranges)
     }
 
-    private static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool { UnicodeClass.isNumber(c) }
 }
 
 /// Applies pre-tokenizers in order, each to every piece the previous one produced.

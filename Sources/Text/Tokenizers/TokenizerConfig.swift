@@ -18,8 +18,8 @@ struct TokenizerConfig: Sendable {
         var c = TokenizerConfig()
         c.padToken = try tokenString(root["pad_token"])
         // transformers writes ~1e30 to mean "no limit"; keep only real limits.
-        if let n = root["model_max_length"]?.value as? NSNumber, n.doubleValue > 0, n.doubleValue < 1e9 {
-            c.modelMaxLength = n.intValue
+        if let n = try? root["model_max_length"]?.double(), n > 0, n < 1e9 {
+            c.modelMaxLength = Int(n)
         }
         c.tokenizerClass = try root.optionalString("tokenizer_class")
         c.doLowerCase = try root.optionalBool("do_lower_case")
@@ -30,7 +30,7 @@ struct TokenizerConfig: Sendable {
     /// A special token is written either as a string or as an AddedToken object with "content".
     private static func tokenString(_ node: JSONNode?) throws -> String? {
         guard let node else { return nil }
-        if let s = node.value as? String { return s }
+        if let s = node.stringValue { return s }
         return try node.required("content").string()
     }
 }

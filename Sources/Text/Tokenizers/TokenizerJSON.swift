@@ -8,6 +8,11 @@ extension PipelineTokenizer {
         try self.init(json: root, config: config)
     }
 
+    /// Parses tokenizer.json content already in memory; `source` names it in error messages.
+    public convenience init(tokenizerJSONData data: Data, source: String = "tokenizer.json") throws {
+        try self.init(json: try JSONNode.parse(data, file: source), config: .empty)
+    }
+
     convenience init(json root: JSONNode, config: TokenizerConfig) throws {
         let addedTokens = try (root["added_tokens"]?.array() ?? []).map { t in
             AddedToken(content: try t.required("content").string(), id: try t.required("id").int(),
@@ -126,16 +131,14 @@ enum TokenizerJSON {
         }
     }
 
-    static func vocabObject(_ node: JSONNode) throws -> [String: Int] {
-        var vocab: [String: Int] = [:]
-        for (token, id) in try node.object() { vocab[token] = try id.int() }
-        return vocab
+    static func vocabObject(_ node: JSONNode) throws -> Vocabulary {
+        Vocabulary(try node.members().map { token, id in (token, try id.int()) })
     }
 
     static func model(_ node: JSONNode) throws -> any TokenModel {
         // Very old files omit the model type; infer it from the fields present.
         let type = try node.optionalString("type")
-            ?? (node["merges"] != nil ? "BPE" : (node["vocab"]?.value is [Any] ? "Unigram" : "WordPiece"))
+            ?? (node["merges"] != nil ? "BPE" : (node["vocab"]?.isArray == true ? "Unigram" : "WordPiece"))
         switch type {
         case "WordPiece":
             let vocab = try vocabObject(try node.required("vocab"))
@@ -143,12 +146,12 @@ enum TokenizerJSON {
             guard let unkId = vocab[unk] else {
                 throw TextError.file(node.file, "key '\(node.path).unk_token': \(unk.debugDescription) is not in the vocabulary")
             }
-            return WordPieceModel(vocabulary: Vocabulary(vocab), unkId: unkId,
+            return WordPieceModel(vocabulary: vocab, unkId: unkId,
                                   continuingSubwordPrefix: try node.string("continuing_subword_prefix", default: "##"),
                                   maxInputCharsPerWord: try node.optionalInt("max_input_chars_per_word") ?? 100)
         case "BPE":
             let merges: [(String, String)] = try node.required("merges").array().map { m in
-                if let line = m.value as? String {
+                if let line = m.stringValue {
                     let parts = line.split(separator: " ", omittingEmptySubsequences: false)
                     guard parts.count == 2 else { throw m.fail("a merge \"left right\"") }
                     return (String(parts[0]), String(parts[1]))
@@ -176,7 +179,7 @@ enum TokenizerJSON {
                                     byteFallback: try node.bool("byte_fallback", default: false), source: node.file)
         case "WordLevel":
             let vocab = try vocabObject(try node.required("vocab"))
-            return WordLevelModel(vocabulary: Vocabulary(vocab), unkId: try node.optionalString("unk_token").flatMap { vocab[$0] })
+            return WordLevelModel(vocabulary: vocab, unkId: try node.optionalString("unk_token").flatMap { vocab[$0] })
         default:
             throw unsupported(node, "model", type)
         }
@@ -228,7 +231,7 @@ enum TokenizerJSON {
     static func padding(_ node: JSONNode) throws -> PaddingSettings {
         var fixed: Int?
         if let strategy = node["strategy"] {
-            if let s = strategy.value as? String {
+            if let s = strategy.stringValue {
                 guard s == "BatchLongest" else { throw strategy.fail("\"BatchLongest\" or {\"Fixed\": n}") }
             } else {
                 fixed = try strategy.required("Fixed").int()

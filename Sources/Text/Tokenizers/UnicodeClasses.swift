@@ -32,9 +32,10 @@ enum UnicodeClass {
         }
     }
 
-    /// `\w` as Oniguruma defines it for Unicode: letters, marks, decimal digits and connector punctuation.
+    /// `\w` as Oniguruma defines it for Unicode (UTS #18): Alphabetic, marks, decimal digits,
+    /// connector punctuation and the zero-width joiners (so emoji ZWJ sequences split at each emoji).
     static func isWordCharacter(_ c: Unicode.Scalar) -> Bool {
-        if isLetter(c) || isMark(c) { return true }
+        if c.properties.isAlphabetic || isMark(c) || c.properties.isJoinControl { return true }
         switch c.properties.generalCategory {
         case .decimalNumber, .connectorPunctuation: return true
         default: return false
@@ -110,4 +111,29 @@ extension Array where Element == Unicode.Scalar {
 extension String {
     /// The string's Unicode scalars, the unit every tokenizer stage works on.
     var scalars: [Unicode.Scalar] { Array(unicodeScalars) }
+
+    /// Prefix test on scalars: `String.hasPrefix` compares grapheme clusters, so "##" is not a
+    /// prefix of "##🏽" (the second "#" and the skin-tone modifier form one cluster).
+    func hasScalarPrefix(_ prefix: String) -> Bool { unicodeScalars.starts(with: prefix.unicodeScalars) }
+
+    /// The string without its first `n` scalars.
+    func droppingScalars(_ n: Int) -> String { String(String.UnicodeScalarView(unicodeScalars.dropFirst(n))) }
+
+    /// Scalar-exact equality: `==` on String is canonical equivalence ("Å" == "A\u{30A}").
+    func isIdentical(to other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+}
+
+/// A string key compared scalar by scalar. Swift's `String` equality is canonical equivalence,
+/// so a `[String: Int]` vocabulary would merge "Å" (U+00C5) with "A\u{30A}"; tokenizers don't.
+struct ExactString: Hashable, Sendable {
+    let string: String
+
+    init(_ string: String) { self.string = string }
+
+    static func == (a: ExactString, b: ExactString) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var s = string
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }

@@ -11,12 +11,10 @@ struct UnigramModel: TokenModel {
     private let maxPieceBytes: Int
 
     init(pieces: [(String, Double)], unkId: Int?, byteFallback: Bool, source: String) throws {
-        var map: [String: Int] = [:]
         var scores: [Int: Double] = [:]
         var minScore = Double.infinity
         var maxBytes = 1
         for (id, (piece, score)) in pieces.enumerated() {
-            map[piece] = id  // a duplicated piece resolves to its last id, as in the reference
             scores[id] = score
             minScore = min(minScore, score)
             maxBytes = max(maxBytes, piece.utf8.count)
@@ -24,7 +22,7 @@ struct UnigramModel: TokenModel {
         if let unkId, !(0..<pieces.count).contains(unkId) {
             throw TextError.file(source, "key 'model.unk_id': \(unkId) is outside the vocabulary of \(pieces.count) pieces")
         }
-        vocabulary = Vocabulary(map)
+        vocabulary = Vocabulary(pieces.enumerated().map { ($0.element.0, $0.offset) })  // duplicates: last id wins
         self.scores = scores
         self.unkId = unkId
         self.byteFallback = byteFallback

@@ -1,18 +1,23 @@
-/// A token <-> id table.
+/// A token <-> id table, keyed scalar-exactly (see `ExactString`).
 struct Vocabulary: Sendable {
-    let tokenToId: [String: Int]
+    let tokenToId: [ExactString: Int]
     let idToToken: [Int: String]
 
-    init(_ tokenToId: [String: Int]) {
-        self.tokenToId = tokenToId
+    /// Entries in file order; a token listed twice keeps its last id, as the reference's hash maps do.
+    init(_ entries: [(String, Int)]) {
+        var forward: [ExactString: Int] = [:]
+        forward.reserveCapacity(entries.count)
+        for (t, i) in entries { forward[ExactString(t)] = i }
+        tokenToId = forward
         var inverse: [Int: String] = [:]
-        inverse.reserveCapacity(tokenToId.count)
-        for (t, i) in tokenToId { inverse[i] = t }
+        inverse.reserveCapacity(forward.count)
+        for (t, i) in forward { inverse[i] = t.string }
         idToToken = inverse
     }
 
-    subscript(token: String) -> Int? { tokenToId[token] }
+    subscript(token: String) -> Int? { tokenToId[ExactString(token)] }
     var count: Int { tokenToId.count }
+    var tokens: Dictionary<ExactString, Int>.Keys { tokenToId.keys }
 
     /// The SentencePiece spelling of a raw byte, used by `byte_fallback` models: "<0x0A>".
     static func byteToken(_ b: UInt8) -> String {
