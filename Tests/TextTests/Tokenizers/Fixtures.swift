@@ -48,3 +48,25 @@ enum Fixtures {
         return passed
     }
 }
+
+extension Fixtures {
+    /// An int64 tensor from a safetensors file, as rows (the fixtures' `input_ids`/`attention_mask` are 2-D).
+    static func int64Rows(_ relative: String, _ name: String) throws -> [[Int]] {
+        let data = try Data(contentsOf: url(relative))
+        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        let entry = try XCTUnwrap(header[name] as? [String: Any], "\(relative) has no tensor \(name)")
+        XCTAssertEqual(entry["dtype"] as? String, "I64")
+        let shape = try XCTUnwrap(entry["shape"] as? [Int])
+        let offsets = try XCTUnwrap(entry["data_offsets"] as? [Int])
+        let bytes = [UInt8](data.subdata(in: (8 + headerLength + offsets[0])..<(8 + headerLength + offsets[1])))
+        let values = stride(from: 0, to: bytes.count, by: 8).map { o in
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[o + $1]) << (8 * UInt64($1)) }
+        }.map { Int(Int64(bitPattern: $0)) }
+        return stride(from: 0, to: values.count, by: shape[1]).map { Array(values[$0..<($0 + shape[1])]) }
+    }
+
+    static func strings(_ relative: String) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(contentsOf: url(relative)))
+    }
+}
