@@ -78,7 +78,9 @@ public enum TextEncoderLoader {
                 "bert": .bert, "roberta": .bert, "t5": .t5, "mt5": .t5,
                 "clap_text_model": .clapText, "clap": .clapText, "clip_text_model": .clip, "clip": .clip,
             ]
-            if archs.isEmpty, let t = c.modelType, let f = byType[t] { self = f; return }
+            // Other heads of a known base (e.g. BertForSequenceClassification) load through their model_type:
+            // the base model's keys are picked out and the head's dropped.
+            if let t = c.modelType, let f = byType[t] { self = f; return }
             let what = archs.isEmpty ? "model_type '\(c.modelType ?? "?")'" : "architectures \(archs)"
             throw TextError.file(folder, "unsupported text encoder: \(what); supported: \(TextEncoderLoader.supportedArchitectures.joined(separator: ", "))")
         }
@@ -98,7 +100,7 @@ public enum TextEncoderLoader {
             return m
         case .clip:
             let projected = c.architectures.contains { $0 == "CLIPTextModelWithProjection" || $0 == "CLIPModel" }
-                || (c.architectures.isEmpty && state["text_projection.weight"] != nil)
+                || state["text_projection.weight"] != nil
             let m = CLIPTextModel(try CLIPTextConfig(c, withProjection: projected))
             try m.load(checkpoint: state)
             return m

@@ -72,7 +72,7 @@ final class TextEncoderLoaderTests: XCTestCase {
     }
 
     func testShardedCheckpointAndBertPrefix() throws {
-        // A BertForMaskedLM-style checkpoint: `bert.` prefix, an MLM head, split over two shards with an index.
+        // A head model known only by its model_type: `bert.` prefix, a classifier head, two shards with an index.
         var c = BertConfig()
         c.vocabSize = 20; c.hiddenSize = 8; c.numHiddenLayers = 2; c.numAttentionHeads = 2; c.intermediateSize = 16
         c.maxPositionEmbeddings = 16
@@ -81,7 +81,7 @@ final class TextEncoderLoaderTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foley-bert-\(UUID().uuidString)")
         made.append(dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let cfg: [String: Any] = ["architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": 20, "hidden_size": 8,
+        let cfg: [String: Any] = ["architectures": ["BertForSequenceClassification"], "model_type": "bert", "vocab_size": 20, "hidden_size": 8,
                                   "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 16,
                                   "max_position_embeddings": 16, "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu"]
         try JSONSerialization.data(withJSONObject: cfg).write(to: dir.appendingPathComponent("config.json"))
@@ -91,8 +91,8 @@ final class TextEncoderLoaderTests: XCTestCase {
             shards[i % 2]["bert." + k] = t
             map["bert." + k] = "model-0000\(i % 2 + 1)-of-00002.safetensors"
         }
-        shards[0]["cls.predictions.bias"] = Tensor.zeros([20])
-        map["cls.predictions.bias"] = "model-00001-of-00002.safetensors"
+        shards[0]["classifier.weight"] = Tensor.zeros([2, 8])
+        map["classifier.weight"] = "model-00001-of-00002.safetensors"
         shards[1]["bert.embeddings.position_ids"] = Tensor.arange(16)
         for i in 0..<2 { try SafeTensorsFile.save(shards[i], to: dir.appendingPathComponent("model-0000\(i + 1)-of-00002.safetensors").path) }
         try JSONSerialization.data(withJSONObject: ["metadata": [:] as [String: Any], "weight_map": map])
