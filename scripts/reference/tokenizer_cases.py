@@ -248,6 +248,40 @@ def main():
     print("wrote", len(cases), "cases and", len(batch_cases), "batch cases")
 
     precompiled_case()
+    random_probes()
+
+
+def random_probes():
+    """Random mixes of ASCII, accents, combining marks, odd spaces, controls, CJK, emoji and special-token
+    spellings, encoded and decoded by the fixtures' real tokenizers (MiniLM from the setup download)."""
+    import random
+    rng = random.Random(7)
+    pool = (list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") * 3
+            + list(" \t\n\r  ,.!?'\"-()[]{}<>/\\@#$%^&*_+=~`|;:") * 2 + list("éèêëàâäçñøåÅæœßÉÀ")
+            + ["e\u0301", "A\u030a", "\u00a0", "\u2003", "\u3000", "\u200b", "\u200d", "\ufeff", "\u0085", "\u2028",
+               "\x00", "\x01", "\x7f", "\ufffd", "日", "本", "語", "中", "文", "한", "국", "ア", "イ", "ｱ", "Ａ", "１", "½", "²",
+               "Ⅻ", "ﬁ", "ﬀ", "™", "℃", "—", "–", "…", "“", "”", "‘", "’", "☃", "👍", "🏽", "👨", "😀", "🇫🇷", "Σ", "σ",
+               "ς", "İ", "ı", "Ω", "Ж", "ж", "א", "ب", "ह", "ि", "ก", "่", "▁", "Ġ", "<s>", "</s>", "<mask>", "<pad>", "[CLS]",
+               "[SEP]", "[MASK]", "[UNK]", "<|endoftext|>", "<|startoftext|>", "'s", "'ll", "'RE"])
+    texts = ["".join(rng.choice(pool) for _ in range(rng.choice([1, 3, 8, 20, 60]))) for _ in range(200)]
+    fixtures = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures")
+    home = os.environ.get("FOLEY_HOME") or os.path.expanduser("~/.cache/foley")
+    out = {"texts": texts}
+    for name, path in [("minilm", os.path.join(home, "models", "all-MiniLM-L6-v2", "tokenizer.json")),
+                       ("t5_encoder", os.path.join(fixtures, "t5_encoder", "tokenizer.json")),
+                       ("clap_text", os.path.join(fixtures, "audioldm_pipeline", "model", "tokenizer", "tokenizer.json")),
+                       ("clip_tokenizer", os.path.join(fixtures, "clip_tokenizer", "tokenizer.json"))]:
+        tok = Tokenizer.from_file(path)
+        tok.no_padding()
+        tok.no_truncation()
+        ids = [tok.encode(t).ids for t in texts]
+        decoded = [tok.decode(i) for i in ids]
+        if name == "clip_tokenizer":  # transformers' CLIPTokenizer post-processes the decoded text
+            decoded = [d.replace("</w>", " ").strip() for d in decoded]
+        out[name] = {"ids": ids, "decoded": decoded}
+    with open(os.path.join(OUT, "random_probes.json"), "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False)
+    print("wrote random probes")
 
 
 def precompiled_case():

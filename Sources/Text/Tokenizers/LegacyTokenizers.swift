@@ -63,9 +63,9 @@ extension PipelineTokenizer {
             return
         }
 
-        // RoBERTa's <mask> swallows the space before it, so "a <mask>" encodes like GPT-2's " word".
+        // All plain special tokens: transformers 5 builds RoBERTa's <mask> without lstrip too.
         let specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>", "<|endoftext|>"].compactMap { t in
-            vocab[t].map { AddedToken(content: t, id: $0, lstrip: t == "<mask>") }
+            vocab[t].map { AddedToken(content: t, id: $0) }
         }
         var post = PostProcessor()
         if let bos = vocab["<s>"], let eos = vocab["</s>"] { post = PostProcessor(prefix: [bos], suffix: [eos]) }

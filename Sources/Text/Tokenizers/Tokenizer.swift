@@ -30,6 +30,8 @@ public enum Side: String, Sendable {
 
 /// How `encode(batch:…)` pads the sequences of a batch.
 public enum Padding: Sendable, Equatable {
+    /// As the tokenizer file declares (a fixed length means `.maxLength`), else `.longest`.
+    case declared
     /// No padding: rows keep their own lengths.
     case none
     /// Pad every row to the longest row of the batch.
@@ -78,11 +80,11 @@ extension Tokenizer {
 
     /// Encodes a batch for a model: truncated, padded, with an attention mask (1 = token, 0 = padding).
     ///
-    /// A nil argument means "as the tokenizer file declares": truncation happens when the file declares
-    /// it (or `truncation` is true), to `maxLength`, else the declared length, else `modelMaxLength`;
-    /// padding follows the file (fixed length -> `.maxLength`), else `.longest`, so rows are rectangular.
+    /// Defaults follow the tokenizer file: truncation happens when the file declares it (or `truncation`
+    /// is true), to `maxLength`, else the declared length, else `modelMaxLength`; `.declared` padding
+    /// follows the file (fixed length -> `.maxLength`), else `.longest`, so rows are rectangular.
     /// Special tokens are kept when truncating, as in the reference: the text loses the tokens instead.
-    public func encode(batch texts: [String], maxLength: Int? = nil, padding: Padding? = nil,
+    public func encode(batch texts: [String], maxLength: Int? = nil, padding: Padding = .declared,
                        truncation: Bool? = nil) -> (ids: [[Int]], attentionMask: [[Int]]) {
         let truncate = truncation ?? (declaredTruncation != nil)
         let limit = maxLength ?? declaredTruncation?.maxLength ?? modelMaxLength
@@ -98,12 +100,13 @@ extension Tokenizer {
         }
         var masks = rows.map { [Int](repeating: 1, count: $0.count) }
 
-        let mode = padding ?? (declaredPadding.map { $0.fixedLength != nil ? .maxLength : .longest } ?? .longest)
+        var mode = padding
+        if mode == .declared { mode = declaredPadding?.fixedLength != nil ? .maxLength : .longest }
         let longest = rows.map(\.count).max() ?? 0
         var target: Int
         switch mode {
         case .none: return (rows, masks)
-        case .longest: target = longest
+        case .longest, .declared: target = longest
         case .maxLength: target = maxLength ?? declaredPadding?.fixedLength ?? limit ?? longest
         }
         if let multiple = declaredPadding?.padToMultipleOf, multiple > 0, target % multiple != 0 {

@@ -47,4 +47,42 @@ final class ProbeParityTests: XCTestCase {
                                         merges: Fixtures.url("audioldm_pipeline/merges.txt"))
         Fixtures.check(tok, probes: try Fixtures.probes("clap_text/tokenizer_probes.json"), label: "audioldm vocab.json+merges.txt")
     }
+
+    /// 200 random strings (accents, combining marks, odd spaces, controls, CJK, emoji, special-token
+    /// spellings) through every loading path of every fixture tokenizer, encode and decode.
+    func testRandomStrings() throws {
+        struct Reference: Decodable { let ids: [[Int]]; let decoded: [String] }
+        struct File: Decodable {
+            let texts: [String]
+            let minilm: Reference
+            let t5_encoder: Reference
+            let clap_text: Reference
+            let clip_tokenizer: Reference
+        }
+        let ref = try JSONDecoder().decode(File.self, from: Data(contentsOf: Fixtures.url("tokenizer_cases/random_probes.json")))
+        let minilm = try Fixtures.miniLMFolder()
+        let paths: [(String, Reference, any Tokenizer)] = [
+            ("minilm tokenizer.json", ref.minilm, try PipelineTokenizer(tokenizerJSON: minilm.appendingPathComponent("tokenizer.json"))),
+            ("minilm vocab.txt", ref.minilm, try PipelineTokenizer(bertVocab: minilm.appendingPathComponent("vocab.txt"))),
+            ("t5 tokenizer.json", ref.t5_encoder, try PipelineTokenizer(tokenizerJSON: Fixtures.url("t5_encoder/tokenizer.json"))),
+            ("clap tokenizer.json", ref.clap_text,
+             try PipelineTokenizer(tokenizerJSON: Fixtures.url("audioldm_pipeline/model/tokenizer/tokenizer.json"))),
+            ("clap vocab.json", ref.clap_text,
+             try PipelineTokenizer(vocabJSON: Fixtures.url("clap_text/vocab.json"), merges: Fixtures.url("clap_text/merges.txt"))),
+            ("clip tokenizer.json", ref.clip_tokenizer, try PipelineTokenizer(tokenizerJSON: Fixtures.url("clip_tokenizer/tokenizer.json"))),
+            ("clip vocab.json", ref.clip_tokenizer,
+             try PipelineTokenizer(vocabJSON: Fixtures.url("clip_tokenizer/vocab.json"), merges: Fixtures.url("clip_tokenizer/merges.txt"))),
+        ]
+        for (label, expected, tok) in paths {
+            var passed = 0
+            for (k, text) in ref.texts.enumerated() {
+                let ids = tok.encode(text)
+                let decoded = tok.decode(expected.ids[k])
+                if ids == expected.ids[k] && decoded == expected.decoded[k] { passed += 1; continue }
+                XCTAssertEqual(ids, expected.ids[k], "\(label): encode \(text.debugDescription)")
+                XCTAssertEqual(decoded, expected.decoded[k], "\(label): decode \(text.debugDescription)")
+            }
+            XCTAssertEqual(passed, ref.texts.count, label)
+        }
+    }
 }

@@ -73,7 +73,7 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(truncated.attentionMask, [[1, 1, 1, 1], [1, 1, 1, 0]])
 
         // Without truncation the rows keep their length; .none leaves them ragged.
-        let ragged = tok.encode(batch: texts, maxLength: 4, padding: Padding.none, truncation: false)
+        let ragged = tok.encode(batch: texts, maxLength: 4, padding: .none, truncation: false)
         XCTAssertEqual(ragged.ids, [full, [0, 37, 2]])
         XCTAssertEqual(ragged.attentionMask, [Array(repeating: 1, count: full.count), [1, 1, 1]])
 
