@@ -70,6 +70,24 @@ final class EncoderParityTests: XCTestCase {
         XCTAssertEqual(b(1000), 31)
     }
 
+    func testT5ReluFeedForwardUsesSingleWi() throws {
+        var c = T5Config()
+        c.vocabSize = 10; c.dModel = 4; c.dKv = 2; c.dFF = 6; c.numLayers = 2; c.numHeads = 2
+        c.relativeAttentionNumBuckets = 8; c.relativeAttentionMaxDistance = 16
+        XCTAssertFalse(c.isGated)
+        let m = T5EncoderModel(c)
+        let keys = Set(m.stateDict().keys)
+        XCTAssertTrue(keys.contains("encoder.block.1.layer.1.DenseReluDense.wi.weight"))
+        XCTAssertFalse(keys.contains { $0.contains("wi_0") })
+        XCTAssertTrue(keys.contains("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"))
+        XCTAssertFalse(keys.contains("encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight"))
+        try EncoderFixtures.randomize(m)
+        let ff = m.encoder.blocks[1].feedForward.denseReluDense
+        let x = Tensor.randn([1, 3, 4], generator: RandomGenerator(seed: 3))
+        let manual = try Tensor.linear(try Tensor.linear(x, weight: ff.wi!.weight, bias: nil).relu(), weight: ff.wo.weight, bias: nil)
+        EncoderFixtures.assertClose(try GradMode.noGrad { try ff(x) }, manual, tol: 1e-6, "t5 relu feed-forward")
+    }
+
     func testClapTextMatchesTransformers() throws {
         let m = ClapTextModelWithProjection(try ClapTextConfig(try EncoderFixtures.config("clap_text")))
         try m.load(checkpoint: try EncoderFixtures.weights("clap_text"))
