@@ -1,4 +1,4 @@
-@testable import Diffusion
+import Diffusion
 import Foundation
 import NN
 import Tensors
