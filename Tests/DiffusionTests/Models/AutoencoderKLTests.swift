@@ -111,6 +111,28 @@ final class AutoencoderKLTests: XCTestCase {
         XCTAssertEqual(out["encoder.mid_block.attentions.0.to_q.weight"]!.scalars, w.scalars)
     }
 
+    func testLegacyCheckpointFolderLoads() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foley-legacy-vae-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Fixture.url("audioldm_pipeline", "model", "vae")
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        var legacy: [String: Tensor] = [:]
+        let names = [".to_q.": ".query.", ".to_k.": ".key.", ".to_v.": ".value.", ".to_out.0.": ".proj_attn."]
+        for (k, t) in try SafeTensorsFile(path: source.appendingPathComponent("diffusion_pytorch_model.safetensors").path).all() {
+            var name = k, tensor = t
+            for (new, old) in names where k.contains(new) {
+                name = k.replacingOccurrences(of: new, with: old)
+                if t.rank == 2 { tensor = try t.reshape(t.shape + [1, 1]) }
+            }
+            legacy[name] = tensor
+        }
+        XCTAssertNotNil(legacy["decoder.mid_block.attentions.0.proj_attn.weight"])
+        try SafeTensorsFile.save(legacy, to: dir.appendingPathComponent("diffusion_pytorch_model.safetensors").path)
+        let old = try AutoencoderKL.load(folder: dir), current = try AutoencoderKL.load(folder: source)
+        for (k, t) in current.stateDict() { XCTAssertEqual(old.stateDict()[k]?.scalars, t.scalars, k) }
+    }
+
     func testBadInputsAndConfigsAreNamed() throws {
         let vae = try fixtureModel()
         XCTAssertThrowsError(try vae.encode(Tensor.zeros([1, 3, 8, 8]))) { e in

@@ -71,6 +71,22 @@ final class HiFiGANTests: XCTestCase {
         XCTAssertEqual(p["a.weight"]?.scalars, w.scalars)
     }
 
+    func testWeightNormCheckpointFolderLoads() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foley-wn-hifigan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Fixture.url("audioldm_pipeline", "model", "vocoder")
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        var state = try SafeTensorsFile(path: source.appendingPathComponent("model.safetensors").path).all()
+        // conv_pre as weight_g / weight_v with v = 3 w and g = ||w|| per output channel.
+        let w = state.removeValue(forKey: "conv_pre.weight")!
+        state["conv_pre.weight_v"] = w * 3
+        state["conv_pre.weight_g"] = try (w * w).sum(axes: [1, 2], keepDim: true).sqrt()
+        try SafeTensorsFile.save(state, to: dir.appendingPathComponent("model.safetensors").path)
+        let loaded = try HiFiGAN.load(folder: dir)
+        XCTAssertLessThanOrEqual(Parity.relative(loaded.convPre.weight, w), 1e-6)
+    }
+
     func testGradientsReachEveryParameter() throws {
         let vocoder = try fixtureModel()
         let spec = try Fixture.cases("hifigan").tensor("spectrogram")

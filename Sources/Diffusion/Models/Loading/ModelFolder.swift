@@ -73,15 +73,47 @@ public struct ModelFolder {
         return state
     }
 
-    /// Loads the weights into `module`; `transform` may rename or convert keys first (legacy names, weight norm).
-    /// With `strict`, missing and unexpected keys are errors; mis-shaped tensors always are.
+    /// The names of every tensor in the weight files.
+    public func tensorNames() throws -> [String] {
+        try weightFiles().flatMap { try SafeTensorsFile(path: $0.path).keys }
+    }
+
+    /// Loads the weights into `module` with strict key matching unless `strict` is false (mis-shaped tensors are
+    /// always errors). Without `transform`, tensors stream in one at a time, so peak memory stays near one copy of
+    /// the model; `transform` (legacy renames, weight-norm folding) needs the whole state dict in memory first.
     public func loadWeights(into module: Module, strict: Bool = true,
-                            transform: ([String: Tensor]) throws -> [String: Tensor] = { $0 }) throws {
+                            transform: (([String: Tensor]) throws -> [String: Tensor])? = nil) throws {
         let files = try weightFiles()
-        let state = try transform(try stateDict())
-        do { try module.load(stateDict: state, strict: strict) } catch let e as NNError {
-            let name = files.count == 1 ? files[0].path : url.path + " (\(files.count) shards)"
+        let name = files.count == 1 ? files[0].path : url.path + " (\(files.count) shards)"
+        if let transform {
+            let state = try transform(try stateDict())
+            do { try module.load(stateDict: state, strict: strict) } catch let e as NNError {
+                throw DiffusionError.file(name, e.description)
+            }
+            return
+        }
+        let own = module.stateDict()
+        var source: [String: (file: SafeTensorsFile, shape: [Int])] = [:]
+        for f in files {
+            let file = try SafeTensorsFile(path: f.path)
+            for (k, e) in file.entries {
+                if source[k] != nil { throw DiffusionError.file(f.path, "tensor '\(k)' appears in more than one shard") }
+                source[k] = (file, e.shape)
+            }
+        }
+        var missing: [String] = [], misshaped: [String] = []
+        for (k, t) in own {
+            guard let src = source[k] else { missing.append(k); continue }
+            if src.shape != t.shape { misshaped.append("\(k) (checkpoint \(src.shape), model \(t.shape))") }
+        }
+        let unexpected = source.keys.filter { own[$0] == nil }.sorted()
+        if !misshaped.isEmpty || (strict && (!missing.isEmpty || !unexpected.isEmpty)) {
+            let e = NNError.stateDict(missing: missing.sorted(), unexpected: unexpected, misshaped: misshaped.sorted())
             throw DiffusionError.file(name, e.description)
+        }
+        for (k, t) in own {
+            guard let src = source[k] else { continue }
+            try t.assign(try src.file.tensor(k))
         }
     }
 

@@ -248,7 +248,8 @@ public final class AutoencoderKL: Module {
         do { model = try AutoencoderKL(config: cfg) } catch let e as DiffusionError {
             throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
         }
-        try f.loadWeights(into: model, strict: strict, transform: convertLegacyAttentionKeys)
+        let legacy = try f.tensorNames().contains { $0.contains(".attentions.") && ($0.contains(".query.") || $0.contains(".proj_attn.")) }
+        try f.loadWeights(into: model, strict: strict, transform: legacy ? convertLegacyAttentionKeys : nil)
         return model
     }
 

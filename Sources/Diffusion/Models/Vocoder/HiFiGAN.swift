@@ -124,7 +124,8 @@ public final class HiFiGAN: Module, Vocoder {
         do { model = try HiFiGAN(config: cfg) } catch let e as DiffusionError {
             throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
         }
-        try f.loadWeights(into: model, strict: strict, transform: foldWeightNorm)
+        let weightNorm = try f.tensorNames().contains { $0.hasSuffix(".weight_g") || $0.contains(".parametrizations.weight.") }
+        try f.loadWeights(into: model, strict: strict, transform: weightNorm ? foldWeightNorm : nil)
         return model
     }
 
