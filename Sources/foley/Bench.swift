@@ -12,6 +12,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions per kernel (the fastest is reported).")
     var repeats = 5
 
+    @Flag(help: "Also time the reference workloads W1-W4 (UNet/VAE forward, a training step).")
+    var workloads = false
+
     /// One measured kernel: seconds and the work it did.
     struct Row: Codable {
         var name: String
@@ -63,6 +66,19 @@ struct Bench: ParsableCommand {
             let e = Tensor.randn([4 << 20], generator: g)
             let te = try time { _ = try (e * 1.5 + 0.5).silu() }
             rows.append(Row(name: "elementwise", shape: "silu(x*a+b) 4M", seconds: te, gbps: 3 * 2.0 * Double(e.count * 4) / te / 1e9))
+        }
+        if workloads {
+            for (name, shape, body) in try BenchWorkloads.all(generator: g) {
+                let reps = name.hasPrefix("W3") ? 1 : 2
+                var best = Double.infinity
+                try body()
+                for _ in 0..<reps {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try body()
+                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                }
+                rows.append(Row(name: name, shape: shape, seconds: best))
+            }
         }
         if json {
             let data = try JSONEncoder().encode(rows)
