@@ -33,7 +33,7 @@ public final class LMSSampler: Sampler {
     /// The weight of the derivative `current` steps back: the integral over [sigma_t, sigma_{t+1}] of its
     /// Lagrange basis polynomial. Evaluated in float32 as diffusers' torch scalars are, integrated like
     /// scipy.integrate.quad (epsrel 1e-4); exact for these low-degree polynomials.
-    func coefficient(order: Int, t: Int, current: Int) -> Double {
+    public func coefficient(order: Int, t: Int, current: Int) -> Double {
         let s = schedule.sigmas
         let basis: (Double) -> Double = { tau in
             let x = Float(tau)
