@@ -188,7 +188,7 @@ final class SamplerContractTests: XCTestCase {
             let (alpha, sigma) = vp(i, t)
             let scale = (alpha * alpha * sd * sd + sigma * sigma).squareRoot()
             if z == nil { z = try (input - alpha * mu) / Tensor(scalar: scale) }
-            let x0 = try (input - alpha * mu) * (alpha * sd * sd / (scale * scale)) + mu
+            let x0 = (input - alpha * mu) * (alpha * sd * sd / (scale * scale)) + mu
             let eps = try (try input - x0 * alpha) / Tensor(scalar: sigma)
             let output: Tensor
             switch prediction {
@@ -207,7 +207,7 @@ final class SamplerContractTests: XCTestCase {
         } else if let pndm = s as? PNDMSampler {
             (aL, sL) = (pndm.finalAlphaCumprod.squareRoot(), (1 - pndm.finalAlphaCumprod).squareRoot())
         }
-        var expected = try z! * (aL * aL * sd * sd + sL * sL).squareRoot() + aL * mu
+        var expected = z! * (aL * aL * sd * sd + sL * sL).squareRoot() + aL * mu
         if !vpSample { expected = try expected / Tensor(scalar: aL) }
         return zip(x.scalars, expected.scalars).map { abs($0 - $1) }.max()!
     }
@@ -578,6 +578,29 @@ final class SamplerContractTests: XCTestCase {
         // rho = 7: sigma^(1/7) is linear in the step index.
         let r = s.sigmas.dropLast().map { pow(Double($0), 1 / 7) }
         for i in 1..<(r.count - 1) { XCTAssertEqual(r[i + 1] - r[i], r[1] - r[0], accuracy: 1e-5) }
+    }
+
+    /// Spacings for a step count that does not divide 1000, against values computed with NumPy
+    /// (np.round rounds halves to even: 832.5 -> 832, 499.5 -> 500).
+    func testTimestepSpacingsMatchNumPy() throws {
+        func timesteps(_ name: String, _ edit: (inout SchedulerConfig) -> Void) throws -> [Float] {
+            let s = try makeSampler(name: name, config: Self.config(edit))
+            try s.setTimesteps(7)
+            return s.timesteps
+        }
+        XCTAssertEqual(try timesteps("ddim") { $0.timestepSpacing = "trailing" }, [999, 856, 713, 570, 428, 285, 142])
+        XCTAssertEqual(try timesteps("ddim") { $0.timestepSpacing = "linspace" }, [999, 832, 666, 500, 333, 166, 0])
+        XCTAssertEqual(try timesteps("ddpm") { $0.stepsOffset = 1 }, [853, 711, 569, 427, 285, 143, 1])
+        XCTAssertEqual(try timesteps("dpmpp_2m") { _ in }, [999, 856, 714, 571, 428, 285, 143])
+        XCTAssertEqual(try timesteps("unipc") { $0.timestepSpacing = "leading" }, [875, 750, 625, 500, 375, 250, 125])
+        XCTAssertEqual(try timesteps("dpmpp_2m") { $0.timestepSpacing = "trailing" }, [999, 856, 713, 570, 428, 285, 142])
+        XCTAssertEqual(try timesteps("euler") { _ in }, [999, 832.5, 666, 499.5, 333, 166.5, 0])
+        XCTAssertEqual(try timesteps("plms") { $0.timestepSpacing = "linspace" }, [999, 832, 832, 666, 500, 333, 166, 0])
+        // Fractional Euler timesteps interpolate the training sigmas linearly.
+        let euler = try makeSampler(name: "euler", config: Self.base)
+        try euler.setTimesteps(7)
+        let train = euler.alphasCumprod.map { ((1 - $0) / $0).squareRoot() }
+        XCTAssertEqual(euler.sigmas[1], (train[832] + train[833]) / 2, accuracy: 1e-6 * train[832])
     }
 
     func testEulerInitNoiseSigmaDependsOnSpacing() throws {

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// DPM-Solver / DPM-Solver++ multistep (Lu et al. 2022), as diffusers' DPMSolverMultistepScheduler;
-/// the default (dpmsolver++, order 2, midpoint) is the "DPM++ 2M" sampler, "Karras" with use_karras_sigmas.
+/// DPM-Solver(++) multistep (Lu et al. 2022), as diffusers' DPMSolverMultistepScheduler ("DPM++ 2M" by default).
+// dpmsolver++ with order 2 and the midpoint update is the popular "DPM++ 2M"; use_karras_sigmas makes it "Karras".
 public final class DPMSolverMultistepSampler: Sampler {
     /// Which quantity the solver extrapolates: x0 (++, better with guidance) or the noise.
     public enum Algorithm: String, CaseIterable { case dpmsolverPlusPlus = "dpmsolver++", dpmsolver }
@@ -119,7 +119,7 @@ public final class DPMSolverMultistepSampler: Sampler {
         let m0 = try history(0), m1 = try history(1)
         let h = t.lambda - s0.lambda, h0 = s0.lambda - s1.lambda
         let r0 = h0 / h
-        let d0 = m0, d1 = try (try m0 - m1) * (1 / r0)
+        let d0 = m0, d1 = (try m0 - m1) * (1 / r0)
         switch (algorithm, solverType) {
         case (.dpmsolverPlusPlus, .midpoint):
             let c = t.alpha * (Foundation.exp(-h) - 1)
@@ -141,9 +141,9 @@ public final class DPMSolverMultistepSampler: Sampler {
         let m0 = try history(0), m1 = try history(1), m2 = try history(2)
         let h = t.lambda - s0.lambda, h0 = s0.lambda - s1.lambda, h1 = s1.lambda - s2.lambda
         let r0 = h0 / h, r1 = h1 / h
-        let d10 = try (try m0 - m1) * (1 / r0), d11 = try (try m1 - m2) * (1 / r1)
+        let d10 = (try m0 - m1) * (1 / r0), d11 = (try m1 - m2) * (1 / r1)
         let d1 = try d10 + (try d10 - d11) * (r0 / (r0 + r1))
-        let d2 = try (try d10 - d11) * (1 / (r0 + r1))
+        let d2 = (try d10 - d11) * (1 / (r0 + r1))
         switch algorithm {
         case .dpmsolverPlusPlus:
             let e = Foundation.exp(-h) - 1

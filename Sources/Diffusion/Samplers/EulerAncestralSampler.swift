@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// Ancestral Euler (k-diffusion's sample_euler_ancestral), as diffusers' EulerAncestralDiscreteScheduler:
-/// a deterministic step down to sigma_down, then fresh noise of size sigma_up at every step.
+/// Ancestral Euler (k-diffusion's sample_euler_ancestral), as diffusers' EulerAncestralDiscreteScheduler.
+// Each step goes deterministically down to sigma_down, then adds fresh noise of size sigma_up.
 public final class EulerAncestralSampler: Sampler {
     public let config: SchedulerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// Euler's method on the probability-flow ODE (Karras et al. 2022, Algorithm 2), as diffusers'
-/// EulerDiscreteScheduler; optional Karras sigmas and "churn" noise.
+/// Euler's method on the probability-flow ODE (Karras et al. 2022, Alg. 2), as diffusers' EulerDiscreteScheduler.
+// Options: Karras sigmas (use_karras_sigmas) and Algorithm 2's "churn" noise (sChurn > 0).
 public final class EulerSampler: Sampler {
     public let config: SchedulerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// Heun's second-order method (Karras et al. 2022, Algorithm 1), as diffusers' HeunDiscreteScheduler:
-/// every interior timestep appears twice, once for the Euler predictor and once for the corrector.
+/// Heun's second-order method (Karras et al. 2022, Alg. 1), as diffusers' HeunDiscreteScheduler.
+// Every interior timestep appears twice: once for the Euler predictor, once for the trapezoidal corrector.
 public final class HeunSampler: Sampler {
     public let config: SchedulerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }

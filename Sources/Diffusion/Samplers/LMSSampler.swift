@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// Linear multistep in sigma (k-diffusion's sample_lms), as diffusers' LMSDiscreteScheduler: up to four
-/// past derivatives weighted by integrals of their Lagrange basis polynomials.
+/// Linear multistep in sigma (k-diffusion's sample_lms), as diffusers' LMSDiscreteScheduler.
+// Up to four past derivatives, weighted by integrals of their Lagrange basis polynomials.
 public final class LMSSampler: Sampler {
     public let config: SchedulerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
@@ -55,7 +55,8 @@ public final class LMSSampler: Sampler {
         let x0 = try schedule.predictOriginal(modelOutput, sample: sample, sigma: sigma)
         derivatives.append(try SamplerMath.divide(try sample - x0, sigma))
         if derivatives.count > lmsOrder { derivatives.removeFirst() }
-        // Fewer history terms at the start, as the multistep formula needs past points.
+        // Fewer history terms at the start. diffusers uses min(step + 1, order) even when a run starts
+        // mid-schedule (img2img) with less history; counting the derivatives we hold keeps the weights valid.
         let order = min(i + 1, lmsOrder, derivatives.count)
         var update: Tensor?
         for (k, d) in derivatives.reversed().prefix(order).enumerated() {

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// Pseudo numerical methods (Liu et al. 2022), as diffusers' PNDMScheduler: Runge-Kutta warm-up then
-/// linear multistep (PLMS); `skip_prk_steps` starts PLMS directly, as Stable Diffusion does.
+/// Pseudo numerical methods (Liu et al. 2022), as diffusers' PNDMScheduler: Runge-Kutta warm-up, then PLMS.
+// skip_prk_steps starts PLMS directly (crowsonkb's PLMS, as Stable Diffusion uses it).
 public final class PNDMSampler: Sampler {
     public let config: SchedulerConfig
     public var alphasCumprod: [Float] { options.alphasCumprod }
@@ -133,7 +133,7 @@ public final class PNDMSampler: Sampler {
         } else if e.count == 3 {
             output = try SamplerMath.divide(try e[2] * 23 - e[1] * 16 + e[0] * 5, 12)
         } else {
-            output = try (try e[3] * 55 - e[2] * 59 + e[1] * 37 - e[0] * 9) * Float(1.0 / 24.0)
+            output = (try e[3] * 55 - e[2] * 59 + e[1] * 37 - e[0] * 9) * Float(1.0 / 24.0)
         }
         let prev = try prevSample(x, t, prevT, output)
         counter += 1

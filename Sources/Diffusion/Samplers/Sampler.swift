@@ -2,11 +2,10 @@ import Foundation
 import Tensors
 
 /// A noise scheduler: walks a latent from pure noise to a clean sample, one denoiser call per timestep.
-///
-/// Usage mirrors diffusers: `setTimesteps(n)`, start from noise times `initNoiseSigma`, then for each
-/// `t` in `timesteps` feed `scaleModelInput(x, t)` to the denoiser and `x = step(output, t, x)`.
-/// Timesteps are Floats for every sampler because Karras-spaced Euler samplers use fractional ones;
-/// discrete samplers reject non-integral values.
+// Usage mirrors diffusers: `setTimesteps(n)`, start from noise times `initNoiseSigma`, then for each `t` in
+// `timesteps` feed `scaleModelInput(x, t)` to the denoiser and `x = step(output, t, x)`. Timesteps are
+// Floats for every sampler because Karras-spaced Euler samplers use fractional ones; discrete samplers
+// reject non-integral values.
 public protocol Sampler: AnyObject {
     /// The configuration this sampler was built from, `className` naming its diffusers class.
     var config: SchedulerConfig { get }
@@ -104,7 +103,7 @@ public let samplerClassNames = [
 
 /// Builds a sampler by short name (`euler_a`, `dpm++2m`, ...) or diffusers class name, sharing `config`'s keys
 /// as diffusers' `from_config` does. Short names that imply options (plms, dpmpp_2m) set them.
-public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig()) throws -> Sampler {
+public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig()) throws -> any Sampler {
     var c = config
     switch name.trimmingCharacters(in: .whitespaces).lowercased() {
     case "ddpm", "ddpmscheduler": return try DDPMSampler(config: c)
@@ -132,7 +131,7 @@ public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig(
 }
 
 /// Builds the sampler a loaded diffusers config names in `_class_name`.
-public func makeSampler(config: SchedulerConfig) throws -> Sampler {
+public func makeSampler(config: SchedulerConfig) throws -> any Sampler {
     guard let name = config.className else {
         throw DiffusionError.invalidArgument(
             "_class_name", "the scheduler config names no class: expected one of \(samplerClassNames.joined(separator: ", "))")

@@ -1,9 +1,8 @@
 import Foundation
 
 /// A diffusers `scheduler_config.json`; unset keys take the chosen sampler's own diffusers default.
-///
-/// Every key is optional because diffusers' defaults differ per class (e.g. `solver_type` is
-/// `midpoint` for DPM-Solver but `bh2` for UniPC), and an unset key must round-trip as unset.
+// Every key is optional because diffusers' defaults differ per class (e.g. `solver_type` is `midpoint`
+// for DPM-Solver but `bh2` for UniPC), and an unset key must round-trip as unset.
 public struct SchedulerConfig: Codable, Equatable {
     public var className: String?
     public var diffusersVersion: String?

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// UniPC (Zhao et al. 2023), as diffusers' UniPCMultistepScheduler: a multistep predictor (UniP) whose
-/// result is refined by a corrector (UniC) once the next model output is known. Data prediction (x0) only.
+/// UniPC predictor-corrector (Zhao et al. 2023), as diffusers' UniPCMultistepScheduler (x0 prediction).
+// The multistep predictor (UniP) result is refined by the corrector (UniC) once the next model output is known.
 public final class UniPCSampler: Sampler {
     /// B(h) of the paper: bh1 = h, bh2 = e^h - 1 (the default, better for guided sampling).
     public enum SolverType: String, CaseIterable { case bh1, bh2 }
