@@ -6,8 +6,10 @@ final class BufferPool: @unchecked Sendable {
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var pooledBytes = 0
     private let lock = NSLock()
-    /// Above this much idle memory, freed buffers go back to the system.
-    private let limitBytes = 512 << 20
+    /// Above this much idle memory (a quarter of RAM), freed buffers go back to the system. A training
+    /// step frees and re-allocates the same activation sizes every step; returning them to the kernel
+    /// made it zero fresh pages each time (a quarter of a training step's time before the pool kept them).
+    private let limitBytes = Int(min(ProcessInfo.processInfo.physicalMemory / 4, UInt64(Int.max)))
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
