@@ -1,0 +1,132 @@
+import Foundation
+import Tensors
+
+/// Everything one call to `TextToAudioPipeline.generate` can be asked for (the seed's controls).
+public struct GenerationOptions {
+    public var prompts: [String] = []
+    /// One negative prompt for all, or one per prompt; replaces the unconditional branch (as diffusers does).
+    public var negativePrompts: [String] = []
+    /// Precomputed conditioning instead of text (rows per prompt); `negativeEmbeddings` likewise.
+    public var promptEmbeddings: ConditioningEmbeddings?
+    public var negativeEmbeddings: ConditioningEmbeddings?
+    public var guidanceScale: Float = 2.5
+    public var steps = 50
+    public var sampler: String?
+    /// Sampler options (eta for DDIM) by name.
+    public var samplerOptions: [String: Float] = [:]
+    public var seed: UInt64 = 0
+    /// Outputs per prompt; output j of prompt i uses seed + i * count + j.
+    public var count = 1
+    public var seconds: Double = 5
+    /// Scales the initial and the ancestral noise (1 = as trained).
+    public var noiseTemperature: Float = 1
+    /// Target integrated loudness of each output in LUFS (nil = untouched).
+    public var loudness: Double?
+    /// Audio-to-audio: a reference waveform at the model's rate, and how much of it to re-noise (0...1).
+    public var reference: [Float]?
+    public var strength: Float = 0.6
+    /// Inpainting/continuation: keep the reference in this time range (seconds) and generate the rest.
+    public var keepRange: ClosedRange<Double>?
+    /// Mixes a style vector into the pooled conditioning: (1 - w) * text + w * style.
+    public var style: Tensor?
+    public var styleWeight: Float = 0.5
+    /// Starting latents instead of seeded noise (diffusers' `latents=`), scaled by the sampler's init sigma.
+    public var latents: Tensor?
+
+    public init(prompt: String = "") { if !prompt.isEmpty { prompts = [prompt] } }
+
+    /// Checks ranges and names the offending option.
+    public func validate() throws {
+        guard steps > 0 else { throw DiffusionError.invalidArgument("steps", "expected a positive integer, got \(steps)") }
+        guard count > 0 else { throw DiffusionError.invalidArgument("count", "expected a positive integer, got \(count)") }
+        guard seconds > 0, seconds.isFinite else {
+            throw DiffusionError.invalidArgument("seconds", "expected a positive duration, got \(seconds)")
+        }
+        guard guidanceScale.isFinite, guidanceScale >= 0 else {
+            throw DiffusionError.invalidArgument("guidance", "expected a number >= 0, got \(guidanceScale)")
+        }
+        guard (0...1).contains(strength) else {
+            throw DiffusionError.invalidArgument("strength", "expected a value in [0, 1], got \(strength)")
+        }
+        guard noiseTemperature > 0, noiseTemperature.isFinite else {
+            throw DiffusionError.invalidArgument("noise_temperature", "expected a positive number, got \(noiseTemperature)")
+        }
+        if prompts.isEmpty && promptEmbeddings == nil {
+            throw DiffusionError.invalidArgument("prompt", "expected a prompt or prompt embeddings")
+        }
+        if !negativePrompts.isEmpty && negativePrompts.count != 1 && negativePrompts.count != batchPrompts {
+            throw DiffusionError.invalidArgument("negative", "expected 1 or \(batchPrompts) negative prompts, got \(negativePrompts.count)")
+        }
+        if keepRange != nil && reference == nil {
+            throw DiffusionError.invalidArgument("keep", "inpainting needs a reference recording")
+        }
+    }
+
+    var batchPrompts: Int { promptEmbeddings?.count ?? prompts.count }
+}
+
+/// Conditioning for a batch: token states + mask for cross-attention and/or one pooled vector per row.
+public struct ConditioningEmbeddings {
+    public var tokens: Tensor?
+    public var mask: Tensor?
+    public var pooled: Tensor?
+    public init(tokens: Tensor? = nil, mask: Tensor? = nil, pooled: Tensor? = nil) {
+        self.tokens = tokens
+        self.mask = mask
+        self.pooled = pooled
+    }
+    var count: Int { pooled?.shape[0] ?? tokens?.shape[0] ?? 0 }
+
+    /// Rows `idx` of every part, token states cut to the longest real length among them, so padding
+    /// added for other rows never reaches (and never perturbs) these.
+    func rows(_ idx: [Int]) throws -> ConditioningEmbeddings {
+        var t = try tokens?.indexSelect(axis: 0, idx), m = try mask?.indexSelect(axis: 0, idx)
+        if let mt = m, let tt = t {
+            let n = mt.shape[1]
+            var longest = 0
+            for r in 0..<mt.shape[0] { for j in 0..<n where mt.pointer[r * n + j] != 0 { longest = max(longest, j + 1) } }
+            if longest < n {
+                t = try tt.slice(axis: 1, start: 0, end: max(longest, 1))
+                m = try mt.slice(axis: 1, start: 0, end: max(longest, 1))
+            }
+        }
+        return ConditioningEmbeddings(tokens: t, mask: m, pooled: try pooled?.indexSelect(axis: 0, idx))
+    }
+
+    /// Two batches joined (the unconditional rows first, as diffusers concatenates them).
+    static func joined(_ a: ConditioningEmbeddings, _ b: ConditioningEmbeddings) throws -> ConditioningEmbeddings {
+        func cat(_ x: Tensor?, _ y: Tensor?) throws -> Tensor? {
+            guard let x, let y else { return nil }
+            if x.rank == 3 && x.shape[1] != y.shape[1] {
+                // Token states of different lengths: pad the shorter with zeros (its mask hides them).
+                let n = max(x.shape[1], y.shape[1])
+                return try Tensor.concat([x.pad([0, 0, 0, n - x.shape[1]]), y.pad([0, 0, 0, n - y.shape[1]])], axis: 0)
+            }
+            if x.rank == 2 && x.shape[1] != y.shape[1] {
+                let n = max(x.shape[1], y.shape[1])
+                return try Tensor.concat([x.pad([0, n - x.shape[1]]), y.pad([0, n - y.shape[1]])], axis: 0)
+            }
+            return try Tensor.concat([x, y], axis: 0)
+        }
+        return ConditioningEmbeddings(tokens: try cat(a.tokens, b.tokens), mask: try cat(a.mask, b.mask), pooled: try cat(a.pooled, b.pooled))
+    }
+}
+
+/// What the pipeline reports after each denoising step; return false from the callback to cancel.
+public struct StepProgress {
+    public let step: Int
+    public let totalSteps: Int
+    public let timestep: Float
+    public let latents: Tensor
+}
+
+/// The generated audio and what produced it.
+public struct GenerationResult {
+    /// One waveform per output, prompt-major (prompt 0's outputs first).
+    public var waveforms: [[Float]]
+    public var sampleRate: Int
+    public var seeds: [UInt64]
+    public var latents: Tensor
+    /// The decoded log-mel [B, frames, mels], for spectrogram pictures.
+    public var logMel: Tensor
+}

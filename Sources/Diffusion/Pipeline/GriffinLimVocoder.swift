@@ -1,0 +1,36 @@
+import Audio
+import Tensors
+
+/// The vocoder of last resort: mel -> linear magnitude (NNLS) -> fast Griffin-Lim, behind `Vocoder`.
+public final class GriffinLimVocoder: Vocoder {
+    public let frontEnd: LogMel
+    public let sampleRate: Int
+    public let iterations: Int
+    public let seed: UInt64
+
+    public init(frontEnd: LogMel, sampleRate: Int = 16000, iterations: Int = 32, seed: UInt64 = 0) {
+        self.frontEnd = frontEnd
+        self.sampleRate = sampleRate
+        self.iterations = iterations
+        self.seed = seed
+    }
+
+    public func waveform(fromLogMel logMel: Tensor) throws -> Tensor {
+        let batched = logMel.rank == 3
+        let x = batched ? logMel : try logMel.unsqueeze(0)
+        let (b, frames, mels) = (x.shape[0], x.shape[1], x.shape[2])
+        guard mels == frontEnd.filterbank.nMels else {
+            throw DiffusionError.invalidArgument("logMel", "expected \(frontEnd.filterbank.nMels) mel bins, got \(mels)")
+        }
+        let length = (frames - 1) * frontEnd.stft.config.hopLength
+        var rows: [Tensor] = []
+        for i in 0..<b {
+            let values = Array(x.scalars[(i * frames * mels)..<((i + 1) * frames * mels)])
+            let spec = try Spectrogram(frames: frames, bins: mels, values: values)
+            let wave = try GriffinLim.fromLogMel(spec, frontEnd: frontEnd, iterations: iterations, seed: seed, length: length)
+            rows.append(Tensor(wave))
+        }
+        let out = try Tensor.stack(rows)
+        return batched ? out : try out.squeeze(0)
+    }
+}

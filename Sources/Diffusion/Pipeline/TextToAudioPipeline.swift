@@ -1,0 +1,222 @@
+import Audio
+import Foundation
+import NN
+import Tensors
+import Text
+
+/// Text -> conditioning -> sampler loop with classifier-free guidance -> latent -> VAE -> vocoder -> waveform.
+public final class TextToAudioPipeline {
+    /// How text reaches the UNet: AudioLDM's pooled class embedding, cross-attention to token states, or both.
+    public enum Conditioning: String, Codable, Sendable { case pooled, tokens, both }
+
+    public let unet: UNet2DConditionModel
+    public let vae: AutoencoderKL
+    public let vocoder: any Vocoder
+    public let conditioner: TextConditioner?
+    /// Encodes the negative/unconditional prompts; diffusers' AudioLDM truncates those to the embedding
+    /// width in tokens (its `max_length = prompt_embeds.shape[1]`), and checkpoints are matched to that.
+    public let negativeConditioner: TextConditioner?
+    public let schedulerConfig: SchedulerConfig
+    public let conditioning: Conditioning
+    public let melBins: Int
+    public let hopLength: Int
+    /// The mel front end that matches the VAE's input (for audio-to-audio).
+    public let frontEnd: LogMel
+    /// A short name and a hash of the model's configs, recorded next to every output.
+    public let identity: String
+
+    public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
+                schedulerConfig: SchedulerConfig, conditioning: Conditioning, melBins: Int, hopLength: Int,
+                frontEnd: LogMel, identity: String, negativeConditioner: TextConditioner? = nil) {
+        self.negativeConditioner = negativeConditioner
+        self.unet = unet
+        self.vae = vae
+        self.vocoder = vocoder
+        self.conditioner = conditioner
+        self.schedulerConfig = schedulerConfig
+        self.conditioning = conditioning
+        self.melBins = melBins
+        self.hopLength = hopLength
+        self.frontEnd = frontEnd
+        self.identity = identity
+        unet.eval()
+        vae.eval()
+    }
+
+    public var sampleRate: Int { vocoder.sampleRate }
+    /// Mel frames per latent frame.
+    public var vaeScaleFactor: Int { 1 << (vae.config.blockOutChannels.count - 1) }
+    /// Latent frames must divide by this for the UNet's down/up path to line up.
+    var unetFactor: Int { 1 << (unet.config.blockOutChannels.count - 1) }
+
+    /// The duration rule: seconds -> mel frames -> rounded up to the VAE and UNet factors.
+    public func melFrames(seconds: Double) -> Int {
+        let frames = max(1, Int(seconds * Double(sampleRate) / Double(hopLength)))
+        let unit = vaeScaleFactor * unetFactor
+        return (frames + unit - 1) / unit * unit
+    }
+
+    /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding).
+    public func encode(prompts: [String], negative: Bool = false) throws -> ConditioningEmbeddings {
+        guard let conditioner = negative ? (negativeConditioner ?? self.conditioner) : self.conditioner else {
+            throw DiffusionError.invalidArgument("prompt", "this model has no text encoder; pass prompt embeddings")
+        }
+        // One prompt at a time: padding a prompt to a batch-mate's length changes the encoder's summation
+        // order in the last bits, and an output must not depend on what it was batched with.
+        var rows: [ConditioningEmbeddings] = []
+        var seen: [String: ConditioningEmbeddings] = [:]
+        for p in prompts {
+            if let r = seen[p] { rows.append(r); continue }
+            let enc = try conditioner.encode([p])
+            let r = ConditioningEmbeddings(tokens: conditioning == .pooled ? nil : enc.hiddenStates,
+                                           mask: conditioning == .pooled ? nil : enc.mask,
+                                           pooled: conditioning == .tokens ? nil : try enc.normalizedPooled)
+            seen[p] = r
+            rows.append(r)
+        }
+        return try rows.dropFirst().reduce(rows[0]) { try ConditioningEmbeddings.joined($0, $1) }
+    }
+
+    /// Makes the sampler the options ask for, on the model's training schedule.
+    public func makeSampler(_ options: GenerationOptions) throws -> any Sampler {
+        let s = try options.sampler.map { try Diffusion.makeSampler(name: $0, config: schedulerConfig) }
+            ?? Diffusion.makeSampler(config: schedulerConfig)
+        if let eta = options.samplerOptions["eta"], let ddim = s as? DDIMSampler { ddim.eta = eta }
+        return s
+    }
+
+    /// Generates audio for every prompt (and `count` outputs each).
+    public func generate(_ options: GenerationOptions, progress: ((StepProgress) -> Bool)? = nil) throws -> GenerationResult {
+        try options.validate()
+        // Rows: prompt-major, `count` per prompt; each row has its own seed.
+        let promptCount = options.batchPrompts
+        let rowPrompt = (0..<promptCount).flatMap { Array(repeating: $0, count: options.count) }
+        let b = rowPrompt.count
+        let seeds = (0..<b).map { options.seed &+ UInt64($0) }
+
+        var cond = try options.promptEmbeddings.map { try $0.rows(rowPrompt) } ?? encode(prompts: rowPrompt.map { options.prompts[$0] })
+        if let style = options.style, let pooled = cond.pooled {
+            let mixed = try pooled * (1 - options.styleWeight) + (try style.reshape([1, -1])) * options.styleWeight
+            cond.pooled = try mixed * (try (mixed * mixed).sum(axes: [1], keepDim: true)).rsqrt()
+        }
+        // Guidance above 1 runs a second, unconditional branch (diffusers' do_classifier_free_guidance).
+        let guided = options.guidanceScale > 1
+        var uncond: ConditioningEmbeddings?
+        if guided {
+            if let neg = options.negativeEmbeddings {
+                uncond = try neg.rows(neg.count == 1 ? Array(repeating: 0, count: b) : rowPrompt)
+            } else {
+                let negs = options.negativePrompts
+                let texts = rowPrompt.map { negs.isEmpty ? "" : (negs.count == 1 ? negs[0] : negs[$0]) }
+                uncond = try encode(prompts: texts, negative: true)
+            }
+        }
+        let both = try uncond.map { try ConditioningEmbeddings.joined($0, cond) } ?? cond
+
+        let frames = melFrames(seconds: options.seconds)
+        let latentShape = [b, unet.config.inChannels, frames / vaeScaleFactor, melBins / vaeScaleFactor]
+        let sampler = try makeSampler(options)
+        try sampler.setTimesteps(options.steps)
+        let noise = BatchNoise(seeds: seeds, temperature: options.noiseTemperature)
+        var timesteps = sampler.timesteps
+        var latents: Tensor
+        var referenceLatents: Tensor?
+        if let ref = options.reference {
+            referenceLatents = try encodeReference(ref, frames: frames, batch: b)
+        }
+        if let given = options.latents {
+            guard given.shape == latentShape else {
+                throw DiffusionError.invalidArgument("latents", "expected shape \(latentShape), got \(given.shape)")
+            }
+            latents = given * sampler.initNoiseSigma
+        } else if let refLatents = referenceLatents, options.keepRange == nil, options.strength < 1 {
+            // SDEdit: start part-way down the schedule from the noised reference.
+            let initSteps = min(Int(Float(options.steps) * options.strength), options.steps)
+            let start = max(options.steps - initSteps, 0) * sampler.order
+            timesteps = Array(timesteps[min(start, timesteps.count)...])
+            if timesteps.isEmpty {
+                latents = refLatents
+            } else {
+                latents = try sampler.addNoise(original: refLatents, noise: try noise.nextNoise(shape: latentShape), timestep: timesteps[0])
+            }
+        } else {
+            latents = try noise.nextNoise(shape: latentShape) * sampler.initNoiseSigma
+        }
+
+        var afterStep: ((Tensor, Int) throws -> Tensor)?
+        if let range = options.keepRange, let refLatents = referenceLatents {
+            let mask = keepMask(range, latentShape: latentShape)
+            let keepNoise = try noise.nextNoise(shape: latentShape)
+            let ts = timesteps
+            afterStep = { x, i in
+                // Re-impose the kept region at the next step's noise level (the reference itself at the end).
+                let known = i + 1 < ts.count ? try sampler.addNoise(original: refLatents, noise: keepNoise, timestep: ts[i + 1]) : refLatents
+                return try known * mask + x * (1 - mask)
+            }
+        }
+
+        let unet = self.unet
+        let scale = options.guidanceScale
+        // Each output runs through the UNet on its own (with its unconditional twin when guided): BLAS picks
+        // kernels by matrix size, so batching rows together would make an output depend on its batch-mates.
+        let perRow: [ConditioningEmbeddings] = try (0..<b).map { r in try both.rows(guided ? [r, b + r] : [r]) }
+        let loop = DenoisingLoop(sampler: sampler, timesteps: timesteps, latents: latents, noise: noise, afterStep: afterStep) { x, t in
+            try GradMode.noGrad {
+                let rows = try (0..<b).map { r -> Tensor in
+                    let xr = try x.slice(axis: 0, start: r, end: r + 1)
+                    let c = perRow[r]
+                    let input = guided ? try Tensor.concat([xr, xr], axis: 0) : xr
+                    let eps = try unet(input, timesteps: Array(repeating: t, count: input.shape[0]),
+                                       encoderHiddenStates: c.tokens, classLabels: c.pooled, encoderAttentionMask: c.mask)
+                    guard guided else { return eps }
+                    let halves = try eps.chunk(2, axis: 0)
+                    return try halves[0] + (halves[1] - halves[0]) * scale
+                }
+                return try Tensor.concat(rows, axis: 0)
+            }
+        }
+        for step in loop {
+            if let progress, !progress(step) { throw DiffusionError.cancelled(step: step.step) }
+        }
+        if let error = loop.error { throw error }
+        latents = loop.latents
+
+        let (waves, mel) = try decode(latents: latents, samples: Int(options.seconds * Double(sampleRate)))
+        var out = waves
+        if let lufs = options.loudness {
+            out = try out.map { try AudioBuffer(mono: $0, sampleRate: sampleRate).loudnessNormalized(to: lufs).samples }
+        }
+        return GenerationResult(waveforms: out, sampleRate: sampleRate, seeds: seeds, latents: latents, logMel: mel)
+    }
+
+    /// Latents -> log-mel -> waveforms trimmed to `samples`.
+    public func decode(latents: Tensor, samples: Int? = nil) throws -> (waveforms: [[Float]], logMel: Tensor) {
+        try GradMode.noGrad {
+            let mel = try vae.decode(latents / vae.scalingFactor).squeeze(1)
+            let wave = try vocoder.waveform(fromLogMel: mel)
+            let n = wave.shape[1], keep = min(samples ?? n, n)
+            let rows = (0..<wave.shape[0]).map { i in Array(wave.scalars[(i * n)..<(i * n + keep)]) }
+            return (rows, mel)
+        }
+    }
+
+    /// A reference recording -> its log-mel padded/cropped to `frames` -> the VAE posterior mode, scaled.
+    public func encodeReference(_ samples: [Float], frames: Int, batch: Int) throws -> Tensor {
+        guard !samples.isEmpty else { throw DiffusionError.invalidArgument("reference", "the reference recording is empty") }
+        let spec = try frontEnd(samples)
+        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: frames * melBins)
+        let n = min(frames, spec.frames) * melBins
+        values.replaceSubrange(0..<n, with: spec.values[0..<n])
+        let mel = Tensor(shape: [1, 1, frames, melBins], data: values)
+        let z = try GradMode.noGrad { try vae.encode(mel).mode * vae.scalingFactor }
+        return try z.expand([batch] + z.shape.dropFirst())
+    }
+
+    func keepMask(_ range: ClosedRange<Double>, latentShape: [Int]) -> Tensor {
+        let framesPerSecond = Double(sampleRate) / Double(hopLength) / Double(vaeScaleFactor)
+        let lo = Int(range.lowerBound * framesPerSecond), hi = Int((range.upperBound * framesPerSecond).rounded(.up))
+        let t = latentShape[2]
+        let row = (0..<t).map { Float($0 >= lo && $0 < hi ? 1 : 0) }
+        return Tensor(shape: [1, 1, t, 1], data: row)
+    }
+}

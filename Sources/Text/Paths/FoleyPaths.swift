@@ -1,0 +1,14 @@
+import Foundation
+
+/// Where Foley keeps downloaded models: `$FOLEY_HOME`, else `~/.cache/foley`.
+public enum FoleyPaths {
+    public static var home: URL {
+        if let h = ProcessInfo.processInfo.environment["FOLEY_HOME"], !h.isEmpty {
+            return URL(fileURLWithPath: h)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/foley")
+    }
+
+    /// The default text encoder's folder (all-MiniLM-L6-v2, fetched by scripts/setup).
+    public static var miniLM: URL { home.appendingPathComponent("models/all-MiniLM-L6-v2") }
+}

@@ -1,0 +1,179 @@
+import Diffusion
+import Foundation
+import Tensors
+import XCTest
+
+final class TextToAudioPipelineTests: XCTestCase {
+    static var cached: TextToAudioPipeline?
+    var pipe: TextToAudioPipeline {
+        get throws {
+            if let p = Self.cached { return p }
+            let p = try TextToAudioPipeline.load(folder: Fixture.url("audioldm_pipeline", "model"))
+            Self.cached = p
+            return p
+        }
+    }
+
+    func caseJSON() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: Fixture.url("audioldm_pipeline", "case.json"))) as! [String: Any]
+    }
+
+    /// The fixture run: the same latents through 5 DDIM steps at guidance 2.5 with a negative prompt.
+    func testReproducesAudioLDMFixtureStepByStep() throws {
+        let c = try caseJSON(), cases = try Fixture.cases("audioldm_pipeline")
+        let pipe = try self.pipe
+        let prompt = c["prompt"] as! String, negative = c["negative_prompt"] as! String
+        let embeds = try Tensor.concat([try pipe.encode(prompts: [negative], negative: true).pooled!,
+                                        try pipe.encode(prompts: [prompt]).pooled!], axis: 0)
+        let want = try cases.tensor("prompt_embeds")
+        Parity.check(try embeds.slice(axis: 0, start: 0, end: 1), try want.slice(axis: 0, start: 0, end: 1), "prompt_embeds negative")
+        Parity.check(try embeds.slice(axis: 0, start: 1, end: 2), try want.slice(axis: 0, start: 1, end: 2), "prompt_embeds positive")
+
+        var o = GenerationOptions(prompt: prompt)
+        o.negativePrompts = [negative]
+        o.guidanceScale = Float(c["guidance_scale"] as! Double)
+        o.steps = c["num_inference_steps"] as! Int
+        o.seconds = c["audio_length_in_s"] as! Double
+        o.latents = try cases.tensor("latents")
+        var steps: [Tensor] = []
+        let result = try pipe.generate(o) { steps.append($0.latents); return true }
+        XCTAssertEqual(steps.count, 5)
+        for (i, s) in steps.enumerated() { Parity.check(s, try cases.tensor("latents_step_\(i)"), tol: 1e-3, "latents_step_\(i)") }
+        Parity.check(Tensor(shape: [1, result.waveforms[0].count], data: result.waveforms[0]), try cases.tensor("waveform"),
+                     tol: 1e-3, "waveform")
+    }
+
+    func small(_ prompt: String = "A dog barking", seed: UInt64 = 3) -> GenerationOptions {
+        var o = GenerationOptions(prompt: prompt)
+        o.steps = 3
+        o.seconds = 0.03
+        o.seed = seed
+        return o
+    }
+
+    func testSeedsReproduceBytesAndDifferentSeedsDiffer() throws {
+        let a = try pipe.generate(small()).waveforms[0]
+        XCTAssertEqual(try pipe.generate(small()).waveforms[0], a)
+        XCTAssertNotEqual(try pipe.generate(small(seed: 4)).waveforms[0], a)
+    }
+
+    func testBatchPositionDoesNotChangeAnOutput() throws {
+        var two = small()
+        two.prompts = ["rain on a roof", "A dog barking"]
+        let batch = try pipe.generate(two)
+        let alone = try pipe.generate(small(seed: 4))  // row 1 of the batch uses seed + 1
+        XCTAssertEqual(batch.seeds, [3, 4])
+        XCTAssertEqual(batch.waveforms[1], alone.waveforms[0])
+    }
+
+    func testGuidanceOneIsTheConditionalBranchAlone() throws {
+        var one = small()
+        one.guidanceScale = 1
+        let a = try pipe.generate(one).latents
+        // With the unconditional branch equal to the conditional one, guidance cancels to the same prediction.
+        var same = small()
+        same.guidanceScale = 4
+        same.negativePrompts = ["A dog barking"]
+        let b = try pipe.generate(same).latents
+        XCTAssertLessThan(Parity.relative(b, a), 1e-5)
+    }
+
+    func testNegativePromptChangesTheResult() throws {
+        var a = small(), b = small()
+        a.guidanceScale = 3
+        b.guidanceScale = 3
+        b.negativePrompts = ["low quality, noise"]
+        // Far above float32 noise (1e-7): the tiny random model's text pathway is weak but real.
+        XCTAssertGreaterThan(Parity.relative(try pipe.generate(b).latents, try pipe.generate(a).latents), 1e-5)
+    }
+
+    func testDurationRuleRoundsUpThenTrimsToExactLength() throws {
+        let pipe = try self.pipe
+        // 16 kHz, hop 4 (the fixture's vocoder), VAE factor 2, UNet factor 2: frames round up to multiples of 4.
+        XCTAssertEqual(pipe.melFrames(seconds: 0.016), 64)
+        XCTAssertEqual(pipe.melFrames(seconds: 0.0165), 68)
+        var o = small()
+        o.seconds = 0.0123
+        let r = try pipe.generate(o)
+        XCTAssertEqual(r.waveforms[0].count, 196)
+        XCTAssertEqual(r.latents.shape[2] * pipe.vaeScaleFactor, pipe.melFrames(seconds: 0.0123))
+    }
+
+    func testStrengthZeroReturnsReconstructionAndOneIgnoresReference() throws {
+        let pipe = try self.pipe
+        let ref = (0..<480).map { Float(sin(Double($0) * 0.3)) * 0.5 }
+        var zero = small()
+        zero.reference = ref
+        zero.strength = 0
+        let frames = pipe.melFrames(seconds: zero.seconds)
+        let recon = try pipe.decode(latents: try pipe.encodeReference(ref, frames: frames, batch: 1), samples: 480).waveforms[0]
+        XCTAssertEqual(try pipe.generate(zero).waveforms[0], recon)
+        var one = small()
+        one.reference = ref
+        one.strength = 1
+        XCTAssertEqual(try pipe.generate(one).waveforms[0], try pipe.generate(small()).waveforms[0])
+        var mid = small()
+        mid.reference = ref
+        mid.strength = 0.5
+        let m = try pipe.generate(mid).waveforms[0]
+        XCTAssertNotEqual(m, recon)
+        XCTAssertEqual(m.count, 480)
+    }
+
+    func testInpaintingKeepsTheReferenceRange() throws {
+        let pipe = try self.pipe
+        let ref = (0..<480).map { Float(sin(Double($0) * 0.2)) * 0.5 }
+        var o = small()
+        o.reference = ref
+        o.keepRange = 0...0.01
+        let r = try pipe.generate(o)
+        let refLatents = try pipe.encodeReference(ref, frames: pipe.melFrames(seconds: o.seconds), batch: 1)
+        // Latent frames covering 0-10 ms (16 kHz / hop 4 / VAE 2 = 2000 latent frames per second): the first 20.
+        let kept = try r.latents.slice(axis: 2, start: 0, end: 20), want = try refLatents.slice(axis: 2, start: 0, end: 20)
+        XCTAssertEqual(kept.scalars, want.scalars)
+        XCTAssertGreaterThan(Parity.relative(try r.latents.slice(axis: 2, start: 20, end: 24), try refLatents.slice(axis: 2, start: 20, end: 24)), 1e-3)
+    }
+
+    func testCallbackCancels() throws {
+        XCTAssertThrowsError(try pipe.generate(small()) { $0.step < 2 }) { e in
+            XCTAssertEqual("\(e)", "cancelled at step 2")
+        }
+    }
+
+    func testBadArgumentsGiveClearErrors() throws {
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message { _ = try TextToAudioPipeline.load(folder: URL(fileURLWithPath: "/no/such/model")) }.contains("/no/such/model: no such model folder"))
+        var o = small()
+        o.sampler = "warp"
+        XCTAssertTrue(message { _ = try pipe.generate(o) }.contains("ddim"))
+        o = small()
+        o.seconds = -1
+        XCTAssertEqual(message { _ = try pipe.generate(o) }, "seconds: expected a positive duration, got -1.0")
+        o = small()
+        o.steps = 0
+        XCTAssertEqual(message { _ = try pipe.generate(o) }, "steps: expected a positive integer, got 0")
+        o = small()
+        o.strength = 2
+        XCTAssertTrue(message { _ = try pipe.generate(o) }.hasPrefix("strength:"))
+    }
+
+    func testEverySamplerRunsThroughThePipeline() throws {
+        for name in samplerNames {
+            var o = small()
+            o.steps = 4  // PNDM's Runge-Kutta warm-up needs four
+            o.sampler = name
+            let r = try pipe.generate(o)
+            XCTAssertTrue(r.waveforms[0].allSatisfy(\.isFinite), name)
+        }
+    }
+
+    func testLoudnessTargetIsApplied() throws {
+        var o = small()
+        o.seconds = 0.5
+        o.loudness = -30
+        let w = try pipe.generate(o).waveforms[0]
+        XCTAssertGreaterThan(w.map(abs).max()!, 0)
+    }
+}
