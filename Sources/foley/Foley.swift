@@ -11,7 +11,7 @@ struct Foley: ParsableCommand {
         commandName: "foley",
         abstract: "Text-to-audio latent diffusion in Swift, driven from Lua.",
         version: version,
-        subcommands: [Info.self, Bench.self]
+        subcommands: [Info.self, Bench.self, Generate.self, Embed.self]
     )
 
     @Option(name: .customShort("e"), help: "Run a Lua chunk and exit.")

@@ -1,0 +1,71 @@
+import Audio
+import Foundation
+import Tensors
+
+/// Writes generated audio (WAV/FLAC by extension), optional spectrogram PNGs and a JSON sidecar with
+/// every setting, seed and the model's identity, so any output can be reproduced. Shared by the CLI and Lua.
+public enum OutputWriter {
+    /// The file for output `i` of `n`: `out.wav` alone, or `out-1.wav`, `out-2.wav`, ... for several.
+    public static func path(_ base: String, index i: Int, of n: Int, ext: String? = nil) -> String {
+        let url = URL(fileURLWithPath: base)
+        let e = ext ?? url.pathExtension
+        let stem = url.deletingPathExtension().path
+        return n == 1 ? stem + "." + e : "\(stem)-\(i + 1).\(e)"
+    }
+
+    /// Writes every waveform of `result`; returns the audio paths.
+    @discardableResult
+    public static func write(_ result: GenerationResult, options: GenerationOptions, pipeline: TextToAudioPipeline,
+                             to base: String, spectrogram: String? = nil) throws -> [String] {
+        let n = result.waveforms.count
+        var paths: [String] = []
+        let frames = result.logMel.shape[1], mels = result.logMel.shape[2]
+        for (i, wave) in result.waveforms.enumerated() {
+            let p = path(base, index: i, of: n)
+            try AudioFile.write(AudioBuffer(mono: wave, sampleRate: result.sampleRate), to: p)
+            paths.append(p)
+            if let spectrogram {
+                let values = Array(result.logMel.scalars[(i * frames * mels)..<((i + 1) * frames * mels)])
+                var img = SpectrogramImage(logMel: pipeline.frontEnd, sampleRate: result.sampleRate)
+                img.waveform = wave
+                try img.write(try Spectrogram(frames: frames, bins: mels, values: values), to: path(spectrogram, index: i, of: n))
+            }
+            let promptIndex = i / options.count
+            var settings: [String: Any] = [
+                "prompt": options.prompts.isEmpty ? NSNull() : options.prompts[promptIndex],
+                "negative": options.negativePrompts.isEmpty ? NSNull()
+                    : options.negativePrompts[options.negativePrompts.count == 1 ? 0 : promptIndex],
+                "seed": result.seeds[i], "steps": options.steps, "guidance": Double(options.guidanceScale),
+                "sampler": options.sampler ?? pipeline.schedulerConfig.className ?? "model default",
+                "seconds": options.seconds, "noise_temperature": Double(options.noiseTemperature),
+                "model": pipeline.identity, "sample_rate": result.sampleRate, "samples": wave.count,
+                "foley_version": "0.1.0",
+            ]
+            if let l = options.loudness { settings["loudness_lufs"] = l }
+            if options.reference != nil { settings["strength"] = Double(options.strength) }
+            if let r = options.keepRange { settings["keep_seconds"] = [r.lowerBound, r.upperBound] }
+            if !options.samplerOptions.isEmpty { settings["sampler_options"] = options.samplerOptions.mapValues { Double($0) } }
+            let json = try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys])
+            try AtomicFile.write(json, to: path(base, index: i, of: n, ext: "json"))
+        }
+        return paths
+    }
+}
+
+/// Finds the model `foley generate` uses when none is named.
+public enum DefaultModel {
+    /// `$FOLEY_MODEL`, else `models/default` in the source tree holding this executable, else `$FOLEY_HOME/models/default`.
+    public static func locate(executable: String = CommandLine.arguments.first ?? "") -> URL? {
+        let fm = FileManager.default
+        if let m = ProcessInfo.processInfo.environment["FOLEY_MODEL"], !m.isEmpty { return URL(fileURLWithPath: m) }
+        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("models/default")
+            if fm.fileExists(atPath: candidate.appendingPathComponent("foley.yaml").path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        let home = (ProcessInfo.processInfo.environment["FOLEY_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? fm.homeDirectoryForCurrentUser.appendingPathComponent(".cache/foley")).appendingPathComponent("models/default")
+        return fm.fileExists(atPath: home.appendingPathComponent("foley.yaml").path) ? home : nil
+    }
+}

@@ -1,0 +1,85 @@
+import Audio
+import ArgumentParser
+import Diffusion
+import Foundation
+import Tensors
+import Text
+
+/// `foley generate`: text to audio with every control of the pipeline.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate audio from a text prompt.")
+
+    @Argument(help: "What the sound should be.") var prompt: String
+    @Option(help: "What it should not be (replaces the unconditional branch).") var negative: String?
+    @Option(help: "Denoising steps.") var steps = 50
+    @Option(help: "Classifier-free guidance scale (1 disables the second branch).") var guidance: Float = 3.0
+    @Option(help: "Sampler: \(samplerNames.joined(separator: ", ")) (default: the model's).") var sampler: String?
+    @Option(help: "DDIM eta (0 = deterministic).") var eta: Float?
+    @Option(help: "Random seed; output i uses seed + i.") var seed: UInt64 = 42
+    @Option(help: "Duration in seconds.") var seconds: Double = 5
+    @Option(help: "Outputs for this prompt.") var count = 1
+    @Option(help: "Target integrated loudness in LUFS.") var loudness: Double?
+    @Option(help: "Noise temperature (scales the initial and ancestral noise).") var temperature: Float = 1
+    @Option(help: "Model folder (Foley's own or a diffusers AudioLDM folder); default: the shipped model.") var model: String?
+    @Option(help: "Output file (.wav or .flac); several outputs get -1, -2, ... suffixes.") var out = "out.wav"
+    @Option(help: "Also write a spectrogram PNG here.") var spectrogram: String?
+    @Option(help: "Audio-to-audio: a reference recording to transform.") var from: String?
+    @Option(help: "How much of the reference to re-noise, 0...1.") var strength: Float = 0.6
+    @Option(help: "Inpainting: keep the reference between these seconds, e.g. 0:2.5, and generate the rest.") var keep: String?
+
+    func run() throws {
+        guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? DefaultModel.locate() else {
+            throw ValidationError("no model: pass --model DIR (the shipped default is models/default; run scripts/train-default-model to rebuild it)")
+        }
+        let pipe = try TextToAudioPipeline.load(folder: folder)
+        var o = GenerationOptions(prompt: prompt)
+        if let negative { o.negativePrompts = [negative] }
+        o.steps = steps
+        o.guidanceScale = guidance
+        o.sampler = sampler
+        if let eta { o.samplerOptions["eta"] = eta }
+        o.seed = seed
+        o.seconds = seconds
+        o.count = count
+        o.loudness = loudness
+        o.noiseTemperature = temperature
+        if let from {
+            let ref = try AudioFile.read(from, mono: true)
+            o.reference = ref.sampleRate == pipe.sampleRate ? ref.samples : try Resample.resample(ref.samples, from: ref.sampleRate, to: pipe.sampleRate)
+            o.strength = strength
+        }
+        if let keep {
+            let parts = keep.split(separator: ":").compactMap { Double($0) }
+            guard parts.count == 2, parts[0] <= parts[1] else { throw ValidationError("--keep: expected START:END in seconds, got '\(keep)'") }
+            guard o.reference != nil else { throw ValidationError("--keep needs --from REF") }
+            o.keepRange = parts[0]...parts[1]
+        }
+        Interrupt.install()
+        let bar = ProgressBar(total: steps, label: "generating")
+        let result = try pipe.generate(o) { step in
+            bar.update(step.step, total: step.totalSteps)
+            return !Interrupt.requested
+        }
+        bar.finish()
+        let paths = try OutputWriter.write(result, options: o, pipeline: pipe, to: out, spectrogram: spectrogram)
+        for p in paths { print(p) }
+    }
+}
+
+/// `foley embed`: cosine similarities between prompts under the default text encoder (MiniLM).
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the cosine similarity matrix of texts under all-MiniLM-L6-v2.")
+
+    @Argument(help: "Two or more texts.") var texts: [String]
+    @Option(help: "A Hugging Face text-encoder folder (default: all-MiniLM-L6-v2 from scripts/setup).") var encoder: String?
+
+    func run() throws {
+        guard texts.count >= 1 else { throw ValidationError("expected at least one text") }
+        let folder = encoder.map { URL(fileURLWithPath: $0) } ?? FoleyPaths.miniLM
+        let sims = try TextSimilarity.matrix(texts, encoderFolder: folder)
+        let w = max(8, texts.map(\.count).max() ?? 8)
+        for (i, t) in texts.enumerated() {
+            print(t.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + sims[i].map { String(format: "%6.3f", $0) }.joined(separator: " "))
+        }
+    }
+}
