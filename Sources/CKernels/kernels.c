@@ -132,7 +132,7 @@ FOLEY_KERNEL void foley_axpb(const float *x, float a, float b, float *y, long n)
    kT is [D, S], vT is [Dv, S]; `scratch` holds S floats. Suits small head sizes, where a
    matrix product with inner dimension D would be bound by writing the score matrix. */
 FOLEY_KERNEL void foley_attention_rows(const float *q, const float *kT, const float *vT, float *out, long n, long S,
-                                       long D, long Dv, float scale, float *scratch) {
+                                       long D, long Dv, float scale, float *scratch, float *lse_out) {
     for (long i = 0; i < n; i++) {
         float *s = scratch;
         const float *qi = q + i * D;
@@ -147,12 +147,80 @@ FOLEY_KERNEL void foley_attention_rows(const float *q, const float *kT, const fl
         float sum = 0.0f;
         for (long j = 0; j < S; j++) { float e = exp_approx(s[j] - m); s[j] = e; sum += e; }
         float inv = 1.0f / sum;
+        if (lse_out) lse_out[i] = m + logf(sum);
         float *o = out + i * Dv;
         for (long e = 0; e < Dv; e++) {
             const float *vr = vT + e * S;
             float acc = 0.0f;
             for (long j = 0; j < S; j++) acc += s[j] * vr[j];
             o[e] = acc * inv;
+        }
+    }
+}
+
+/* Backward of foley_attention_rows for a block of rows of one head, recomputing each probability row
+   from the saved log-sum-exp (FlashAttention-2 style, one row at a time) instead of storing L x S.
+   Accumulates into dkT [D, S] and dvT [Dv, S] (the caller owns one pair per head); writes dq rows.
+   `scratch` holds 2*S floats. */
+FOLEY_KERNEL void foley_attention_backward_rows(const float *q, const float *kT, const float *vT, const float *o,
+                                                const float *dO, const float *lse, float *dq, float *dkT, float *dvT,
+                                                long n, long S, long D, long Dv, float scale, float *scratch) {
+    float *p = scratch, *ds = scratch + S;
+    for (long i = 0; i < n; i++) {
+        const float *qi = q + i * D, *doi = dO + i * Dv, *oi = o + i * Dv;
+        for (long j = 0; j < S; j++) p[j] = 0.0f;
+        for (long d = 0; d < D; d++) {
+            float qd = qi[d] * scale;
+            const float *kr = kT + d * S;
+            for (long j = 0; j < S; j++) p[j] += qd * kr[j];
+        }
+        float l = lse[i];
+        for (long j = 0; j < S; j++) p[j] = exp_approx(p[j] - l);
+        float di = 0.0f;
+        for (long e = 0; e < Dv; e++) di += doi[e] * oi[e];
+        for (long j = 0; j < S; j++) ds[j] = -di;
+        for (long e = 0; e < Dv; e++) {
+            float g = doi[e];
+            const float *vr = vT + e * S;
+            float *dvr = dvT + e * S;
+            for (long j = 0; j < S; j++) { dvr[j] += g * p[j]; ds[j] += g * vr[j]; }
+        }
+        for (long j = 0; j < S; j++) ds[j] *= p[j] * scale;
+        float *dqi = dq + i * D;
+        for (long d = 0; d < D; d++) {
+            const float *kr = kT + d * S;
+            float *dkr = dkT + d * S;
+            float acc = 0.0f, qd = qi[d];
+            for (long j = 0; j < S; j++) { acc += ds[j] * kr[j]; dkr[j] += qd * ds[j]; }
+            dqi[d] = acc;
+        }
+    }
+}
+
+/* Backward of foley_norm_block: writes dx for the block and the block's per-channel partial sums of
+   g * x_hat (into dw) and g (into db), which the caller reduces over blocks. */
+FOLEY_KERNEL void foley_norm_block_backward(const float *x, const float *g, float *dx, long channels, long spatial,
+                                            const float *w, float mean, float rstd, float *dw, float *db) {
+    double sum_d = 0, sum_dx = 0;
+    for (long c = 0; c < channels; c++) {
+        const float *xc = x + c * spatial, *gc = g + c * spatial;
+        double sg = 0, sgx = 0;
+        for (long j = 0; j < spatial; j++) { float xh = (xc[j] - mean) * rstd; sg += gc[j]; sgx += (double)gc[j] * xh; }
+        if (dw) dw[c] = (float)sgx;
+        if (db) db[c] = (float)sg;
+        double wc = w ? w[c] : 1.0;
+        sum_d += wc * sg;
+        sum_dx += wc * sgx;
+    }
+    long m = channels * spatial;
+    float md = (float)(sum_d / (double)m), mdx = (float)(sum_dx / (double)m);
+    for (long c = 0; c < channels; c++) {
+        const float *xc = x + c * spatial, *gc = g + c * spatial;
+        float *dc = dx + c * spatial;
+        float wc = w ? w[c] : 1.0f;
+        for (long j = 0; j < spatial; j++) {
+            float xh = (xc[j] - mean) * rstd;
+            dc[j] = rstd * (gc[j] * wc - md - xh * mdx);
         }
     }
 }

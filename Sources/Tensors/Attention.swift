@@ -3,34 +3,34 @@ import Foundation
 
 extension Tensor {
     /// softmax(q kᵀ · scale + mask) v for q [.., L, D], k/v [.., S, D] (torch's scaled_dot_product_attention).
-    /// `mask` is additive and broadcasts to [.., L, S]. Inference runs a chunked kernel whose memory
-    /// is bounded by `chunk` query rows, so long audio does not need an L x S matrix at once.
+    /// `mask` is additive and broadcasts to [.., L, S]. Without a mask, heads up to 64 wide run a fused
+    /// row kernel (training too: its backward recomputes probabilities from a saved log-sum-exp, so no
+    /// L x S matrix is ever stored); wider heads in inference use blocked products bounded by `chunk` rows.
     public static func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor? = nil,
                                                  scale: Float? = nil, chunk: Int = 1024) throws -> Tensor {
         let d = q.shape[q.rank - 1]
         let s = scale ?? 1 / Float(d).squareRoot()
+        let standard = q.rank >= 2 && q.shape.dropLast(2) == k.shape.dropLast(2) && k.shape.dropLast() == v.shape.dropLast()
+            && k.shape.last == d && v.shape[v.rank - 2] == k.shape[k.rank - 2]
         let needsGraph = GradMode.isEnabled && (q.requiresGrad || k.requiresGrad || v.requiresGrad || (mask?.requiresGrad ?? false))
-        if needsGraph || mask != nil || q.rank < 2 || q.shape.dropLast(2) != k.shape.dropLast(2) || k.shape != v.shape.dropLast() + [k.shape.last!] {
+        if mask == nil && standard && d <= 64 && v.shape.last! <= 64 {
+            return try fusedAttention(q, k, v, scale: s, recordGraph: needsGraph)
+        }
+        if needsGraph || mask != nil || !standard {
             var scores = try batchedMatmul(q, k, transA: false, transB: true) * s
             if let mask { scores = try scores + mask }
             return try scores.softmax(axis: -1).matmul(v)
         }
-        return try chunkedAttention(q, k, v, scale: s, chunk: chunk)
+        return try blockedAttention(q, k, v, scale: s, chunk: chunk)
     }
 
-    static func chunkedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, chunk: Int) throws -> Tensor {
+    /// Wide heads: row blocks small enough that each product stays under OpenBLAS's single-thread
+    /// threshold (2^18 multiply-adds) and the score block stays in cache; all heads' blocks run in parallel.
+    static func blockedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, chunk: Int) throws -> Tensor {
         let l = q.shape[q.rank - 2], dq = q.shape[q.rank - 1]
         let sLen = k.shape[k.rank - 2], dv = v.shape[v.rank - 1]
-        guard k.shape[k.rank - 1] == dq, v.shape[v.rank - 2] == sLen else {
-            throw TensorError.shapeMismatch(op: "attention", "q \(q.shape), k \(k.shape), v \(v.shape)")
-        }
         let heads = q.count / (l * dq)
-        if dq <= 32 && dv <= 64 {
-            return try fusedSmallHeadAttention(q, k, v, scale: scale, heads: heads, l: l, sLen: sLen, dq: dq, dv: dv)
-        }
         let out = Tensor(uninitialized: Array(q.shape.dropLast()) + [dv])
-        // Row blocks small enough that each product stays under OpenBLAS's single-thread threshold
-        // (2^18 multiply-adds) and the score block stays in cache; blocks of all heads run in parallel.
         let rows = Swift.max(1, Swift.min(l, chunk, (1 << 18) / Swift.max(1, sLen * Swift.max(dq, dv))))
         let blocksPerHead = (l + rows - 1) / rows
         Runtime.parallelFor(heads * blocksPerHead) { task in
@@ -46,20 +46,38 @@ extension Tensor {
         return out
     }
 
-    static func fusedSmallHeadAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, heads: Int, l: Int, sLen: Int,
-                                        dq: Int, dv: Int) throws -> Tensor {
-        let kT = try k.transpose(-1, -2), vT = try v.transpose(-1, -2)
+    /// Small heads: one fused pass per query row (scores, softmax, weighted sum) with the row in L1.
+    static func fusedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, recordGraph: Bool) throws -> Tensor {
+        let l = q.shape[q.rank - 2], dq = q.shape[q.rank - 1]
+        let sLen = k.shape[k.rank - 2], dv = v.shape[v.rank - 1]
+        let heads = q.count / (l * dq)
+        let (kT, vT) = try GradMode.noGrad { (try k.detach().transpose(-1, -2), try v.detach().transpose(-1, -2)) }
         let out = Tensor(uninitialized: Array(q.shape.dropLast()) + [dv])
-        let rows = 64
-        let blocksPerHead = (l + rows - 1) / rows
+        let lse = recordGraph ? Tensor(uninitialized: [heads * l]) : nil
+        let rows = 64, blocksPerHead = (l + rows - 1) / rows
         Runtime.parallelFor(heads * blocksPerHead) { task in
             let h = task / blocksPerHead, r0 = (task % blocksPerHead) * rows
             let n = Swift.min(rows, l - r0)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: sLen)
             defer { scratch.deallocate() }
             foley_attention_rows(q.pointer + (h * l + r0) * dq, kT.pointer + h * sLen * dq, vT.pointer + h * sLen * dv,
-                                 out.pointer + (h * l + r0) * dv, n, sLen, dq, dv, scale, scratch)
+                                 out.pointer + (h * l + r0) * dv, n, sLen, dq, dv, scale, scratch,
+                                 lse.map { $0.pointer + h * l + r0 })
         }
-        return out
+        guard recordGraph, let lse else { return out }
+        return out.recording([q, k, v]) { g in
+            let dQ = Tensor(uninitialized: q.shape)
+            let dKT = Tensor.zeros([heads, dq, sLen]), dVT = Tensor.zeros([heads, dv, sLen])
+            // One task per head: each owns its dK/dV accumulators, so no two threads write the same memory.
+            Runtime.parallelFor(heads) { h in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * sLen)
+                defer { scratch.deallocate() }
+                foley_attention_backward_rows(q.pointer + h * l * dq, kT.pointer + h * sLen * dq, vT.pointer + h * sLen * dv,
+                                              out.pointer + h * l * dv, g.pointer + h * l * dv, lse.pointer + h * l,
+                                              dQ.pointer + h * l * dq, dKT.pointer + h * dq * sLen, dVT.pointer + h * dv * sLen,
+                                              l, sLen, dq, dv, scale, scratch)
+            }
+            return [dQ, try dKT.transpose(-1, -2).reshape(k.shape), try dVT.transpose(-1, -2).reshape(v.shape)]
+        }
     }
 }

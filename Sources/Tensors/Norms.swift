@@ -20,33 +20,26 @@ extension Tensor {
     }
 
     /// Backward of `blockNorm`: returns dx and fills dw/db accumulators.
-    static func blockNormBackward(_ x: Tensor, _ g: Tensor, blocks: Int, m: Int, means: Tensor, rstds: Tensor,
-                                  affineIndex: (Int, Int) -> Int, weight: Tensor?, gw: Tensor?, gb: Tensor?) -> Tensor {
+    /// Backward of the block normalization: blocks of `channels` x `spatial` run in parallel, each writing
+    /// its own partial dw/db rows, which are then summed in a fixed order (deterministic results).
+    static func blockNormBackward(_ x: Tensor, _ g: Tensor, blocks: Int, channels: Int, spatial: Int, means: Tensor,
+                                  rstds: Tensor, channelBase: @escaping (Int) -> Int, weight: Tensor?,
+                                  gw: Tensor?, gb: Tensor?) -> Tensor {
         let gx = Tensor(uninitialized: x.shape)
-        let px = x.pointer, pg = g.pointer, pw = weight?.pointer
-        // Per-block partial sums for dw/db are reduced serially afterwards to stay deterministic.
-        let affineCount = weight?.count ?? 0
+        let m = channels * spatial
+        let pw = weight?.pointer
+        let partW = gw != nil ? Tensor(uninitialized: [blocks * channels]) : nil
+        let partB = gb != nil ? Tensor(uninitialized: [blocks * channels]) : nil
+        Runtime.parallelFor(blocks, minChunk: Swift.max(1, 4096 / Swift.max(m, 1))) { i in
+            let c0 = channelBase(i)
+            foley_norm_block_backward(x.pointer + i * m, g.pointer + i * m, gx.pointer + i * m, channels, spatial,
+                                      pw.map { $0 + c0 }, means.pointer[i], rstds.pointer[i],
+                                      partW.map { $0.pointer + i * channels }, partB.map { $0.pointer + i * channels })
+        }
         for i in 0..<blocks {
-            let p = px + i * m, gp = pg + i * m, mean = means.pointer[i], rstd = rstds.pointer[i]
-            var sumD = 0.0, sumDX = 0.0
-            for j in 0..<m {
-                let xh = (p[j] - mean) * rstd
-                let d = pw.map { gp[j] * $0[affineIndex(i, j)] } ?? gp[j]
-                sumD += Double(d)
-                sumDX += Double(d * xh)
-                if affineCount > 0 {
-                    let c = affineIndex(i, j)
-                    if let gw { gw.pointer[c] += gp[j] * xh }
-                    if let gb { gb.pointer[c] += gp[j] }
-                }
-            }
-            let md = Float(sumD / Double(m)), mdx = Float(sumDX / Double(m))
-            let o = gx.pointer + i * m
-            for j in 0..<m {
-                let xh = (p[j] - mean) * rstd
-                let d = pw.map { gp[j] * $0[affineIndex(i, j)] } ?? gp[j]
-                o[j] = rstd * (d - md - xh * mdx)
-            }
+            let c0 = channelBase(i)
+            if let gw, let partW { for c in 0..<channels { gw.pointer[c0 + c] += partW.pointer[i * channels + c] } }
+            if let gb, let partB { for c in 0..<channels { gb.pointer[c0 + c] += partB.pointer[i * channels + c] } }
         }
         return gx
     }
@@ -57,17 +50,17 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "group_norm", "\(x.shape[safe: 1] ?? 0) channels do not split into \(groups) groups")
         }
         let n = x.shape[0], c = x.shape[1], spatial = x.count / Swift.max(n * c, 1), cg = c / groups
-        let m = cg * spatial, blocks = n * groups
-        let idx: (Int, Int) -> Int = { b, j in (b % groups) * cg + j / spatial }
+        let blocks = n * groups, channels = cg
+        let channelBase: (Int) -> Int = { ($0 % groups) * cg }
         let (out, means, rstds) = blockNorm(x, blocks: blocks, channels: cg, spatial: spatial, eps: eps,
-                                            channelBase: { ($0 % groups) * cg }, weight: weight, bias: bias)
+                                            channelBase: channelBase, weight: weight, bias: bias)
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         return out.recording(inputs) { g in
             let gw = weight.map { Tensor.zeros($0.shape) }, gb = bias.map { Tensor.zeros($0.shape) }
-            let gx = blockNormBackward(x, g, blocks: blocks, m: m, means: means, rstds: rstds, affineIndex: idx,
-                                       weight: weight, gw: gw, gb: gb)
+            let gx = blockNormBackward(x, g, blocks: blocks, channels: channels, spatial: spatial, means: means, rstds: rstds,
+                                       channelBase: channelBase, weight: weight, gw: gw, gb: gb)
             var res: [Tensor?] = [gx]
             if weight != nil { res.append(gw) }
             if bias != nil { res.append(gb) }
@@ -82,7 +75,9 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "layer_norm", "weight \(weight.shape) vs normalized size \(m) of input \(x.shape)")
         }
         let blocks = x.count / Swift.max(m, 1)
-        let idx: (Int, Int) -> Int = { _, j in j }
+        // Each row is one block whose "channels" are its elements, each with its own affine weight.
+        let channels = m, spatial = 1
+        let channelBase: (Int) -> Int = { _ in 0 }
         let out = Tensor(uninitialized: x.shape)
         let means = Tensor(uninitialized: [blocks]), rstds = Tensor(uninitialized: [blocks])
         let px = x.pointer, po = out.pointer, pw = weight?.pointer, pb = bias?.pointer
@@ -94,8 +89,8 @@ extension Tensor {
         if let bias { inputs.append(bias) }
         return out.recording(inputs) { g in
             let gw = weight.map { Tensor.zeros($0.shape) }, gb = bias.map { Tensor.zeros($0.shape) }
-            let gx = blockNormBackward(x, g, blocks: blocks, m: m, means: means, rstds: rstds, affineIndex: idx,
-                                       weight: weight, gw: gw, gb: gb)
+            let gx = blockNormBackward(x, g, blocks: blocks, channels: channels, spatial: spatial, means: means, rstds: rstds,
+                                       channelBase: channelBase, weight: weight, gw: gw, gb: gb)
             var res: [Tensor?] = [gx]
             if weight != nil { res.append(gw) }
             if bias != nil { res.append(gb) }

@@ -15,6 +15,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the reference workloads W1-W4 (UNet/VAE forward, a training step).")
     var workloads = false
 
+    @Option(help: "Time only the workloads whose name starts with this (e.g. W3); skips the kernels.")
+    var only: String?
+
     /// One measured kernel: seconds and the work it did.
     struct Row: Codable {
         var name: String
@@ -38,7 +41,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         let g = RandomGenerator(seed: 0)
         var rows: [Row] = []
-        try GradMode.noGrad {
+        if only == nil { try GradMode.noGrad {
             let n = 1024
             let a = Tensor.randn([n, n], generator: g), b = Tensor.randn([n, n], generator: g)
             let t = try time { _ = try a.matmul(b) }
@@ -66,9 +69,9 @@ struct Bench: ParsableCommand {
             let e = Tensor.randn([4 << 20], generator: g)
             let te = try time { _ = try (e * 1.5 + 0.5).silu() }
             rows.append(Row(name: "elementwise", shape: "silu(x*a+b) 4M", seconds: te, gbps: 3 * 2.0 * Double(e.count * 4) / te / 1e9))
-        }
-        if workloads {
-            for (name, shape, body) in try BenchWorkloads.all(generator: g) {
+        } }
+        if workloads || only != nil {
+            for (name, shape, body) in try BenchWorkloads.all(generator: g) where only.map({ name.hasPrefix($0) }) ?? true {
                 let reps = name.hasPrefix("W3") ? 1 : 2
                 var best = Double.infinity
                 try body()
@@ -85,7 +88,7 @@ struct Bench: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        let peak = rows[0].gflops ?? 1
+        let peak = rows.first?.gflops ?? 1
         print("threads: \(Runtime.threadCount)   BLAS: \(Runtime.blasConfig)")
         print("kernel        shape                 time ms   GFLOP/s   GB/s   % sgemm peak")
         for r in rows {
