@@ -3,9 +3,14 @@
 -- __short, e.g. Tensor[2x3]). foley.show(...) is what the REPL prints results with.
 local WIDTH, MAX_DEPTH, MAX_ITEMS = 80, 6, 100
 
+local escapes = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ['"'] = '\\"', ["\\"] = "\\\\" }
+local function quote(s)
+  return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format("\\%03d", c:byte()) end) .. '"'
+end
+
 local function short(v)
   local t = type(v)
-  if t == "string" then return string.format("%q", v) end
+  if t == "string" then return quote(v) end
   if t == "userdata" then
     local mt = getmetatable(v)
     local s = type(mt) == "table" and rawget(mt, "__short")

@@ -70,9 +70,11 @@ private let editlineComplete: @convention(c) (UnsafePointer<CChar>?, Int32, Int3
         prefix = String(zip(prefix, m).prefix(while: { $0 == $1 }).map(\.0))
     }
     let list = matches.count == 1 ? [matches[0]] : [prefix] + matches
-    let out = malloc((list.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)!
-        .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: list.count + 1)
+    // Two NULLs at the end: libedit looks at matches[2] to decide whether the match is single.
+    let out = malloc((list.count + 2) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)!
+        .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: list.count + 2)
     for (i, s) in list.enumerated() { out[i] = strdup(s) }
     out[list.count] = nil
+    out[list.count + 1] = nil
     return out
 }

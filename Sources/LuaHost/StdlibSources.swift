@@ -36,9 +36,14 @@ end
 -- __short, e.g. Tensor[2x3]). foley.show(...) is what the REPL prints results with.
 local WIDTH, MAX_DEPTH, MAX_ITEMS = 80, 6, 100
 
+local escapes = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ['"'] = '\\"', ["\\"] = "\\\\" }
+local function quote(s)
+  return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format("\\%03d", c:byte()) end) .. '"'
+end
+
 local function short(v)
   local t = type(v)
-  if t == "string" then return string.format("%q", v) end
+  if t == "string" then return quote(v) end
   if t == "userdata" then
     local mt = getmetatable(v)
     local s = type(mt) == "table" and rawget(mt, "__short")
@@ -139,12 +144,32 @@ end
 
 local function finite(x) return x == x and x ~= huge and x ~= -huge end
 
--- The shared format of `values`: format string, scale (or nil) and cell width (Torch7's rule).
+-- Torch7's rule for the shared format: (conversion, scale or nil, cell width).
+local function choose_format(int_mode, maxabs, minabs)
+  local exp_min = minabs ~= 0 and floor(math.log(minabs, 10)) + 1 or 1
+  local exp_max = maxabs ~= 0 and floor(math.log(maxabs, 10)) + 1 or 1
+  if int_mode then
+    if exp_max > 9 then return ".4e", nil, 11 end
+    return ".0f", nil, exp_max + 1
+  end
+  if exp_max - exp_min > 4 then
+    return ".4e", nil, (abs(exp_max) > 99 or abs(exp_min) > 99) and 12 or 11
+  end
+  if exp_max > 5 or exp_max < 0 then return ".4f", 10 ^ (exp_max - 1), 7 end
+  return ".4f", nil, exp_max == 0 and 7 or exp_max + 6
+end
+
+-- The shared format of `values`: format string, scale (or nil) and cell width; wide enough
+-- for nan, inf and -inf too.
 local function print_format(values)
-  local int_mode, maxabs, minabs, any = true, 0, huge, false
+  local int_mode, maxabs, minabs, any, special = true, 0, huge, false, 0
   for i = 1, #values do
     local x = values[i]
-    if finite(x) then
+    if x ~= x or x == huge then
+      special = math.max(special, 3)
+    elseif x == -huge then
+      special = 4
+    else
       any = true
       if x ~= floor(x) then int_mode = false end
       local a = abs(x)
@@ -153,22 +178,9 @@ local function print_format(values)
     end
   end
   if not any then return "%4.0f", nil, 4 end
-  local exp_min = minabs ~= 0 and floor(math.log(minabs, 10)) + 1 or 1
-  local exp_max = maxabs ~= 0 and floor(math.log(maxabs, 10)) + 1 or 1
-  if int_mode then
-    if exp_max > 9 then return "%11.4e", nil, 11 end
-    local sz = exp_max + 1
-    return "%" .. sz .. ".0f", nil, sz
-  end
-  if exp_max - exp_min > 4 then
-    local sz = (abs(exp_max) > 99 or abs(exp_min) > 99) and 12 or 11
-    return "%" .. sz .. ".4e", nil, sz
-  end
-  if exp_max > 5 or exp_max < 0 then
-    return "%7.4f", 10 ^ (exp_max - 1), 7
-  end
-  local sz = exp_max == 0 and 7 or exp_max + 6
-  return "%" .. sz .. ".4f", nil, sz
+  local conv, scale, sz = choose_format(int_mode, maxabs, minabs)
+  sz = math.max(sz, special)
+  return "%" .. sz .. conv, scale, sz
 end
 
 local function cell(x, fmt, scale, sz)

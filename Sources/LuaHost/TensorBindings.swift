@@ -312,7 +312,11 @@ public enum TensorBindings {
         lua.pushLibrary("tensor")
         foley_lua_newtable(L)
         Lua(L).setField(-1, "__call") {
-            Lua(L).push(function: "foley.tensor") { lua in lua.push(try fromLua(lua, 2)); return 1 }
+            Lua(L).push(function: "foley.tensor") { lua in
+                foley_lua_remove(lua.L, 1)   // the library table: count arguments as foley.tensor.from does
+                lua.push(try fromLua(lua, 1))
+                return 1
+            }
         }
         lua_setmetatable(L, -2)
         foley_lua_pop(L, 1)
