@@ -20,7 +20,8 @@ end
 
 local x = T{{1, 2, 3, 4}, {10, 20, 30, 40}}
 local n = x:normalize(2)
-print("normalized rows", n)
+print("normalized rows:")
+print(n)
 print(string.format("row means %.4f %.4f", n[1]:mean(), n[2]:mean()))
 print(string.format("cosine of the rows %.4f", x[1]:cosine(x[2])))
 
@@ -34,7 +35,8 @@ local smooth = map(T.linspace(-1, 2, 7), function(v)
   local c = math.min(math.max(v, 0), 1)
   return c * c * (3 - 2 * c)
 end)
-print("smoothstep", smooth)
+print("smoothstep:")
+print(smooth)
 
 -- 3. Fit y = 3x - 1 with gradient descent; the loss is a 0-d tensor because w records gradients.
 local xs = T.linspace(-1, 1, 32):reshape(32, 1)

@@ -2,6 +2,7 @@
 -- Shows creating tensors, shapes, arithmetic with broadcasting, reductions, element access
 -- (1-based, as everything in Lua), printing, and saving/loading safetensors.
 local T = foley.tensor
+local function show(label, value) print(label .. ":") print(value) end
 
 -- Creating tensors: from nested tables, or filled.
 local a = T{{1, 2, 3}, {4, 5, 6}}
@@ -14,14 +15,14 @@ local noise = T.randn({2, 3}, 42)     -- seeded: the same values on every machin
 -- Arithmetic with numbers and tensors; shapes broadcast as in NumPy/PyTorch.
 local b = (a + 1) * 2 - o / 2
 local col = T{{10}, {20}}             -- 2x1 broadcasts across the columns
-print(a + col)
-print("squares", a ^ 2)
+show("a + col", a + col)
+show("squares", a ^ 2)
 
 -- Reductions: a number over everything, a tensor over dimensions (1-based).
 print("sum", a:sum(), "mean", a:mean(), "max", a:max())
-print("column sums", a:sum(1))
-print("row means", a:mean(2))
-print("softmax of each row", a:softmax(2))
+show("column sums", a:sum(1))
+show("row means", a:mean(2))
+show("softmax of each row", a:softmax(2))
 
 -- Shapes: reshape shares memory, transpose and permute copy.
 print(a:reshape(3, 2))
@@ -29,7 +30,8 @@ print(a:t())
 print(T.arange(24):reshape(2, 3, 4):permute(3, 1, 2):size(1))
 
 -- Element access: t[i] is the i-th row (a copy), t[{i, j}] one element; assignments write.
-print("a[2] =", a[2], "a[{2, 3}] =", a[{2, 3}], "#a =", #a)
+show("a[2]", a[2])
+print("a[{2, 3}] =", a[{2, 3}], "#a =", #a)
 z[1] = 7                              -- fill the first row
 z[{2, 2}] = -1
 print(z)
