@@ -7,11 +7,48 @@ import Foundation
 // A binding is a Swift closure `(Lua) throws -> Int32` returning how many results it pushed.
 // It never raises a Lua error itself: a thrown Swift error is turned into a Lua error message in
 // ONE place (`dispatch` below), and the C trampoline in CLuaShim raises it after the Swift frame
-// has returned, so Lua's longjmp never crosses Swift code holding resources.
+// has returned, so Lua's longjmp never crosses Swift code holding resources. Inside a binding,
+// use only raw or non-raising Lua API calls (the `Lua` helpers do), and `lua_pcall` (never
+// `lua_call`) to call back into Lua.
 //
 // Objects: a userdata holds one retained Swift object; its metatable `foley.<Type>` releases it
-// in `__gc` and `__close`. Methods live in the metatable itself (as Torch7's luaT does), with
-// `__index` either the metatable or a function falling back to it, so completion can list them.
+// in `__gc` and `__close` (`local x <close> = ...` frees early; later use is an error). Methods
+// live in the metatable itself (as Torch7's luaT does), with `__index` the metatable or a
+// function falling back to it, so completion can list them; `foley.types.<Type>` is the
+// metatable, where stdlib Lua code may add methods and `__tostring`/`__short` printers.
+//
+// A binding file, one per Lua-visible type (see TensorBindings.swift for a full one):
+//
+//     extension AudioClip: LuaObject { public static var luaTypeName: String { "Audio" } }
+//
+//     public enum AudioBindings {
+//         public static func register(_ lua: LuaState) {
+//             lua.register(library: "audio", help: "foley.audio: load, save, play with sound.", [
+//                 LuaFunction("load", "load(path) -> Audio\nReads a WAV or FLAC file.") { lua in
+//                     let clip = try AudioClip(path: try lua.string(1))   // Swift errors -> Lua errors
+//                     lua.push(clip, externalBytes: clip.byteCount)
+//                     return 1
+//                 },
+//             ])
+//             lua.register(type: AudioClip.self, help: "Audio: a clip of samples.", methods: [
+//                 LuaMethod("save", "a:save(path)\nWrites the clip; the REPL notebook links it.") { lua, clip in
+//                     let path = try lua.string(2)                   // arg 1 is self
+//                     try clip.write(to: path)
+//                     Notebook.current?.attach(path: path, kind: .audio)
+//                     return 0
+//                 },
+//             ], metamethods: [
+//                 LuaFunction("__tostring") { lua in lua.push("Audio(...)"); return 1 },
+//             ])
+//         }
+//     }
+//
+// then one line in `FoleyBindings.registerAll`. Help strings: first line the signature (listed
+// by `:help foley.audio`), then a description; names are "foley.audio.load", "Audio:save",
+// "Audio". Argument checks (`lua.integer(2)`, `lua.shape(1)`, `lua.object(1, as:)`, ...) throw
+// `LuaArgumentError`, shown as "bad argument #2 to 'foley.audio.load' (string expected, got
+// number)"; method calls are numbered from the first explicit argument, as Lua does. Long
+// loops poll `try Cancellation.check()` so Ctrl-C stops them.
 
 /// A Swift class visible from Lua as userdata with the metatable `foley.<luaTypeName>`.
 public protocol LuaObject: AnyObject {

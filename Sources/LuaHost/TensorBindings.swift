@@ -53,7 +53,7 @@ extension Lua {
 
 public enum TensorBindings {
     /// The largest tensor the bindings create (elements); beyond is surely a typo.
-    static let maxElements = 1 << 32
+    static let maxElements = 1 << 30
 
     static func axis(_ d: Int, rank: Int, arg: Int32, lua: Lua) throws -> Int {
         if d >= 1 && d <= rank { return d - 1 }
@@ -284,6 +284,9 @@ public enum TensorBindings {
     }
 
     static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard a.count > 0, b.count > 0 else {
+            throw LuaRuntimeError("matmul: empty operand (sizes \(shapeString(a.shape)) and \(shapeString(b.shape)))")
+        }
         guard a.rank >= 1, b.rank >= 1 else { throw LuaRuntimeError("matmul: both operands need at least 1 dimension, got \(shapeString(a.shape)) and \(shapeString(b.shape))") }
         if a.rank == 1 && b.rank == 1 {
             guard a.count == b.count else { throw LuaRuntimeError("matmul: vectors of sizes \(a.count) and \(b.count)") }
@@ -341,6 +344,7 @@ public enum TensorBindings {
             let (start, stop) = lua.isNoneOrNil(2) ? (0, a) : (a, try lua.number(2))
             let step = try lua.optNumber(3, 1)
             guard step != 0 else { throw lua.argError(3, "step must not be zero") }
+            guard start.isFinite, stop.isFinite, step.isFinite else { throw LuaRuntimeError("arange: bounds and step must be finite") }
             let n = max(0, ((stop - start) / step).rounded(.up))
             guard n <= Double(maxElements) else { throw lua.argError(2, "range too large") }
             lua.push(Tensor.arange(Float(start), Float(stop), step: Float(step))); return 1
@@ -636,7 +640,11 @@ public enum TensorBindings {
             lua_pushvalue(lua.L, 1); return 1
         },
         LuaMethod("backward", "t:backward([gradient])\nBack-propagates from t (a one-element tensor unless gradient is given).") { lua, t in
-            try t.backward(try lua.optObject(2, as: Tensor.self)); return 0
+            let g = try lua.optObject(2, as: Tensor.self)
+            if let g, g.shape != t.shape {
+                throw lua.argError(2, "gradient of size \(shapeString(g.shape)) for a tensor of size \(shapeString(t.shape))")
+            }
+            try t.backward(g); return 0
         },
         LuaMethod("grad", "t:grad() -> Tensor | nil\nThe gradient accumulated by backward().") { lua, t in
             if let g = t.grad { lua.push(g) } else { lua.pushNil() }
