@@ -13,6 +13,10 @@ public final class Notebook {
     public struct Attachment: Equatable {
         public let path: String
         public let kind: Kind
+        public init(path: String, kind: Kind) {
+            self.path = path
+            self.kind = kind
+        }
     }
 
     public struct Cell {

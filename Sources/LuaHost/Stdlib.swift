@@ -7,6 +7,9 @@ import Foundation
 /// executable needs no files at run time; `FOLEY_STDLIB=<dir>` loads `<dir>/*.lua` instead, to
 /// try edits without rebuilding.
 public enum Stdlib {
+    /// The copies embedded in the binary (file name, source), in load order.
+    public static var embedded: [(name: String, source: String)] { StdlibSources.files }
+
     /// (file name, source) in load order.
     public static func sources() -> [(name: String, source: String)] {
         if let dir = ProcessInfo.processInfo.environment["FOLEY_STDLIB"], !dir.isEmpty,

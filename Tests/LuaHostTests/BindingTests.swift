@@ -1,5 +1,5 @@
 import CLua
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 /// A Swift class bound through the toolkit, as a later binding file (audio, models) would.

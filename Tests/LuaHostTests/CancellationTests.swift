@@ -1,5 +1,5 @@
 import CLua
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 final class CancellationTests: XCTestCase {

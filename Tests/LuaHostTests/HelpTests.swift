@@ -1,4 +1,4 @@
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 final class HelpTests: XCTestCase {

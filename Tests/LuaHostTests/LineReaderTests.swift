@@ -1,4 +1,4 @@
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 /// The REPL on a pseudo-terminal: libedit editing, completion, history, Ctrl-C.

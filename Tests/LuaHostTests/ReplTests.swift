@@ -1,4 +1,4 @@
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 /// Lines fed to the REPL as if typed, recording the prompts it showed.

@@ -1,4 +1,4 @@
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 final class StdlibTests: XCTestCase {
@@ -7,8 +7,8 @@ final class StdlibTests: XCTestCase {
     func testEmbeddedSourcesMatchTheFiles() throws {
         let dir = repoRoot.appendingPathComponent("stdlib")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".lua") }.sorted()
-        XCTAssertEqual(StdlibSources.files.map(\.name), files, "run stdlib/embed.sh")
-        for (name, source) in StdlibSources.files {
+        XCTAssertEqual(Stdlib.embedded.map(\.name), files, "run stdlib/embed.sh")
+        for (name, source) in Stdlib.embedded {
             let disk = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
             XCTAssertEqual(source + "\n", disk, "\(name) differs from its embedded copy: run stdlib/embed.sh")
         }

@@ -1,5 +1,5 @@
 import Foundation
-@testable import LuaHost
+import LuaHost
 import XCTest
 
 /// The repository root (for examples/ and stdlib/).
