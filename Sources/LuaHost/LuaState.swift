@@ -117,24 +117,29 @@ public final class LuaState {
 
     /// Pushes `foley.<path>` (creating the tables on the way); "" is `foley` itself.
     func pushLibrary(_ path: String) {
-        lua_getglobal(L, "foley")
-        if lua_type(L, -1) != LUA_TTABLE {
-            foley_lua_pop(L, 1)
-            foley_lua_newtable(L)
-            lua_pushvalue(L, -1)
-            lua_setglobal(L, "foley")
-        }
-        for part in path.split(separator: ".") {
-            let key = String(part)
-            lua_getfield(L, -1, key)
+        // Raw accesses only: no metamethod (which could raise) runs.
+        lua_rawgeti(L, foley_lua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        for key in ["foley"] + path.split(separator: ".").map(String.init) {
+            lua_pushstring(L, key)
+            lua_rawget(L, -2)
             if lua_type(L, -1) != LUA_TTABLE {
                 foley_lua_pop(L, 1)
                 foley_lua_newtable(L)
-                lua_pushvalue(L, -1)
-                lua_setfield(L, -3, key)
+                lua_pushstring(L, key)
+                lua_pushvalue(L, -2)
+                lua_rawset(L, -4)
             }
             foley_lua_remove(L, -2)
         }
+    }
+
+    /// Sets the global `name` to the value on top (popped), by raw access.
+    public func setGlobal(_ name: String) {
+        lua_rawgeti(L, foley_lua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        lua_pushstring(L, name)
+        lua_rotate(L, -3, -1)
+        lua_rawset(L, -3)
+        foley_lua_pop(L, 1)
     }
 
     /// Adds `functions` to `foley.<library>` ("" for `foley` itself), each with its help text

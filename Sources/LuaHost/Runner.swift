@@ -50,7 +50,7 @@ public enum Runner {
             l.push(a)
             lua_rawseti(L, -2, lua_Integer(i + 1))
         }
-        lua_setglobal(L, "arg")
+        lua.setGlobal("arg")
     }
 
     /// Runs a chunk (`foley -e`), printing what it returns as the REPL does.
