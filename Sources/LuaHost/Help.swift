@@ -52,8 +52,9 @@ public final class HelpRegistry {
     public func overview(commands: [(String, String)]) -> String {
         var out = ["Foley: text-to-audio in Swift, driven from Lua. `:help <name>` tells more about a name",
                    "(foley.tensor, foley.tensor.zeros, Tensor, Tensor:reshape, t:reshape, or any value).", ""]
-        let libs = entries.keys.filter { $0.hasPrefix("foley.") && !members(of: $0).isEmpty }.sorted()
-        let types = entries.keys.filter { !$0.contains(".") && !$0.contains(":") && !members(of: $0).isEmpty }.sorted()
+        let isLibrary = { (k: String) in (k == "foley" || k.hasPrefix("foley.")) && !self.members(of: k).isEmpty }
+        let libs = entries.keys.filter(isLibrary).sorted()
+        let types = entries.keys.filter { !isLibrary($0) && !$0.contains(".") && !$0.contains(":") && !self.members(of: $0).isEmpty }.sorted()
         if !libs.isEmpty { out.append("Libraries: " + libs.joined(separator: ", ")) }
         if !types.isEmpty { out.append("Types: " + types.joined(separator: ", ")) }
         let globals = entries.keys.filter { !$0.contains(".") && !$0.contains(":") && members(of: $0).isEmpty }.sorted()
