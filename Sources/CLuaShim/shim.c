@@ -31,3 +31,161 @@ static void foley_interrupt_hook(lua_State *L, lua_Debug *ar) {
 void foley_lua_set_interrupt(lua_State *L) {
     lua_sethook(L, foley_interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
+
+/* ---- Binding toolkit support ------------------------------------------------------------ */
+#include <signal.h>
+#include <string.h>
+
+static foley_swift_dispatch_fn swift_dispatch = NULL;
+static foley_swift_release_fn swift_release = NULL;
+
+void foley_set_swift_callbacks(foley_swift_dispatch_fn dispatch, foley_swift_release_fn release) {
+    swift_dispatch = dispatch;
+    swift_release = release;
+}
+
+/* __gc and __close of every Swift-object userdata; upvalue 1 is the type's metatable, so a
+ * foreign value passed by hand (getmetatable(t).__gc(io.stdout)) is ignored, never freed. */
+static int object_release(lua_State *L) {
+    void **slot = (void **)lua_touserdata(L, 1);
+    if (slot == NULL || !lua_getmetatable(L, 1)) return 0;
+    int same = lua_rawequal(L, -1, lua_upvalueindex(1));
+    lua_pop(L, 1);
+    if (same && *slot != NULL) {
+        void *object = *slot;
+        *slot = NULL;
+        swift_release(object);
+    }
+    return 0;
+}
+
+int foley_new_object_metatable(lua_State *L, const char *tname) {
+    if (!luaL_newmetatable(L, tname)) return 0;   /* sets __name */
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, object_release, 1);
+    lua_setfield(L, -2, "__gc");
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, object_release, 1);
+    lua_setfield(L, -2, "__close");
+    return 1;
+}
+
+void foley_push_object(lua_State *L, void *object, const char *tname) {
+    void **slot = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
+    *slot = object;
+    luaL_setmetatable(L, tname);
+}
+
+void *foley_to_object(lua_State *L, int idx, const char *tname, int *closed) {
+    void **slot = (void **)luaL_testudata(L, idx, tname);
+    *closed = 0;
+    if (slot == NULL) return NULL;
+    if (*slot == NULL) *closed = 1;
+    return *slot;
+}
+
+static int swift_trampoline(lua_State *L) {
+    void **slot = (void **)lua_touserdata(L, lua_upvalueindex(1));
+    int n = swift_dispatch(L, *slot);
+    if (n < 0) return lua_error(L);   /* the Swift frame has returned: safe to longjmp */
+    return n;
+}
+
+void foley_push_swift_function(lua_State *L, void *box) {
+    foley_new_object_metatable(L, "foley.SwiftFunction");
+    lua_pop(L, 1);
+    foley_push_object(L, box, "foley.SwiftFunction");
+    lua_pushcclosure(L, swift_trampoline, 1);
+}
+
+void foley_push_argerror(lua_State *L, int arg, const char *fname, const char *extramsg) {
+    lua_Debug ar;
+    if (lua_getstack(L, 0, &ar)) {
+        lua_getinfo(L, "n", &ar);
+        if (ar.namewhat != NULL && strcmp(ar.namewhat, "method") == 0) {
+            arg--;
+            if (arg == 0) {
+                luaL_where(L, 1);
+                lua_pushfstring(L, "calling '%s' on bad self (%s)", fname, extramsg);
+                lua_concat(L, 2);
+                return;
+            }
+        }
+    }
+    luaL_where(L, 1);
+    lua_pushfstring(L, "bad argument #%d to '%s' (%s)", arg, fname, extramsg);
+    lua_concat(L, 2);
+}
+
+void foley_push_where_message(lua_State *L, const char *msg, size_t len) {
+    luaL_where(L, 1);
+    lua_pushlstring(L, msg, len);
+    lua_concat(L, 2);
+}
+
+const char *foley_typename(lua_State *L, int idx) {
+    const char *name;
+    if (luaL_getmetafield(L, idx, "__name") == LUA_TSTRING) {
+        name = lua_tostring(L, -1);
+        lua_pop(L, 1);   /* the string stays alive in the metatable */
+        return name;
+    }
+    if (lua_type(L, idx) == LUA_TLIGHTUSERDATA) return "light userdata";
+    return luaL_typename(L, idx);
+}
+
+void foley_lua_gcstep(lua_State *L, int kb) { lua_gc(L, LUA_GCSTEP, kb); }
+
+/* ---- Running chunks as lua.c does ------------------------------------------------------- */
+static lua_State *volatile interrupt_state = NULL;
+static volatile sig_atomic_t cancel_flag = 0;
+
+int foley_cancel_requested(void) { return cancel_flag != 0; }
+void foley_cancel_reset(void) { cancel_flag = 0; }
+void foley_cancel_request(void) { cancel_flag = 1; }
+
+static void set_signal(int sig, void (*handler)(int)) {
+    struct sigaction sa;
+    sa.sa_handler = handler;
+    sa.sa_flags = 0;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+static void on_sigint(int sig) {
+    int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+    set_signal(sig, SIG_DFL);   /* if another SIGINT happens, terminate the process */
+    cancel_flag = 1;
+    if (interrupt_state != NULL) lua_sethook(interrupt_state, stop_hook, flag, 1);
+}
+
+int foley_msghandler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int foley_docall(lua_State *L, int narg, int nres) {
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, foley_msghandler);
+    lua_insert(L, base);
+    interrupt_state = L;
+    cancel_flag = 0;
+    set_signal(SIGINT, on_sigint);
+    int status = lua_pcall(L, narg, nres, base);
+    set_signal(SIGINT, SIG_DFL);
+    lua_sethook(L, NULL, 0, 0);   /* a Ctrl-C that came while Swift code ran must not leak into the next cell */
+    interrupt_state = NULL;
+    lua_remove(L, base);
+    return status;
+}

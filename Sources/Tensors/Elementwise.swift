@@ -33,12 +33,12 @@ extension Tensor {
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
     public static func - (s: Float, a: Tensor) -> Tensor { a.unaryKernel { s - $0 }.recording([a]) { [-$0] } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.affine(s, 0).recording([a]) { [$0 * s] } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.unaryKernel { $0 * s }.recording([a]) { [$0 * s] } }
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
     public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
     public static func / (s: Float, a: Tensor) throws -> Tensor { try Tensor(scalar: s) / a }
 
-    public static prefix func - (a: Tensor) -> Tensor { a.affine(-1, 0).recording([a]) { [-$0] } }
+    public static prefix func - (a: Tensor) -> Tensor { a.unaryKernel { -$0 }.recording([a]) { [-$0] } }  // keeps -0.0 as torch does
 
     /// x * a + b without autograd, vectorized.
     func affine(_ a: Float, _ b: Float) -> Tensor {

@@ -3,48 +3,45 @@ import Foundation
 import LuaHost
 import Tensors
 
-/// The `foley` command line.
+/// The `foley` command line: the REPL with no arguments, `-e chunk`, `run`, `info`.
 @main
 struct Foley: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = FoleyBindings.foleyVersion
     static let configuration = CommandConfiguration(
         commandName: "foley",
         abstract: "Text-to-audio latent diffusion in Swift, driven from Lua.",
+        discussion: "With no arguments, starts the Lua prompt (`:help` there for help).",
         version: version,
-        subcommands: [Info.self, Bench.self, Generate.self, Embed.self]
+        subcommands: [Run.self, Generate.self, Embed.self, Bench.self, Info.self]
     )
 
-    @Option(name: .customShort("e"), help: "Run a Lua chunk and exit.")
+    @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")
     var chunk: String?
 
     func run() throws {
+        let status: Int32
         if let chunk {
-            let lua = LuaState()
-            do {
-                for line in try lua.run(chunk, name: "=(command line)") { print(line) }
-            } catch let e as LuaError {
-                FileHandle.standardError.write(Data("foley: \(e.message)\n".utf8))
-                throw ExitCode(1)
-            }
-            return
+            status = Runner.runChunk(chunk)
+        } else {
+            status = Repl.standard().run()
         }
-        print(Foley.helpMessage())
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
-/// `foley info`: what this build is and where it looks for things.
-struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the build configuration, BLAS, threads and model paths.")
+/// `foley run script.lua [args...]` or `foley run session.md`.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a Lua script (its arguments in `arg`, as lua does) or re-run a saved notebook (.md).")
+
+    @Argument(help: "A .lua script, or a notebook saved by `:save session.md`.")
+    var file: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script (arg[1], arg[2], ...).")
+    var arguments: [String] = []
 
     func run() throws {
-        #if DEBUG
-        let build = "debug"
-        #else
-        let build = "release"
-        #endif
-        print("foley \(Foley.version) (\(build) build)")
-        print("BLAS: \(Runtime.blasConfig)")
-        print("threads: \(Runtime.threadCount) (FOLEY_THREADS, default: all cores)")
-        print("models: \(ModelPaths.home.path)/models")
+        let status = Runner.runFile(file, args: arguments, executable: CommandLine.arguments.first ?? "foley")
+        if status != 0 { throw ExitCode(status) }
     }
 }

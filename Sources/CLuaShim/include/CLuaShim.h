@@ -29,4 +29,43 @@ void foley_lua_remove(lua_State *L, int idx);
 void foley_lua_replace(lua_State *L, int idx);
 /* Ctrl-C: install a count hook that raises "interrupted!" at the next safe point, as lua.c does. */
 void foley_lua_set_interrupt(lua_State *L);
+/* ---- Binding toolkit support (used by LuaHost's Binding.swift) ----------------------------
+ * Swift functions never call lua_error themselves: Lua's longjmp must not cross Swift frames.
+ * A Swift binding returns a result count, or -1 after pushing an error message; the C trampoline
+ * below raises the error once the Swift frame is gone. */
+typedef int (*foley_swift_dispatch_fn)(lua_State *L, void *box);
+typedef void (*foley_swift_release_fn)(void *object);
+/* Set once: how to call a boxed Swift closure, and how to release a retained Swift object. */
+void foley_set_swift_callbacks(foley_swift_dispatch_fn dispatch, foley_swift_release_fn release);
+/* Pushes a C closure that calls the retained Swift closure box `box` (released when collected). */
+void foley_push_swift_function(lua_State *L, void *box);
+/* Creates (or fetches) the metatable `tname` with __name, __gc and __close that release the
+ * Swift object held by a userdata of that type; leaves it on the stack. Returns 1 if new. */
+int foley_new_object_metatable(lua_State *L, const char *tname);
+/* Pushes a new userdata holding the retained Swift object `object`, with metatable `tname`. */
+void foley_push_object(lua_State *L, void *object, const char *tname);
+/* The Swift object in the userdata at idx if its metatable is `tname`; NULL otherwise.
+ * *closed is set to 1 when the userdata has the type but was already closed. */
+void *foley_to_object(lua_State *L, int idx, const char *tname, int *closed);
+/* Pushes "where: bad argument #arg to 'fname' (extramsg)" as luaL_argerror would (method calls
+ * count from the first explicit argument), without raising it. */
+void foley_push_argerror(lua_State *L, int arg, const char *fname, const char *extramsg);
+/* Pushes "where: msg" (luaL_where(L, 1) .. msg) without raising it. */
+void foley_push_where_message(lua_State *L, const char *msg, size_t len);
+/* Pushes the type name of the value at idx as luaL_typeerror names it (__name of its metatable). */
+const char *foley_typename(lua_State *L, int idx);
+/* lua_gc(L, LUA_GCSTEP, kb): tells the collector about memory held outside Lua (tensors). */
+void foley_lua_gcstep(lua_State *L, int kb);
+
+/* ---- Running chunks as lua.c does ---------------------------------------------------------- */
+/* lua.c's docall: calls the function below narg arguments with a traceback message handler and
+ * a SIGINT handler installed; the first Ctrl-C sets a hook raising "interrupted!" and the
+ * cancellation flag, a second one (handler back to default) ends the process. */
+int foley_docall(lua_State *L, int narg, int nres);
+/* lua.c's msghandler: message plus luaL_traceback; non-string errors use __tostring. */
+int foley_msghandler(lua_State *L);
+/* The flag set by Ctrl-C during foley_docall, polled by long Swift loops. */
+int foley_cancel_requested(void);
+void foley_cancel_reset(void);
+void foley_cancel_request(void);
 #endif

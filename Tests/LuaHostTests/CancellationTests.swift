@@ -1,0 +1,45 @@
+import CLua
+import LuaHost
+import XCTest
+
+final class CancellationTests: XCTestCase {
+    func testSigintDuringAChunkRaisesInterruptedAndSetsTheFlag() throws {
+        let lua = LuaState.foley()
+        var sawFlag = false
+        lua.register(library: "test", [
+            LuaFunction("sigint") { _ in raise(SIGINT); return 0 },
+            LuaFunction("flag") { lua in sawFlag = Cancellation.requested; lua.push(sawFlag); return 1 },
+        ])
+        try lua.load("foley.test.sigint(); local t0 = foley.clock(); while foley.clock() - t0 < 5 do end", name: "=cell")
+        XCTAssertThrowsError(try lua.call(nargs: 0, nresults: 0)) { e in
+            XCTAssertTrue("\(e)".contains("interrupted!"), "\(e)")
+        }
+        XCTAssertTrue(Cancellation.requested)
+        // The next chunk starts with the flag cleared and no hook left behind.
+        try lua.load("return foley.test.flag()", name: "=cell")
+        XCTAssertNoThrow(try lua.call(nargs: 0, nresults: 0))
+        XCTAssertFalse(sawFlag)
+    }
+
+    func testSwiftLoopsPollTheFlag() throws {
+        let lua = LuaState.foley()
+        var steps = 0
+        lua.register(library: "test", [
+            LuaFunction("loop") { _ in
+                for i in 0..<1_000_000 {
+                    if i == 10 { Cancellation.request() }
+                    try Cancellation.check()
+                    steps += 1
+                }
+                return 0
+            },
+        ])
+        try lua.load("foley.test.loop()", name: "=cell")
+        XCTAssertThrowsError(try lua.call(nargs: 0, nresults: 0)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("cell:1: interrupted!"), "\(e)")
+        }
+        XCTAssertEqual(steps, 10)
+        Cancellation.reset()
+        XCTAssertFalse(Cancellation.requested)
+    }
+}
