@@ -34,7 +34,7 @@ public struct ChordFamily: SoundFamily {
     ]
 
     static let timbres: [(wave: Waveform, words: [String])] = [
-        (.sine, ["soft synth", "sine-wave", "gentle electronic"]),
+        (.sine, ["warm synth", "sine-wave", "gentle electronic"]),
         (.triangle, ["mellow synth", "flute-like"]),
         (.organ, ["organ", "electric organ"]),
         (.sawtooth, ["buzzy synth", "bright synth"]),

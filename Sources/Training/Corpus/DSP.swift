@@ -184,7 +184,7 @@ enum Waveform: String, CaseIterable {
         case .sine: return ["sine", "pure", "sinusoidal", "clean sine-wave"]
         case .sawtooth: return ["sawtooth", "buzzy sawtooth", "bright buzzy"]
         case .square: return ["square-wave", "square", "hollow square-wave"]
-        case .triangle: return ["triangle-wave", "soft triangle", "mellow triangle-wave"]
+        case .triangle: return ["triangle-wave", "smooth triangle", "mellow triangle-wave"]
         case .organ: return ["organ-like", "reedy organ", "harmonic-rich organ"]
         }
     }

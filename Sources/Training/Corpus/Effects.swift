@@ -122,7 +122,9 @@ public enum LoudnessLevel: String, CaseIterable {
         let trailing = level == .loud ? ["played loudly", "at high volume", "very loud"]
             : ["played quietly", "at low volume", "barely audible", "heard faintly"]
         let words = c.caption.split(separator: " ", maxSplits: 1).map(String.init)
-        if words.count == 2 && (words[0] == "a" || words[0] == "an") && rng.chance(0.6) {
+        // Adjectives go on sounds, not speakers ("a quiet man" means something else), so speech gets the phrase.
+        let speechFirst = c.family == "speech" || c.params["a.family"] == "speech"
+        if words.count == 2 && (words[0] == "a" || words[0] == "an") && !speechFirst && rng.chance(0.6) {
             c.caption = Words.fixArticles("a \(rng.pick(adjectives)) \(words[1])")
         } else {
             c.caption = c.caption + ", " + rng.pick(trailing)

@@ -62,7 +62,17 @@ enum Words {
         var t = s
         while t.contains("  ") { t = t.replacingOccurrences(of: "  ", with: " ") }
         t = t.replacingOccurrences(of: " ,", with: ",")
-        return t.trimmingCharacters(in: .whitespaces)
+        return spellOutCountBeforeNumber(t.trimmingCharacters(in: .whitespaces))
+    }
+
+    /// "2 294 Hz plucks" reads as one number; a small count right before another number is spelled out.
+    static func spellOutCountBeforeNumber(_ s: String) -> String {
+        var words = s.components(separatedBy: " ")
+        guard words.count > 1 else { return s }
+        for i in 0..<(words.count - 1) {
+            if let n = Int(words[i]), n < numbers.count, words[i + 1].first?.isNumber == true { words[i] = numbers[n] }
+        }
+        return words.joined(separator: " ")
     }
 
     /// Rewrites each lowercase article "a"/"an" to match the next word's sound ("an A4 tone", "an 800 Hz beep").
@@ -131,7 +141,7 @@ struct PitchWords {
     /// The pitch said after a noun ("at 440 Hz", "on the note A4", "pitched high").
     func predicate(_ rng: RandomGenerator) -> (text: String, form: String) {
         switch form(rng) {
-        case "hz": return (rng.pick(["at", "at", "of", "pitched at"]) + " " + Words.hz(hz, rng), "hz")
+        case "hz": return (rng.pick(["at", "at", "pitched at"]) + " " + Words.hz(hz, rng), "hz")
         case "note": return (rng.pick(["at \(note!)", "on the note \(note!)", "playing \(note!)", "pitched at \(note!)"]), "note")
         default:
             let options = ["low": ["pitched low", "in a low register", "low in pitch"],

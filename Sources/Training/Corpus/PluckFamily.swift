@@ -11,7 +11,7 @@ public struct PluckFamily: SoundFamily {
     static let nouns = [("plucked string", "plucked strings"), ("guitar-like pluck", "guitar-like plucks"),
                         ("harp-like pluck", "harp-like plucks"), ("plucked note", "plucked notes"),
                         ("plucked guitar string", "plucked guitar strings")]
-    static let brightness = ["bright": ["bright", "twangy", "crisp"], "mellow": ["mellow", "soft", "warm"]]
+    static let brightness = ["bright": ["bright", "twangy", "crisp"], "mellow": ["mellow", "gentle", "warm"]]
 
     static let singleTemplates = ["a {tone} {sg} {ppred}", "a {padj} {sg}", "a {sg} {ppred}, {decay}",
                                   "a single {tone} {sg} {ppred}", "a string plucked once {ppred}", "one {padj} {sg}, {decay}"]

@@ -45,13 +45,13 @@ public struct SpeechFamily: SoundFamily {
         "{speaker} says \"{words}\"",
         "{speaker} saying \"{words}\"",
         "{speaker} says \"{words}\" {pace}",
+        "{speaker} {adverb} says \"{words}\"",
         "{speaker} with {accent} accent says \"{words}\"",
         "{speaker} speaking the words \"{words}\"",
         "the words \"{words}\" spoken by {speaker}",
         "speech: \"{words}\"",
         "someone saying \"{words}\" in {accent} accent",
         "a synthetic voice saying \"{words}\"",
-        "{speaker} {pace} says \"{words}\"",
     ]
 
     public func render(rng: RandomGenerator) throws -> Clip {
@@ -68,11 +68,16 @@ public struct SpeechFamily: SoundFamily {
         var words = rng.pick(Self.phrases)
         var wpm = speed
         var speech = try espeak.speak(words, voice: voice.id, wordsPerMinute: wpm)
-        let shortest = Self.phrases.sorted { ($0.count, $0) < ($1.count, $1) }
-        var shorter = shortest.filter { $0.count < words.count }
-        while trimmed(speech).count > room {
-            if let next = shorter.popLast() {
+        let byLength = Self.phrases.sorted { ($0.count, $0) < ($1.count, $1) }
+        while true {
+            let spoken = trimmed(speech).count
+            if spoken <= room { break }
+            // Jump straight to the longest phrase that should fit, judging by characters per sample so far.
+            let target = Int(Double(words.count) * Double(room) / Double(spoken) * 0.9)
+            if let next = byLength.last(where: { $0.count <= target && $0.count < words.count }) {
                 words = next
+            } else if words != byLength[0] {
+                words = byLength[0]
             } else if wpm < 320 {
                 wpm += 40
             } else {
@@ -86,10 +91,12 @@ public struct SpeechFamily: SoundFamily {
         DSP.fadeEdges(&x, seconds: 0.005)
         DSP.normalize(&x)
 
+        // Pace after the quote may be any phrase; before the verb it must be a plain adverb ("a woman quickly says").
         let pace = wpm < 145 ? rng.pick(["slowly", "slowly and clearly"]) : wpm > 180 ? rng.pick(["quickly", "fast"])
             : rng.pick(["calmly", "clearly"])
+        let adverb = wpm < 145 ? "slowly" : wpm > 180 ? "quickly" : rng.pick(["calmly", "clearly"])
         let caption = Words.tidy(Words.fill(rng.pick(Self.templates), [
-            "speaker": rng.pick(voice.speakers), "words": words, "pace": pace,
+            "speaker": rng.pick(voice.speakers), "words": words, "pace": pace, "adverb": adverb,
             "accent": Self.accentPhrase(voice.accent),
         ]))
         return Clip(samples: x, caption: caption, family: name, params: [

@@ -18,7 +18,7 @@ public struct SweepFamily: SoundFamily {
         "a {wave} tone {verb} from {f0} to {f1}",
         "a {dir} {noun}",
         "a {dir} {wave} {noun} from {f0} to {f1}",
-        "a {noun} {verb} from {f0} to {f1}",
+        "a {noun} {motion} from {f0} to {f1}",
         "a tone {verb} in pitch",
         "a {dir} {noun} ending at {f1}",
     ]
@@ -59,7 +59,8 @@ public struct SweepFamily: SoundFamily {
         let noun = rng.pick(nouns)
         let template = rng.pick(repeats == 1 ? Self.singleTemplates : Self.repeatedTemplates)
         let caption = Words.fill(template, [
-            "dir": rng.pick(words.adj), "verb": rng.pick(words.verb), "wave": rng.pick(waveform.adjectives),
+            "dir": rng.pick(words.adj), "verb": rng.pick(words.verb),
+            "motion": up ? rng.pick(["going up", "moving upward", "rising"]) : rng.pick(["going down", "moving downward", "falling"]), "wave": rng.pick(waveform.adjectives),
             "noun": noun.0, "nouns": noun.1, "f0": Words.hz(f0, rng), "f1": Words.hz(f1, rng),
             "count": Words.count(repeats, rng), "times": Words.times(repeats, rng),
         ])

@@ -126,8 +126,10 @@ public struct TextureFamily: SoundFamily {
         var x = [Float](repeating: 0, count: n)
         for i in 0..<n {
             let t = (Double(i) / DSP.rate + phase).truncatingRemainder(dividingBy: period) / period
-            // Rise over the first 40% of the cycle, crash, then an exponential wash back.
-            let env = t < 0.4 ? pow(t / 0.4, 2) : exp(-(t - 0.4) * (rough ? 5 : 7))
+            // Rise over the first 40% of the cycle, crash, then an exponential wash back, shifted and scaled to
+            // reach exactly 0 at the cycle's end so consecutive waves join without a step (which would click).
+            let k = rough ? 5.0 : 7.0, floor = exp(-0.6 * k)
+            let env = t < 0.4 ? pow(t / 0.4, 2) : (exp(-(t - 0.4) * k) - floor) / (1 - floor)
             let level = 0.15 + 0.85 * env
             if i % 32 == 0 { filter.set(.lowpass, hz: 300 + (rough ? 3500 : 2000) * env, q: 0.7071) }
             x[i] = filter.tick(noise[i]) * Float(level)
