@@ -1,0 +1,53 @@
+import Foundation
+import Tensors
+
+/// How each corpus clip is drawn: a family (or a mixture of two), then effects, then a loudness level.
+/// Every clip has its own generator seeded from (corpus seed, clip index), so clips can be made in any order,
+/// skipped on a re-run, or remade alone, and still come out bit-identical.
+public struct CorpusRecipe {
+    public var seconds: Double
+    /// The espeak-ng used for speech; nil leaves the speech family out.
+    public var espeak: Espeak?
+    public var mixtureProbability = 0.15
+    public var effectProbability = 0.35
+    /// How often a clip is made (and called) loud or quiet rather than left at the normal level.
+    public var loudnessProbability = 0.25
+
+    public init(seconds: Double = 4, espeak: Espeak?) {
+        self.seconds = seconds
+        self.espeak = espeak
+    }
+
+    public var families: [SoundFamily] { SoundFamilies.standard(seconds: seconds, espeak: espeak) }
+
+    /// A well-mixed 64-bit seed for clip `index` of a corpus with `seed` (SplitMix64 finalizer over both), so
+    /// neighbouring indices and neighbouring corpus seeds never share streams.
+    public static func clipSeed(seed: UInt64, index: Int) -> UInt64 {
+        func mix(_ v: UInt64) -> UInt64 {
+            var x = v &+ 0x9E37_79B9_7F4A_7C15
+            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+            return x ^ (x >> 31)
+        }
+        return mix(mix(seed) ^ UInt64(truncatingIfNeeded: index))
+    }
+
+    /// Clip `index` of the corpus with `seed`: exactly `seconds` long, peak at most 0.9.
+    public func clip(index: Int, seed: UInt64) throws -> Clip {
+        let rng = RandomGenerator(seed: Self.clipSeed(seed: seed, index: index))
+        let all = families
+        var clip: Clip
+        if rng.chance(mixtureProbability) {
+            clip = try MixtureFamily(parts: all, seconds: seconds).render(rng: rng)
+        } else {
+            clip = try rng.pick(all).render(rng: rng)
+        }
+        clip = Effects.decorate(clip, rng: rng, probability: effectProbability)
+        clip = LoudnessLevel.apply(to: clip, rng: rng, statedProbability: loudnessProbability)
+        let n = DSP.count(seconds)
+        if clip.samples.count != n {
+            clip.samples = Array(clip.samples.prefix(n)) + [Float](repeating: 0, count: max(0, n - clip.samples.count))
+        }
+        return clip
+    }
+}
