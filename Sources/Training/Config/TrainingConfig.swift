@@ -103,7 +103,7 @@ public struct TrainingConfig {
         public var klWeight: Double = 1e-6
         public var spectralLossWeight: Double = 0
         public var spectralLossScales = [1, 2, 4]
-        /// VAE: decode a posterior sample (true) or the mean (false) while training.
+        /// VAE: decode a posterior sample (true) or the mean (false); LDM: train on posterior samples or the means.
         public var samplePosterior = true
         /// LDM: probability of replacing a caption by the empty prompt (classifier-free guidance).
         public var textDropout: Double = 0.1
@@ -300,15 +300,15 @@ public struct TrainingConfig {
             c.klWeight = try t.double("kl_weight", default: 1e-6, min: 0)
             c.spectralLossWeight = try t.double("spectral_loss_weight", default: 0, min: 0)
             c.spectralLossScales = try t.intList("spectral_loss_scales", default: [1, 2, 4], min: 1, count: 1...8)!
-            c.samplePosterior = try t.bool("sample_posterior", default: true)
             c.validationClips = try t.int("validation_clips", default: 4, min: 0)
         } else {
             c.textDropout = try t.double("text_dropout", default: 0.1, min: 0, max: 1)
-            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "sample_posterior", "validation_clips"] {
+            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips"] {
                 try t.forbid(k, because: "key in a stage-2 (AudioLDM) config: it only applies to the VAE")
             }
         }
         if stage == .vae { try t.forbid("text_dropout", because: "key in a stage-1 (AutoencoderKL) config: it only applies to the LDM") }
+        c.samplePosterior = try t.bool("sample_posterior", default: true)
         c.ema = try t.bool("ema", default: stage == .ldm)
         c.emaDecay = try t.double("ema_decay", default: 0.999, min: 0, max: 1)
         c.logEvery = try t.int("log_every", default: 10, min: 1)

@@ -275,7 +275,10 @@ final class LDMStage: TrainingStage {
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator, dropText: Bool) throws -> (Tensor, [String: Double]) {
         let scale = vae.scalingFactor
-        let z = try GradMode.noGrad { try vae.encode(batch.mel).sample(generator: rng) * scale }
+        let z = try GradMode.noGrad { () -> Tensor in
+            let posterior = try vae.encode(batch.mel)
+            return try (config.train.samplePosterior ? try posterior.sample(generator: rng) : posterior.mode) * scale
+        }
         let b = z.shape[0]
         let steps = (0..<b).map { _ in rng.nextInt(alphasCumprod.count) }
         let noise = Tensor.randn(z.shape, generator: rng)
