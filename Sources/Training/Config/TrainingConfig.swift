@@ -75,8 +75,10 @@ public struct TrainingConfig {
         public var segmentSeconds: Double?
         public var segmentFrames: Int?
         public var shuffle = true
-        /// Prepare the next batch on a background thread while the current one trains.
-        public var prefetch = true
+        /// 0: batches are read on the training thread; 1 or more: a background thread prepares the next batch while
+        /// the current one trains (one thread suffices: reading mmapped mels is cheap).
+        public var numWorkers = 1
+        public var prefetch: Bool { numWorkers > 0 }
         /// Expected front-end settings; checked against the dataset's when given.
         public var sampleRate: Int?
         public var numMels: Int?
@@ -270,7 +272,7 @@ public struct TrainingConfig {
         }
         if c.segmentSeconds == nil && c.segmentFrames == nil { c.segmentSeconds = 4 }
         c.shuffle = try d.bool("shuffle", default: true)
-        c.prefetch = try d.bool("prefetch", default: true)
+        c.numWorkers = try d.int("num_workers", default: 1, min: 0)
         c.sampleRate = try d.optionalInt("sample_rate", min: 1000)
         c.numMels = try d.optionalInt("num_mels", min: 8)
         c.nFFT = try d.optionalInt("n_fft", min: 16)

@@ -51,6 +51,8 @@ public struct TrainingResult {
     public var losses: [LossPoint]
     /// Mean wall time of this process's steps.
     public var secondsPerStep: Double
+    /// Wall time of each of this process's steps.
+    public var stepSeconds: [Double]
 }
 
 /// A stage's model and loss, driven by `TrainingLoop`.
@@ -232,6 +234,7 @@ final class TrainingLoop {
         var losses: [LossPoint] = []
         var window: [String: Double] = [:], windowSteps = 0
         var rate = 0.0, processSeconds = 0.0, processSteps = 0
+        var stepSeconds: [Double] = []
         var lastLoss = Double.nan
         var interrupted = false
         let startStep = step
@@ -269,6 +272,7 @@ final class TrainingLoop {
             elapsed += seconds
             processSeconds += seconds
             processSteps += 1
+            stepSeconds.append(seconds)
             rate = rate == 0 ? 1 / seconds : 0.9 * rate + 0.1 / seconds
             lastLoss = parts["loss"]!
             losses.append(LossPoint(step: step, loss: lastLoss))
@@ -313,6 +317,6 @@ final class TrainingLoop {
         }
         return TrainingResult(experiment: start.experiment, step: step, totalSteps: totalSteps, interrupted: interrupted,
                               checkpoint: lastCheckpoint, exported: exported, losses: losses,
-                              secondsPerStep: processSteps > 0 ? processSeconds / Double(processSteps) : 0)
+                              secondsPerStep: processSteps > 0 ? processSeconds / Double(processSteps) : 0, stepSeconds: stepSeconds)
     }
 }
