@@ -220,8 +220,9 @@ final class LDMStage: TrainingStage {
         frozenText = config.textEncoder.freeze
         vPrediction = d.predictionType == "v_prediction"
         encoderModule = conditioner.encoder as? Module
-        if !frozenText && encoderModule == nil {
-            throw TrainingError.config(key: "text_encoder.freeze", found: "false", expected: "true: this encoder has no trainable parameters")
+        if !frozenText && !(conditioner.encoder is BertModel) {
+            throw TrainingError.config(key: "text_encoder.freeze", found: "false",
+                                       expected: "true for \(type(of: conditioner.encoder)): only BERT-family encoders (MiniLM) can be trained (the other encoders run without gradients)")
         }
         if frozenText { encoderModule?.requiresGrad(false) } else { encoderModule?.requiresGrad(true); encoderModule?.train() }
     }
@@ -246,9 +247,9 @@ final class LDMStage: TrainingStage {
 
     /// Token states [B, S, H] zero-padded to the longest caption, the mask [B, S], and pooled vectors [B, P].
     func conditioningBatch(_ captions: [String]) throws -> (tokens: Tensor?, mask: Tensor?, pooled: Tensor?) {
-        if !frozenText {
+        if !frozenText, let bert = conditioner.encoder as? BertModel {
             let (ids, mask) = conditioner.tokenize(captions)
-            let enc = try conditioner.encoder.encode(ids: ids, mask: mask)
+            let enc = try LDMStage.differentiableEncode(bert, ids: ids, mask: mask)
             return (conditioning == .pooled ? nil : enc.hiddenStates, conditioning == .pooled ? nil : enc.mask,
                     conditioning == .tokens ? nil : try enc.normalizedPooled)
         }
@@ -267,6 +268,15 @@ final class LDMStage: TrainingStage {
         }
         if conditioning != .tokens { pooled = try Tensor.concat(rows.map(\.pooled), axis: 0) }
         return (tokens, mask, pooled)
+    }
+
+    /// BertModel.encode with gradients recorded (the Text module's encoders run under noGrad): the same ops, so a
+    /// fine-tuned encoder gives at inference exactly what it gave in training.
+    static func differentiableEncode(_ bert: BertModel, ids: [[Int]], mask: [[Int]]) throws -> TextEncoding {
+        _ = try TextOps.validate(ids: ids, mask: mask, maxLength: bert.maxLength, vocabSize: bert.config.vocabSize)
+        let h = try bert.encoder(try bert.embeddings(ids), mask: TextOps.additivePaddingMask(mask))
+        let m = TextOps.maskTensor(mask)
+        return TextEncoding(hiddenStates: h, mask: m, pooled: try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)))
     }
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
@@ -347,6 +357,7 @@ final class LDMStage: TrainingStage {
         let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let pipe = try pipeline()
+        encoderModule?.eval()
         defer { unet.train(); if !frozenText { encoderModule?.train() } }
         let front = try dataset.info.logMel()
         let image = SpectrogramImage(logMel: front, sampleRate: dataset.info.sampleRate)

@@ -7,34 +7,10 @@ import Text
 import XCTest
 
 final class LDMTrainerTests: XCTestCase {
-    nonisolated(unsafe) static var sharedConditioner: TextConditioner?
-
-    func conditioner() throws -> TextConditioner {
-        if let c = Self.sharedConditioner { return c }
-        let c = try TextConditioner.load(encoderFolder: FoleyPaths.miniLM, cacheCapacity: 0)
-        Self.sharedConditioner = c
-        return c
-    }
-
     override func setUpWithError() throws {
         guard TrainFixture.miniLMAvailable else {
             throw XCTSkip("all-MiniLM-L6-v2 not found at \(FoleyPaths.miniLM.path): run scripts/setup")
         }
-    }
-
-    /// A random tiny VAE saved as a stage-1 checkpoint without a measured scale (so the LDM trainer measures it).
-    func vaeCheckpoint(_ root: URL) throws -> URL {
-        NNRandom.manualSeed(11)
-        var c = AutoencoderKLConfig()
-        c.inChannels = 1; c.outChannels = 1; c.latentChannels = 4; c.blockOutChannels = [8, 16]
-        c.downBlockTypes = ["DownEncoderBlock2D", "DownEncoderBlock2D"]; c.upBlockTypes = ["UpDecoderBlock2D", "UpDecoderBlock2D"]
-        c.layersPerBlock = 1; c.normNumGroups = 4
-        let vae = try AutoencoderKL(config: c)
-        let state = CheckpointState(stage: "vae", step: 0, config: "", modelConfig: try ModelExport.jsonString(c, className: "AutoencoderKL"),
-                                    rng: [:], lrStep: 0, totalSteps: 0, loader: .init(), loaderSeed: "0", finished: true, elapsed: 0)
-        let url = root.appendingPathComponent("vae.safetensors")
-        try Checkpoint.write(["model.": vae.stateDict()], state: state, to: url.path)
-        return url
     }
 
     /// The UNet overfits a handful of latents: the denoising loss at fixed timesteps and noise falls by 3x or more.
@@ -42,14 +18,14 @@ final class LDMTrainerTests: XCTestCase {
         let root = try TrainFixture.tempDir("ldm")
         defer { try? FileManager.default.removeItem(at: root) }
         let data = try TrainFixture.dataset(root, count: 4)
-        let vae = try vaeCheckpoint(root)
+        let vae = try TrainFixture.vaeCheckpoint(root)
         let yaml = TrainFixture.ldmYAML(data: data, vae: vae, steps: 25, learningRate: 4e-3, textDropout: 0,
                                         trainExtra: "  validate_every: 25\n  sample_posterior: false\n")
         let cfg = try TrainingConfig.parse(yaml: yaml)
         var messages: [String] = []
         var opts = TrainFixture.quiet(root.appendingPathComponent("runs"))
         opts.log = { messages.append($0) }
-        let trainer = try LDMTrainer(config: cfg, options: opts, conditioner: try conditioner())
+        let trainer = try LDMTrainer(config: cfg, options: opts, conditioner: try TrainFixture.conditioner())
         XCTAssertTrue(messages.contains { $0.hasPrefix("measured latent scaling factor") }, "\(messages)")
         XCTAssertNotEqual(trainer.scalingFactor, 1)
         XCTAssertEqual(trainer.loader.frames, 16)
@@ -78,13 +54,13 @@ final class LDMTrainerTests: XCTestCase {
         let root = try TrainFixture.tempDir("resume")
         defer { try? FileManager.default.removeItem(at: root) }
         let data = try TrainFixture.dataset(root, count: 5)
-        let vae = try vaeCheckpoint(root)
+        let vae = try TrainFixture.vaeCheckpoint(root)
         let yaml = TrainFixture.ldmYAML(data: data, vae: vae, steps: 6, textDropout: 0.5, checkpointEvery: 2,
                                         trainExtra: "  grad_accum_steps: 2\n")
         let cfg = try TrainingConfig.parse(yaml: yaml)
         XCTAssertEqual(cfg.train.gradAccumSteps, 2)
         let runs = root.appendingPathComponent("runs")
-        let enc = try conditioner()
+        let enc = try TrainFixture.conditioner()
 
         let full = try LDMTrainer(config: cfg, options: TrainFixture.quiet(runs, name: "full"), conditioner: enc).run()
         XCTAssertEqual(full.step, 6)

@@ -1,4 +1,6 @@
 import Audio
+import Diffusion
+import NN
 import Foundation
 import Tensors
 import Text
@@ -129,5 +131,29 @@ enum TrainFixture {
         o.log = { _ in }
         return o
     }
-}
 
+    nonisolated(unsafe) static var sharedConditioner: TextConditioner?
+
+    static func conditioner() throws -> TextConditioner {
+        if let c = Self.sharedConditioner { return c }
+        let c = try TextConditioner.load(encoderFolder: FoleyPaths.miniLM, cacheCapacity: 0)
+        Self.sharedConditioner = c
+        return c
+    }
+
+    /// A random tiny VAE saved as a stage-1 checkpoint without a measured scale (so the LDM trainer measures it).
+    static func vaeCheckpoint(_ root: URL) throws -> URL {
+        NNRandom.manualSeed(11)
+        var c = AutoencoderKLConfig()
+        c.inChannels = 1; c.outChannels = 1; c.latentChannels = 4; c.blockOutChannels = [8, 16]
+        c.downBlockTypes = ["DownEncoderBlock2D", "DownEncoderBlock2D"]; c.upBlockTypes = ["UpDecoderBlock2D", "UpDecoderBlock2D"]
+        c.layersPerBlock = 1; c.normNumGroups = 4
+        let vae = try AutoencoderKL(config: c)
+        let state = CheckpointState(stage: "vae", step: 0, config: "", modelConfig: try ModelExport.jsonString(c, className: "AutoencoderKL"),
+                                    rng: [:], lrStep: 0, totalSteps: 0, loader: .init(), loaderSeed: "0", finished: true, elapsed: 0)
+        let url = root.appendingPathComponent("vae.safetensors")
+        try Checkpoint.write(["model.": vae.stateDict()], state: state, to: url.path)
+        return url
+    }
+
+}

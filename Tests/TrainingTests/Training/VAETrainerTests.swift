@@ -11,7 +11,7 @@ final class VAETrainerTests: XCTestCase {
         let root = try TrainFixture.tempDir("vae")
         defer { try? FileManager.default.removeItem(at: root) }
         let data = try TrainFixture.dataset(root, count: 4)
-        let cfg = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data, steps: 30))
+        let cfg = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data, steps: 30, extra: "  spectral_loss_weight: 0.05\n  validate_every: 30\n  validation_clips: 2\n"))
         let trainer = try VAETrainer(config: cfg, options: TrainFixture.quiet(root.appendingPathComponent("runs")))
         let probe = try trainer.loader.batch(at: .init(epoch: 0, batch: 0))
         let before = try trainer.evaluate(probe)["rec_loss"]!
@@ -38,9 +38,14 @@ final class VAETrainerTests: XCTestCase {
 
         // The JSONL log has a record every 5 steps with the loss parts.
         let lines = try String(contentsOf: result.experiment.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.count, 6)
+        XCTAssertEqual(lines.count, 7)  // 6 logged steps + 1 validation
         let rec = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         XCTAssertEqual(rec["step"] as? Int, 5)
-        for k in ["loss", "rec_loss", "kl", "lr", "grad_norm", "steps_per_sec"] { XCTAssertNotNil(rec[k], k) }
+        for k in ["loss", "rec_loss", "kl", "spectral_loss", "lr", "grad_norm", "steps_per_sec"] { XCTAssertNotNil(rec[k], k) }
+        let valid = try JSONSerialization.jsonObject(with: Data(lines[6].utf8)) as! [String: Any]
+        XCTAssertEqual(valid["kind"] as? String, "valid")
+        XCTAssertLessThan(try XCTUnwrap(valid["valid_l1"] as? Double), before / 3)
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: result.experiment.appendingPathComponent("samples/step-00000030").path)
+        XCTAssertEqual(pngs.sorted(), ["clip00-input.png", "clip00-reconstruction.png", "clip01-input.png", "clip01-reconstruction.png"])
     }
 }
