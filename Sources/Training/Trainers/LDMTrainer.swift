@@ -40,6 +40,10 @@ public final class LDMTrainer {
         self.options = options
         let start = try RunStart(config: config, options: options)
         dataset = try MelDataset(folder: config.data.dataset, split: config.data.trainSplit)
+        let vocoder = config.inference.vocoder
+        if vocoder != "griffin-lim" && !FileManager.default.fileExists(atPath: URL(fileURLWithPath: vocoder).appendingPathComponent("config.json").path) {
+            throw TrainingError.config(key: "inference.vocoder", found: "'\(vocoder)'", expected: "griffin-lim or a HiFi-GAN folder holding config.json")
+        }
         self.conditioner = try conditioner ?? LDMTrainer.loadConditioner(config.textEncoder)
         let enc = self.conditioner.encoder
 
