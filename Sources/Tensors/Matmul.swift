@@ -15,6 +15,7 @@ extension Tensor {
 
     /// Matrix product of the last two dims, broadcasting leading batch dims; 1-D operands as in torch.matmul.
     public func matmul(_ other: Tensor) throws -> Tensor {
+        if rank == 1 && other.rank == 1 { return try (self * other).sum() }
         if rank == 1 { return try unsqueeze(0).matmul(other).squeeze(-2) }
         if other.rank == 1 { return try matmul(other.unsqueeze(-1)).squeeze(-1) }
         return try Tensor.batchedMatmul(self, other, transA: false, transB: false)

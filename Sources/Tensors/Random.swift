@@ -18,10 +18,14 @@ public final class RandomGenerator {
         s = (next(), next(), next(), next())
     }
 
-    /// The full state, for checkpoints that must resume to the bit.
+    /// The full state, for checkpoints that must resume to the bit: the four words, then whether a
+    /// Box-Muller normal is pending and its bits (a generator saved mid-pair resumes mid-pair).
     public var state: [UInt64] {
-        get { [s.0, s.1, s.2, s.3] }
-        set { s = (newValue[0], newValue[1], newValue[2], newValue[3]); spareNormal = nil }
+        get { [s.0, s.1, s.2, s.3, spareNormal == nil ? 0 : 1, UInt64(spareNormal?.bitPattern ?? 0)] }
+        set {
+            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+            spareNormal = newValue.count >= 6 && newValue[4] != 0 ? Float(bitPattern: UInt32(truncatingIfNeeded: newValue[5])) : nil
+        }
     }
 
     public func nextUInt64() -> UInt64 {

@@ -9,6 +9,16 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(x.grad?.scalars, [5, 7, 9])
     }
 
+    func testGeneratorStateResumesMidPair() {
+        let g = RandomGenerator(seed: 9)
+        _ = g.nextNormal()  // leaves the second Box-Muller value pending
+        let saved = g.state
+        let expected = (0..<3).map { _ in g.nextNormal() }
+        let h = RandomGenerator(seed: 0)
+        h.state = saved
+        XCTAssertEqual((0..<3).map { _ in h.nextNormal() }, expected)
+    }
+
     func testNoGradRecordsNothing() throws {
         let x = Tensor([1, 2]).requiringGrad()
         let y = try GradMode.noGrad { try (x * x).sum() }

@@ -15,6 +15,12 @@ final class MatmulTests: XCTestCase {
         XCTAssertThrowsError(try a.matmul(a))
     }
 
+    func testVectorOperandsFollowTorch() throws {
+        XCTAssertEqual(try Tensor([1, 2, 3]).matmul(Tensor([4, 5, 6])).item, 32)
+        XCTAssertEqual(try Tensor([1, 2]).matmul(Tensor(shape: [2, 2], data: [1, 2, 3, 4])).scalars, [7, 10])
+        XCTAssertEqual(try Tensor(shape: [2, 2], data: [1, 2, 3, 4]).matmul(Tensor([1, 2])).scalars, [5, 11])
+    }
+
     func testBatchedBroadcastMatmul() throws {
         let a = Check.random([2, 4, 5, 6], seed: 3), b = Check.random([4, 6, 3], seed: 4)
         let c = try a.matmul(b)

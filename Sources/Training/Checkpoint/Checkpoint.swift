@@ -45,7 +45,8 @@ public struct CheckpointState: Codable, Equatable {
     public static func encodeState(_ g: RandomGenerator) -> [String] { g.state.map { String($0) } }
 
     public static func decodeState(_ s: [String]?, name: String) throws -> [UInt64] {
-        guard let s, s.count == 4, let words = Optional(s.compactMap { UInt64($0) }), words.count == 4 else {
+        // Four state words, plus the pending Box-Muller flag and value in checkpoints written since.
+        guard let s, s.count == 4 || s.count == 6, let words = Optional(s.compactMap { UInt64($0) }), words.count == s.count else {
             throw TrainingError.invalidArgument("checkpoint", "generator state '\(name)' is missing or malformed")
         }
         return words
