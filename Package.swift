@@ -37,7 +37,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Text", dependencies: ["NN"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["NN", "Audio", "Text", "Yams"], swiftSettings: swiftSettings),
-        .target(name: "Training", dependencies: ["Diffusion"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Diffusion", "Yams"], swiftSettings: swiftSettings),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "foley", dependencies: [

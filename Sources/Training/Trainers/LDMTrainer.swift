@@ -1,0 +1,415 @@
+import Audio
+import Diffusion
+import Foundation
+import NN
+import Tensors
+import Text
+
+/// Stage 2: trains a UNet2DConditionModel to denoise VAE latents of log-mel crops, conditioned on text.
+///
+/// Latents are posterior samples of the frozen stage-1 VAE times the measured scaling factor. Text goes through a
+/// `TextConditioner` (MiniLM by default): frozen encoders are run once per distinct caption and cached; captions are
+/// replaced by the empty prompt with probability `train.text_dropout` (the unconditional branch of classifier-free
+/// guidance, as the pipeline encodes it). Token states + mask feed cross-attention, the L2-normalized pooled vector the
+/// `simple_projection` class embedding, per `model.conditioning` — exactly as `TextToAudioPipeline` feeds them.
+public final class LDMTrainer {
+    public let config: TrainingConfig
+    public let options: TrainingOptions
+    public let unet: UNet2DConditionModel
+    /// The frozen VAE, its config carrying the scaling factor in use.
+    public let vae: AutoencoderKL
+    public let conditioner: TextConditioner
+    public let dataset: MelDataset
+    public var scalingFactor: Float { vae.scalingFactor }
+    let stage: LDMStage
+    let loop: TrainingLoop
+
+    public var experiment: URL { loop.start.experiment }
+    public var step: Int { loop.step }
+    public var totalSteps: Int { loop.totalSteps }
+    public var loader: DataLoader { loop.loader }
+    /// Distinct captions encoded so far (frozen encoder).
+    public var cachedCaptions: Int { stage.cache.count }
+
+    /// - Parameter conditioner: a text conditioner to use instead of loading `text_encoder` from the config.
+    public init(config: TrainingConfig, options: TrainingOptions = TrainingOptions(), conditioner: TextConditioner? = nil) throws {
+        guard config.stage == .ldm, let m = config.ldm else {
+            throw TrainingError.config(key: "model.type", found: "'AutoencoderKL'", expected: "AudioLDM for LDMTrainer (use VAETrainer)")
+        }
+        self.config = config
+        self.options = options
+        let start = try RunStart(config: config, options: options)
+        dataset = try MelDataset(folder: config.data.dataset, split: config.data.trainSplit)
+        let vocoder = config.inference.vocoder
+        if vocoder != "griffin-lim" && !FileManager.default.fileExists(atPath: URL(fileURLWithPath: vocoder).appendingPathComponent("config.json").path) {
+            throw TrainingError.config(key: "inference.vocoder", found: "'\(vocoder)'", expected: "griffin-lim or a HiFi-GAN folder holding config.json")
+        }
+        self.conditioner = try conditioner ?? LDMTrainer.loadConditioner(config.textEncoder)
+        let enc = self.conditioner.encoder
+
+        // The frozen VAE: the resumed checkpoint's copy, else model.pretrained_vae, else --init-from's vae/.
+        var source: VAESource
+        if let r = start.resume {
+            source = try VAESource.resolve(r.path, log: options.log)
+        } else if let p = m.pretrainedVAE {
+            source = try VAESource.resolve(p, log: options.log)
+        } else if let from = options.initFrom, FileManager.default.fileExists(atPath: URL(fileURLWithPath: from).appendingPathComponent("vae/config.json").path) {
+            source = try VAESource.resolve(URL(fileURLWithPath: from).appendingPathComponent("vae").path, log: options.log)
+        } else {
+            throw TrainingError.config(key: "model.pretrained_vae", found: "nothing (the key is missing)",
+                                       expected: "a stage-1 checkpoint, experiment folder or vae/ folder (or --init-from a model folder with vae/)")
+        }
+        if start.resume == nil { options.log("frozen VAE: \(source.description)") }
+
+        // The UNet: the checkpoint's architecture, else --init-from's, else the config's.
+        NNRandom.manualSeed(config.train.seed)
+        var unetConfig: UNet2DConditionConfig
+        var initWeights: [String: Tensor]?
+        if let r = start.resume {
+            unetConfig = try ModelExport.decodeUNetConfig(r.state.modelConfig, source: r.path)
+        } else if let from = options.initFrom {
+            (unetConfig, initWeights) = try LDMTrainer.unetSource(from)
+            options.log("initialized the UNet from \(from) (its architecture replaces model.block_out_channels etc.)")
+        } else {
+            unetConfig = m.unetConfig(latentChannels: source.config.latentChannels, hiddenSize: enc.hiddenSize, pooledSize: enc.pooledSize)
+        }
+        try LDMTrainer.check(unetConfig, vae: source.config, encoder: enc, conditioning: m.conditioning)
+        do { unet = try UNet2DConditionModel(config: unetConfig) } catch let e as DiffusionError {
+            throw TrainingError.config(key: "model", found: "a UNet it cannot build", expected: "a valid architecture (\(e.description))")
+        }
+        if let w = initWeights {
+            do { try unet.load(stateDict: w) } catch { throw TrainingError.file(options.initFrom!, "weights do not fit the UNet: \(error)") }
+        }
+
+        // The scaling factor: the config's, else the one this run already used, else the VAE's measured one, else measure now.
+        var vc = source.config
+        let scale = config.diffusion.scalingFactor ?? start.resume?.state.scalingFactor ?? source.scalingFactor
+        vc.scalingFactor = scale ?? 1
+        var frozen = try AutoencoderKL(config: vc)
+        do { try frozen.load(stateDict: source.weights) } catch { throw TrainingError.file(source.description, "VAE weights do not fit: \(error)") }
+        if scale == nil {
+            let unit = frozen.downsamplingFactor * (1 << (unetConfig.blockOutChannels.count - 1))
+            let frames = try TrainingLoop.cropFrames(config, info: dataset.info, unit: unit)
+            let l = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames,
+                                   seed: DataLoader.mix(config.train.seed, 0x5343_414C, 3), prefetch: false)
+            frozen.eval()
+            vc.scalingFactor = try LatentScale.measure(vae: frozen, loader: l, batches: config.train.scalingFactorBatches, seed: config.train.seed)
+            options.log(String(format: "measured latent scaling factor %.5f (1 / std of the VAE's latents)", vc.scalingFactor))
+            let weights = frozen.stateDict()
+            frozen = try AutoencoderKL(config: vc)
+            try frozen.load(stateDict: weights)
+        }
+        frozen.requiresGrad(false)
+        frozen.eval()
+        vae = frozen
+        if start.resume == nil, !config.textEncoder.freeze, let mod = enc as? Module {
+            options.log("training the text encoder too (\(mod.parameterCount) parameters)")
+        }
+        stage = try LDMStage(config: config, unet: unet, vae: vae, conditioner: self.conditioner, dataset: dataset)
+        loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
+        stage.loader = loop.loader
+    }
+
+    static func loadConditioner(_ t: TrainingConfig.TextEncoderConfig) throws -> TextConditioner {
+        let folder: URL
+        if t.type == "minilm" {
+            folder = FoleyPaths.miniLM
+            guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
+                throw TrainingError.file(folder.path, "all-MiniLM-L6-v2 not found (run scripts/setup, or set FOLEY_HOME)")
+            }
+        } else {
+            folder = URL(fileURLWithPath: t.path!)
+        }
+        do {
+            return try TextConditioner.load(encoderFolder: folder, tokenizerFolder: t.tokenizerPath.map { URL(fileURLWithPath: $0) },
+                                            maxLength: t.maxLength, cacheCapacity: 0)
+        } catch {
+            throw TrainingError.file(folder.path, "cannot load the text encoder: \(error)")
+        }
+    }
+
+    /// UNet config and weights from a stage-2 checkpoint, a diffusers `unet/` folder, or a folder holding `unet/`.
+    static func unetSource(_ path: String) throws -> (UNet2DConditionConfig, [String: Tensor]) {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw TrainingError.file(path, "no such checkpoint or folder (--init-from)") }
+        if !isDir.boolValue {
+            let c = try Checkpoint.load(path: path)
+            guard c.state.stage == "ldm" else { throw TrainingError.file(path, "is a \(c.state.stage) checkpoint; --init-from needs a stage-2 one") }
+            var w = try c.tensors(prefix: "model.")
+            for (k, t) in try c.tensors(prefix: "ema.") { w[k] = t }
+            return (try ModelExport.decodeUNetConfig(c.state.modelConfig, source: path), w)
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = fm.fileExists(atPath: url.appendingPathComponent("unet/config.json").path) ? url.appendingPathComponent("unet") : url
+        do {
+            let u = try UNet2DConditionModel.load(folder: folder)
+            return (u.config, u.stateDict())
+        } catch {
+            throw TrainingError.file(path, "no loadable UNet (expected a stage-2 checkpoint, a unet/ folder or a model folder holding one): \(error)")
+        }
+    }
+
+    /// The UNet must take the VAE's latents and the encoder's widths for the chosen conditioning.
+    static func check(_ u: UNet2DConditionConfig, vae: AutoencoderKLConfig, encoder: any TextEncoder,
+                      conditioning: TextToAudioPipeline.Conditioning) throws {
+        guard u.inChannels == vae.latentChannels, u.outChannels == vae.latentChannels else {
+            throw TrainingError.config(key: "model", found: "a UNet with \(u.inChannels) input channels",
+                                       expected: "\(vae.latentChannels) (the VAE's latent_channels)")
+        }
+        if conditioning != .tokens {
+            guard u.classEmbedType == "simple_projection" || u.classEmbedType == "projection",
+                  u.projectionClassEmbeddingsInputDim == encoder.pooledSize else {
+                throw TrainingError.config(key: "model.conditioning", found: "'\(conditioning.rawValue)'",
+                                           expected: "a UNet whose class embedding projects \(encoder.pooledSize)-d pooled text (it has \(u.classEmbedType ?? "none") of \(u.projectionClassEmbeddingsInputDim.map(String.init) ?? "-")); use conditioning: tokens or a matching text encoder")
+            }
+        }
+        if conditioning != .pooled {
+            let dims = (try? u.crossAttentionDim.perBlock(u.blockOutChannels.count, key: "cross_attention_dim")) ?? []
+            guard dims.allSatisfy({ $0 == encoder.hiddenSize }) else {
+                throw TrainingError.config(key: "model.conditioning", found: "'\(conditioning.rawValue)'",
+                                           expected: "a UNet cross-attending to \(encoder.hiddenSize)-d token states (its cross_attention_dim is \(dims)); use conditioning: pooled or a matching text encoder")
+            }
+        }
+    }
+
+    /// Trains to `train.max_steps` (or until Ctrl-C / `stopAtStep`); validation samples every `train.validate_every`
+    /// steps; at the end exports the Foley model folder `experiment/model/`.
+    public func run() throws -> TrainingResult { try loop.run() }
+
+    /// The denoising loss of one batch at fixed timesteps and noise (no update); for tests and evaluation.
+    public func evaluate(_ batch: DataLoader.Batch, seed: UInt64) throws -> Double {
+        try GradMode.noGrad { Double(try stage.loss(batch, rng: RandomGenerator(seed: seed), dropText: false).0.item) }
+    }
+
+    /// Writes the Foley model folder (EMA weights when enabled).
+    public func export(to folder: URL) throws { try stage.export(to: folder, ema: loop.ema) }
+
+    /// A pipeline over the current weights (EMA not applied), for generating during or after training.
+    public func pipeline() throws -> TextToAudioPipeline { try stage.pipeline() }
+}
+
+/// One caption's conditioning rows.
+struct TextRow {
+    let tokens: Tensor  // [1, S, H]
+    let pooled: Tensor  // [1, P], L2-normalized
+}
+
+final class LDMStage: TrainingStage {
+    let config: TrainingConfig
+    let unet: UNet2DConditionModel
+    let vae: AutoencoderKL
+    let conditioner: TextConditioner
+    let dataset: MelDataset
+    let conditioning: TextToAudioPipeline.Conditioning
+    var loader: DataLoader!
+    let alphasCumprod: [Float]
+    let named: [(String, Tensor)]
+    let encoderModule: Module?
+    var cache: [String: TextRow] = [:]
+    let frozenText: Bool
+    let vPrediction: Bool
+
+    init(config: TrainingConfig, unet: UNet2DConditionModel, vae: AutoencoderKL, conditioner: TextConditioner, dataset: MelDataset) throws {
+        self.config = config
+        self.unet = unet
+        self.vae = vae
+        self.conditioner = conditioner
+        self.dataset = dataset
+        conditioning = config.ldm!.conditioning
+        let d = config.diffusion
+        let sched = SchedulerConfig(numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd, betaSchedule: d.betaSchedule)
+        alphasCumprod = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: sched))
+        named = unet.namedParameters()
+        frozenText = config.textEncoder.freeze
+        vPrediction = d.predictionType == "v_prediction"
+        encoderModule = conditioner.encoder as? Module
+        if !frozenText && !(conditioner.encoder is BertModel) {
+            throw TrainingError.config(key: "text_encoder.freeze", found: "false",
+                                       expected: "true for \(type(of: conditioner.encoder)): only BERT-family encoders (MiniLM) can be trained (the other encoders run without gradients)")
+        }
+        if frozenText { encoderModule?.requiresGrad(false) } else { encoderModule?.requiresGrad(true); encoderModule?.train() }
+    }
+
+    var stage: TrainingConfig.Stage { .ldm }
+    var module: Module { unet }
+    var trainableParameters: [Tensor] { named.map(\.1) + (frozenText ? [] : encoderModule!.parameters()) }
+    var emaParameters: [(String, Tensor)] { named }
+    var modelConfigJSON: String {
+        (try? ModelExport.jsonString(unet.config, className: "UNet2DConditionModel", nullKeys: ["mid_block_type"])) ?? "{}"
+    }
+    var frameUnit: Int { vae.downsamplingFactor * (1 << (unet.config.blockOutChannels.count - 1)) }
+
+    /// Conditioning for a frozen encoder: each caption encoded alone (as the pipeline does) and cached.
+    func row(_ caption: String) throws -> TextRow {
+        if let r = cache[caption] { return r }
+        let enc = try GradMode.noGrad { try conditioner.encode([caption]) }
+        let r = TextRow(tokens: enc.hiddenStates, pooled: try GradMode.noGrad { try enc.normalizedPooled })
+        cache[caption] = r
+        return r
+    }
+
+    /// Token states [B, S, H] zero-padded to the longest caption, the mask [B, S], and pooled vectors [B, P].
+    func conditioningBatch(_ captions: [String]) throws -> (tokens: Tensor?, mask: Tensor?, pooled: Tensor?) {
+        if !frozenText, let bert = conditioner.encoder as? BertModel {
+            let (ids, mask) = conditioner.tokenize(captions)
+            let enc = try LDMStage.differentiableEncode(bert, ids: ids, mask: mask)
+            return (conditioning == .pooled ? nil : enc.hiddenStates, conditioning == .pooled ? nil : enc.mask,
+                    conditioning == .tokens ? nil : try enc.normalizedPooled)
+        }
+        let rows = try captions.map(row)
+        var tokens: Tensor?, mask: Tensor?, pooled: Tensor?
+        if conditioning != .pooled {
+            let s = rows.map { $0.tokens.shape[1] }.max()!, h = rows[0].tokens.shape[2]
+            let t = Tensor.zeros([rows.count, s, h]), m = Tensor.zeros([rows.count, s])
+            for (i, r) in rows.enumerated() {
+                let n = r.tokens.shape[1]
+                (t.pointer + i * s * h).update(from: r.tokens.pointer, count: n * h)
+                (m.pointer + i * s).update(repeating: 1, count: n)
+            }
+            tokens = t
+            mask = m
+        }
+        if conditioning != .tokens { pooled = try Tensor.concat(rows.map(\.pooled), axis: 0) }
+        return (tokens, mask, pooled)
+    }
+
+    /// BertModel.encode with gradients recorded (the Text module's encoders run under noGrad): the same ops, so a
+    /// fine-tuned encoder gives at inference exactly what it gave in training.
+    static func differentiableEncode(_ bert: BertModel, ids: [[Int]], mask: [[Int]]) throws -> TextEncoding {
+        _ = try TextOps.validate(ids: ids, mask: mask, maxLength: bert.maxLength, vocabSize: bert.config.vocabSize)
+        let h = try bert.encoder(try bert.embeddings(ids), mask: TextOps.additivePaddingMask(mask))
+        let m = TextOps.maskTensor(mask)
+        return TextEncoding(hiddenStates: h, mask: m, pooled: try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)))
+    }
+
+    func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
+        try loss(batch, rng: rng, dropText: true)
+    }
+
+    func loss(_ batch: DataLoader.Batch, rng: RandomGenerator, dropText: Bool) throws -> (Tensor, [String: Double]) {
+        let scale = vae.scalingFactor
+        let z = try GradMode.noGrad { () -> Tensor in
+            let posterior = try vae.encode(batch.mel)
+            return try (config.train.samplePosterior ? try posterior.sample(generator: rng) : posterior.mode) * scale
+        }
+        let b = z.shape[0]
+        let steps = (0..<b).map { _ in rng.nextInt(alphasCumprod.count) }
+        let noise = Tensor.randn(z.shape, generator: rng)
+        let a = Tensor(shape: [b, 1, 1, 1], data: steps.map { alphasCumprod[$0].squareRoot() })
+        let s = Tensor(shape: [b, 1, 1, 1], data: steps.map { (1 - alphasCumprod[$0]).squareRoot() })
+        let noisy = try z * a + noise * s
+        let p = Float(config.train.textDropout)
+        var dropped = 0
+        let captions = batch.captions.map { c -> String in
+            guard dropText, p > 0, rng.nextUniform() < p else { return c }
+            dropped += 1
+            return ""
+        }
+        let cond = try conditioningBatch(captions)
+        let pred = try unet(noisy, timesteps: steps.map(Float.init), encoderHiddenStates: cond.tokens, classLabels: cond.pooled,
+                            encoderAttentionMask: cond.mask)
+        let target = vPrediction ? try noise * a - z * s : noise
+        let d = try pred - target
+        let loss = config.train.lossType == "l1" ? try d.abs().mean() : try (d * d).mean()
+        return (loss, ["text_dropped": Double(dropped) / Double(b)])
+    }
+
+    func extraTensors() -> [String: [String: Tensor]] {
+        var g = ["vae.": vae.stateDict()]
+        if !frozenText, let m = encoderModule { g["text_encoder."] = m.stateDict() }
+        return g
+    }
+
+    func fill(_ state: inout CheckpointState) {
+        state.vaeConfig = try? ModelExport.jsonString(vae.config, className: "AutoencoderKL")
+        state.scalingFactor = vae.scalingFactor
+        state.textEncoder = config.textEncoder.type == "minilm" ? "minilm" : config.textEncoder.path
+        state.textEncoderTrained = !frozenText
+    }
+
+    func restoreExtra(from c: Checkpoint) throws {
+        if !frozenText, let m = encoderModule {
+            try m.load(stateDict: try c.tensors(prefix: "text_encoder."))
+        }
+    }
+
+    func pipeline() throws -> TextToAudioPipeline {
+        let info = dataset.info
+        let front = try info.logMel()
+        let vocoder: any Vocoder
+        if config.inference.vocoder == "griffin-lim" {
+            vocoder = GriffinLimVocoder(frontEnd: front, sampleRate: info.sampleRate, iterations: config.inference.griffinLimIterations)
+        } else {
+            vocoder = try HiFiGAN.load(folder: URL(fileURLWithPath: config.inference.vocoder))
+        }
+        let sched = ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler)
+        return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
+                                   conditioning: conditioning, melBins: info.mel.nMels, hopLength: info.mel.hopLength,
+                                   frontEnd: front, identity: "\(config.name) (training)")
+    }
+
+    /// Validation: the config's prompts (or the first captions of the valid split) generated with fixed seeds,
+    /// written as WAV + spectrogram PNG under `samples/step-N/`.
+    func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any] {
+        let inf = config.inference
+        var prompts = inf.prompts
+        if prompts.isEmpty {
+            let valid = (try? MelDataset(folder: config.data.dataset, split: config.data.validSplit)).flatMap { $0.count > 0 ? $0 : nil } ?? dataset
+            prompts = Array(valid.entries.prefix(2).map { $0.captions[0] })
+        }
+        let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let pipe = try pipeline()
+        encoderModule?.eval()
+        defer { unet.train(); if !frozenText { encoderModule?.train() } }
+        let front = try dataset.info.logMel()
+        let image = SpectrogramImage(logMel: front, sampleRate: dataset.info.sampleRate)
+        var rms: [Double] = []
+        try withEMAWeights(ema, emaParameters.map(\.1)) {
+            for (i, prompt) in prompts.enumerated() {
+                var o = GenerationOptions(prompt: prompt)
+                o.steps = inf.numSteps
+                o.guidanceScale = Float(inf.guidanceScale)
+                o.sampler = inf.sampler
+                o.seed = inf.seed &+ UInt64(i)
+                o.seconds = inf.seconds
+                let r = try pipe.generate(o)
+                let wave = r.waveforms[0]
+                let name = String(format: "%02d-", i) + Sample.slug(prompt)
+                let safe = wave.map { $0.isFinite ? $0 : 0 }
+                try AudioFile.write(try AudioBuffer(mono: safe, sampleRate: r.sampleRate), to: dir.appendingPathComponent(name + ".wav").path)
+                let mel = r.logMel
+                let frames = mel.shape[1], bins = mel.shape[2]
+                var img = image
+                img.waveform = safe
+                try img.write(try Spectrogram(frames: frames, bins: bins, values: Array(mel.scalars[0..<(frames * bins)])),
+                              to: dir.appendingPathComponent(name + ".png").path)
+                rms.append((wave.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, wave.count))).squareRoot())
+            }
+        }
+        return ["samples": dir.path, "prompts": prompts, "rms": rms]
+    }
+
+    func exportParts(ema: EMA?) -> ModelExport.FoleyFolderParts {
+        let te = config.textEncoder
+        return ModelExport.FoleyFolderParts(
+            name: config.name, unetConfig: unet.config, unetWeights: ModelExport.weights(unet, ema: ema, names: named.map(\.0)),
+            vaeConfig: vae.config, vaeWeights: vae.stateDict(), scalingFactor: vae.scalingFactor,
+            scheduler: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
+            conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
+            tokenizerFolder: te.tokenizerPath, textEncoderWeights: frozenText ? nil : encoderModule?.stateDict(),
+            vocoder: config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, trainingYAML: config.yaml)
+    }
+
+    func export(to folder: URL, ema: EMA?) throws {
+        try ModelExport.writeFoleyFolder(exportParts(ema: ema), to: folder)
+    }
+
+    func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
+        guard export else { return nil }
+        let folder = experiment.appendingPathComponent("model")
+        try self.export(to: folder, ema: ema)
+        return folder
+    }
+}

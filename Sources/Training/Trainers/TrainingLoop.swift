@@ -1,0 +1,322 @@
+import Diffusion
+import Foundation
+import NN
+import Tensors
+
+/// How a training run is started (the `foley train` flags) and reported.
+public struct TrainingOptions {
+    /// Experiments go to `runsDirectory/experimentName`.
+    public var runsDirectory = "runs"
+    /// Defaults to the config's `name`.
+    public var experimentName: String?
+    /// Continue from the experiment's newest checkpoint.
+    public var resume = false
+    /// Initial weights: a Foley checkpoint of the same stage, a diffusers folder of the model (config.json + weights),
+    /// or a model folder holding it (`vae/` or `unet/`: a Foley folder or a diffusers AudioLDM folder).
+    public var initFrom: String?
+    /// Behave as if Ctrl-C came right after this step (checkpoint, stop): for tests and schedulers.
+    public var stopAtStep: Int?
+    /// Overrides `train.max_steps` (the schedule's length) when set.
+    public var maxSteps: Int?
+    public var progress: ProgressMode = .auto
+    /// Install the SIGINT/SIGTERM handler for the run.
+    public var handleSignals = true
+    /// Export the model folder when training finishes.
+    public var exportAtEnd = true
+    /// Messages (resume, checkpoints, validation, export); stderr by default.
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init() {}
+}
+
+/// The loss of one step.
+public struct LossPoint: Equatable, Sendable {
+    public var step: Int
+    public var loss: Double
+}
+
+/// What a run did.
+public struct TrainingResult {
+    public var experiment: URL
+    /// Steps completed (across resumes).
+    public var step: Int
+    public var totalSteps: Int
+    /// Stopped by Ctrl-C / `stopAtStep` before the end (a checkpoint was written).
+    public var interrupted: Bool
+    /// The last checkpoint written or resumed from.
+    public var checkpoint: String?
+    /// The exported model folder (at the end of training).
+    public var exported: URL?
+    /// Every step's loss in this process.
+    public var losses: [LossPoint]
+    /// Mean wall time of this process's steps.
+    public var secondsPerStep: Double
+    /// Wall time of each of this process's steps.
+    public var stepSeconds: [Double]
+}
+
+/// A stage's model and loss, driven by `TrainingLoop`.
+protocol TrainingStage: AnyObject {
+    var stage: TrainingConfig.Stage { get }
+    /// Saved under `model.`.
+    var module: Module { get }
+    /// What the optimizer updates.
+    var trainableParameters: [Tensor] { get }
+    /// The parameters EMA tracks, named as in `module`.
+    var emaParameters: [(String, Tensor)] { get }
+    /// The trained model's diffusers config JSON.
+    var modelConfigJSON: String { get }
+    /// Crop lengths must divide by this (the VAE's and UNet's down-sampling).
+    var frameUnit: Int { get }
+    func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double])
+    /// Extra tensor groups by prefix (`vae.`, `text_encoder.`).
+    func extraTensors() -> [String: [String: Tensor]]
+    func fill(_ state: inout CheckpointState)
+    func restoreExtra(from c: Checkpoint) throws
+    /// Periodic validation; returns values for the log.
+    func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any]
+    /// End of training: measurements and export; may update the final state.
+    func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL?
+}
+
+/// The experiment folder and the checkpoint a run starts from.
+struct RunStart {
+    let experiment: URL
+    let checkpoints: CheckpointStore
+    let resume: Checkpoint?
+
+    init(config: TrainingConfig, options: TrainingOptions) throws {
+        let name = options.experimentName ?? config.name
+        guard !name.isEmpty, !name.contains("/") else { throw TrainingError.invalidArgument("--exp-name", "expected a plain name, got '\(name)'") }
+        experiment = URL(fileURLWithPath: options.runsDirectory).appendingPathComponent(name)
+        let fm = FileManager.default
+        do { try fm.createDirectory(at: experiment, withIntermediateDirectories: true) } catch {
+            throw TrainingError.file(experiment.path, "cannot create the experiment folder: \(error.localizedDescription)")
+        }
+        checkpoints = CheckpointStore(directory: experiment.appendingPathComponent("checkpoints").path, keep: config.train.keepCheckpoints)
+        if options.resume {
+            resume = checkpoints.latest(warn: options.log)
+            if let r = resume {
+                guard r.state.stage == config.stage.rawValue else {
+                    throw TrainingError.file(r.path, "is a \(r.state.stage) checkpoint; this config trains the \(config.stage.rawValue) stage")
+                }
+                if options.initFrom != nil { options.log("--init-from is ignored when resuming (weights come from \(r.path))") }
+            } else {
+                options.log("no checkpoint in \(checkpoints.directory): starting from step 0")
+            }
+        } else {
+            resume = nil
+            if let last = checkpoints.list().last {
+                throw TrainingError.file(experiment.path, "already holds checkpoints (newest: step \(last.step)); pass --resume to continue it or --exp-name for a new run")
+            }
+        }
+    }
+}
+
+/// The shared training loop: gradient accumulation, clipping, AdamW with the LR schedule, EMA, logging, progress,
+/// periodic checkpoints and validation, Ctrl-C, and the final export.
+final class TrainingLoop {
+    let config: TrainingConfig
+    let options: TrainingOptions
+    let stage: TrainingStage
+    let start: RunStart
+    let loader: DataLoader
+    let optimizer: AdamW
+    let ema: EMA?
+    let master: RandomGenerator
+    let totalSteps: Int
+    let schedule: LRSchedule
+    let baseLR: Float
+    var step = 0
+    var elapsed = 0.0
+    var lastCheckpoint: String?
+
+    init(config: TrainingConfig, options: TrainingOptions, stage: TrainingStage, start: RunStart, dataset: MelDataset) throws {
+        self.config = config
+        self.options = options
+        self.stage = stage
+        self.start = start
+        let t = config.train
+        let frames = try TrainingLoop.cropFrames(config, info: dataset.info, unit: stage.frameUnit)
+        let loaderSeed = start.resume.flatMap { UInt64($0.state.loaderSeed) } ?? DataLoader.mix(t.seed, 0x4C4F_4144, 1)
+        loader = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames, seed: loaderSeed,
+                                shuffle: config.data.shuffle, prefetch: config.data.prefetch,
+                                position: start.resume?.state.loader ?? .init())
+        var total = options.maxSteps ?? t.maxSteps
+        if let epochs = t.maxEpochs { total = min(total, max(1, epochs * loader.batchesPerEpoch / t.gradAccumSteps)) }
+        totalSteps = total
+        schedule = t.schedule.schedule(totalSteps: total)
+        baseLR = Float(t.learningRate)
+        optimizer = AdamW(stage.trainableParameters, lr: baseLR, betas: (Float(t.adamBetas[0]), Float(t.adamBetas[1])),
+                          eps: Float(t.adamEps), weightDecay: Float(t.weightDecay))
+        ema = t.ema ? EMA(stage.emaParameters.map(\.1), decay: Float(t.emaDecay)) : nil
+        master = RandomGenerator(seed: DataLoader.mix(t.seed, 0x5354_4550, 2))
+        if let c = start.resume { try restore(c) }
+    }
+
+    /// The crop length in mel frames: the configured length rounded up to the model's down-sampling unit.
+    static func cropFrames(_ config: TrainingConfig, info: DatasetInfo, unit: Int) throws -> Int {
+        let d = config.data
+        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("num_mels", d.numMels, info.mel.nMels),
+                                            ("n_fft", d.nFFT, info.mel.nFFT), ("hop_length", d.hopLength, info.mel.hopLength)]
+        for (k, want, have) in checks {
+            if let want, want != have {
+                throw TrainingError.config(key: "data.\(k)", found: "\(want)", expected: "\(have), the value the dataset \(d.dataset) was preprocessed with")
+            }
+        }
+        guard info.mel.nMels % unit == 0 else {
+            throw TrainingError.config(key: "data.num_mels", found: "\(info.mel.nMels)",
+                                       expected: "a multiple of \(unit) (the model's down-sampling of the mel axis); use fewer down blocks")
+        }
+        let raw = d.segmentFrames ?? Int((d.segmentSeconds! * Double(info.sampleRate) / Double(info.mel.hopLength)).rounded())
+        return max(unit, (raw + unit - 1) / unit * unit)
+    }
+
+    func restore(_ c: Checkpoint) throws {
+        let s = c.state
+        do { try stage.module.load(stateDict: try c.tensors(prefix: "model.")) } catch let e as NNError {
+            throw TrainingError.file(c.path, "model weights do not fit: \(e.description)")
+        }
+        try optimizer.load(stateDict: try c.tensors(prefix: "optimizer."))
+        if let ema {
+            let saved = try c.tensors(prefix: "ema.")
+            let values = try stage.emaParameters.map { name, _ -> Tensor in
+                guard let t = saved[name] else { throw TrainingError.file(c.path, "no EMA weight 'ema.\(name)' (train.ema was off in that run?)") }
+                return t
+            }
+            try ema.load(shadow: values, updates: s.emaUpdates ?? 0)
+        }
+        try stage.restoreExtra(from: c)
+        master.state = try CheckpointState.decodeState(s.rng["trainer"], name: "trainer")
+        if s.rng["init"] != nil { NNRandom.generator.state = try CheckpointState.decodeState(s.rng["init"], name: "init") }
+        step = s.step
+        elapsed = s.elapsed
+        lastCheckpoint = c.path
+        loader.seek(s.loader)
+        options.log("resumed \(start.experiment.lastPathComponent) from step \(s.step) (\(c.path))")
+    }
+
+    func state(finished: Bool) -> CheckpointState {
+        var s = CheckpointState(stage: config.stage.rawValue, step: step, config: config.yaml, modelConfig: stage.modelConfigJSON,
+                                rng: ["trainer": CheckpointState.encodeState(master), "init": CheckpointState.encodeState(NNRandom.generator)],
+                                lrStep: step, totalSteps: totalSteps, loader: loader.position, loaderSeed: String(loader.seed),
+                                emaUpdates: ema?.updates, finished: finished, elapsed: elapsed)
+        stage.fill(&s)
+        return s
+    }
+
+    func groups() -> [String: [String: Tensor]] {
+        var g = stage.extraTensors()
+        g["model."] = stage.module.stateDict()
+        g["optimizer."] = optimizer.stateDict()
+        if let ema { g["ema."] = Dictionary(uniqueKeysWithValues: zip(stage.emaParameters.map(\.0), ema.shadow)) }
+        return g
+    }
+
+    @discardableResult
+    func checkpoint(finished: Bool = false, state: CheckpointState? = nil) throws -> String {
+        let p = try start.checkpoints.save(groups(), state: state ?? self.state(finished: finished))
+        lastCheckpoint = p
+        return p
+    }
+
+    func run() throws -> TrainingResult {
+        let t = config.train
+        let params = stage.trainableParameters
+        let log = try RunLog(path: start.experiment.appendingPathComponent("log.jsonl").path, truncateAfter: start.resume?.state.step)
+        try AtomicFile.write(Data(config.yaml.utf8), to: start.experiment.appendingPathComponent("config.yaml").path)
+        let bar = ProgressBar(total: totalSteps, mode: options.progress)
+        if options.handleSignals { TrainingInterrupt.install() }
+        defer { if options.handleSignals { TrainingInterrupt.uninstall() } }
+        TrainingInterrupt.reset()
+        stage.module.train()
+
+        var losses: [LossPoint] = []
+        var window: [String: Double] = [:], windowSteps = 0
+        var rate = 0.0, processSeconds = 0.0, processSteps = 0
+        var stepSeconds: [Double] = []
+        var lastLoss = Double.nan
+        var interrupted = false
+        let startStep = step
+        if step >= totalSteps { options.log("the run already reached step \(step) of \(totalSteps)") }
+
+        while step < totalSteps {
+            if TrainingInterrupt.isRequested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
+                interrupted = true
+                break
+            }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let rng = RandomGenerator(seed: master.nextUInt64())
+            optimizer.zeroGrad()
+            var parts: [String: Double] = [:]
+            for _ in 0..<t.gradAccumSteps {
+                let batch = try loader.next()
+                let (loss, named) = try stage.loss(batch, rng: rng)
+                let value = Double(loss.item)
+                guard value.isFinite else {
+                    throw TrainingError.invalidArgument("loss", "became \(value) at step \(step + 1); the last checkpoint is \(lastCheckpoint ?? "none"); try a lower train.learning_rate or train.grad_clip")
+                }
+                try (t.gradAccumSteps > 1 ? loss * (1 / Float(t.gradAccumSteps)) : loss).backward()
+                parts["loss", default: 0] += value / Double(t.gradAccumSteps)
+                for (k, v) in named { parts[k, default: 0] += v / Double(t.gradAccumSteps) }
+            }
+            let norm = clipGradNorm(params, maxNorm: t.gradClip > 0 ? Float(t.gradClip) : .greatestFiniteMagnitude)
+            let lr = baseLR * schedule.factor(step: step)
+            optimizer.learningRate = lr
+            try optimizer.step()
+            optimizer.zeroGrad()
+            ema?.update(stage.emaParameters.map(\.1))
+            step += 1
+
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            elapsed += seconds
+            processSeconds += seconds
+            processSteps += 1
+            stepSeconds.append(seconds)
+            rate = rate == 0 ? 1 / seconds : 0.9 * rate + 0.1 / seconds
+            lastLoss = parts["loss"]!
+            losses.append(LossPoint(step: step, loss: lastLoss))
+            for (k, v) in parts { window[k, default: 0] += v }
+            windowSteps += 1
+            bar.update(step: step, loss: lastLoss, stepsPerSecond: rate)
+
+            if step % t.logEvery == 0 || step == totalSteps {
+                var record: [String: Any] = ["step": step, "epoch": loader.position.epoch, "lr": Double(lr), "grad_norm": Double(norm),
+                                             "steps_per_sec": rate, "elapsed": elapsed]
+                for (k, v) in window { record[k] = v / Double(windowSteps) }
+                log.append(record)
+                window = [:]
+                windowSteps = 0
+            }
+            if step % t.checkpointEvery == 0 && step < totalSteps {
+                let p = try checkpoint()
+                bar.clearLine()
+                options.log("checkpoint: \(p)")
+            }
+            if t.validateEvery > 0 && step % t.validateEvery == 0 {
+                bar.clearLine()
+                var record = try stage.validate(step: step, experiment: start.experiment, ema: ema)
+                stage.module.train()
+                record["step"] = step
+                record["kind"] = "valid"
+                log.append(record)
+            }
+        }
+        bar.update(step: step, loss: lastLoss, stepsPerSecond: rate, force: true)
+        bar.clearLine()
+
+        var exported: URL?
+        if interrupted {
+            let p = try checkpoint()
+            options.log("stopped at step \(step) of \(totalSteps); checkpoint: \(p) (continue with --resume)")
+        } else {
+            var final = state(finished: true)
+            exported = try stage.finish(experiment: start.experiment, ema: ema, state: &final, export: options.exportAtEnd)
+            let p = try checkpoint(state: final)
+            options.log("finished \(step) steps; checkpoint: \(p)" + (exported.map { "; model: \($0.path)" } ?? ""))
+        }
+        return TrainingResult(experiment: start.experiment, step: step, totalSteps: totalSteps, interrupted: interrupted,
+                              checkpoint: lastCheckpoint, exported: exported, losses: losses,
+                              secondsPerStep: processSteps > 0 ? processSeconds / Double(processSteps) : 0, stepSeconds: stepSeconds)
+    }
+}

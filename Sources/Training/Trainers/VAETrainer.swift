@@ -1,0 +1,218 @@
+import Audio
+import Diffusion
+import Foundation
+import NN
+import Tensors
+
+/// Stage 1: trains an AutoencoderKL on log-mel crops [B, 1, frames, mels] (raw ln-mel, as AudioLDM; no other
+/// normalization). Loss = reconstruction (L1 or MSE, mean over elements) + kl_weight * KL per element (AudioLDM's
+/// sum/sum weighting expressed per element) + spectral_loss_weight * multi-resolution spectral loss on the decoded mel.
+public final class VAETrainer {
+    public let config: TrainingConfig
+    public let options: TrainingOptions
+    public let vae: AutoencoderKL
+    public let dataset: MelDataset
+    let stage: VAEStage
+    let loop: TrainingLoop
+
+    /// The experiment folder (`runs/<exp-name>`).
+    public var experiment: URL { loop.start.experiment }
+    /// Optimizer steps completed.
+    public var step: Int { loop.step }
+    public var totalSteps: Int { loop.totalSteps }
+    public var loader: DataLoader { loop.loader }
+
+    public init(config: TrainingConfig, options: TrainingOptions = TrainingOptions()) throws {
+        guard config.stage == .vae else {
+            throw TrainingError.config(key: "model.type", found: "'AudioLDM'", expected: "AutoencoderKL for VAETrainer (use LDMTrainer)")
+        }
+        self.config = config
+        self.options = options
+        let start = try RunStart(config: config, options: options)
+        dataset = try MelDataset(folder: config.data.dataset, split: config.data.trainSplit)
+        NNRandom.manualSeed(config.train.seed)
+        var vc = config.vae
+        var initWeights: [String: Tensor]?
+        if let r = start.resume {
+            vc = try ModelExport.decodeVAEConfig(r.state.modelConfig, source: r.path)
+        } else if let from = options.initFrom {
+            let src = try VAESource.resolve(from, log: options.log)
+            vc = src.config
+            initWeights = src.weights
+            options.log("initialized the VAE from \(src.description)")
+        }
+        vae = try VAETrainer.build(vc)
+        if let w = initWeights {
+            do { try vae.load(stateDict: w) } catch { throw TrainingError.file(options.initFrom!, "weights do not fit the VAE: \(error)") }
+        }
+        stage = VAEStage(config: config, vae: vae, dataset: dataset)
+        loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
+        stage.loader = loop.loader
+    }
+
+    static func build(_ c: AutoencoderKLConfig) throws -> AutoencoderKL {
+        do { return try AutoencoderKL(config: c) } catch let e as DiffusionError {
+            throw TrainingError.config(key: "model", found: "an AutoencoderKL it cannot build", expected: "a valid architecture (\(e.description))")
+        }
+    }
+
+    /// Trains to `train.max_steps` (or until Ctrl-C / `stopAtStep`), checkpointing along the way; at the end measures
+    /// the latent scaling factor and exports `experiment/vae/`.
+    public func run() throws -> TrainingResult { try loop.run() }
+
+    /// The reconstruction loss terms of one batch without updating anything (posterior mean, no KL sampling).
+    public func evaluate(_ batch: DataLoader.Batch) throws -> [String: Double] {
+        try GradMode.noGrad { try stage.terms(batch.mel, rng: nil).values }
+    }
+
+    /// 1 / std of posterior samples over `batches` training batches (EMA weights when enabled).
+    public func measureScalingFactor(batches: Int? = nil) throws -> Float {
+        try withEMAWeights(loop.ema, stage.emaParameters.map(\.1)) {
+            try stage.measureScale(batches: batches ?? config.train.scalingFactorBatches)
+        }
+    }
+
+    /// Writes a diffusers `vae/` folder (config.json with the measured scaling factor + weights; EMA when enabled).
+    public func export(to folder: URL, scalingFactor: Float? = nil) throws {
+        let scale = try scalingFactor ?? measureScalingFactor()
+        let w = ModelExport.weights(vae, ema: loop.ema, names: stage.emaParameters.map(\.0))
+        try ModelExport.writeVAE(config: vae.config, weights: w, scalingFactor: scale, to: folder)
+    }
+}
+
+final class VAEStage: TrainingStage {
+    let config: TrainingConfig
+    let vae: AutoencoderKL
+    let dataset: MelDataset
+    var loader: DataLoader!
+    let named: [(String, Tensor)]
+
+    init(config: TrainingConfig, vae: AutoencoderKL, dataset: MelDataset) {
+        self.config = config
+        self.vae = vae
+        self.dataset = dataset
+        named = vae.namedParameters()
+    }
+
+    var stage: TrainingConfig.Stage { .vae }
+    var module: Module { vae }
+    var trainableParameters: [Tensor] { named.map(\.1) }
+    var emaParameters: [(String, Tensor)] { named }
+    var modelConfigJSON: String { (try? ModelExport.jsonString(vae.config, className: "AutoencoderKL")) ?? "{}" }
+    var frameUnit: Int { vae.downsamplingFactor }
+
+    struct Terms {
+        var total: Tensor
+        var values: [String: Double]
+    }
+
+    func terms(_ mel: Tensor, rng: RandomGenerator?) throws -> Terms {
+        let t = config.train
+        let posterior = try vae.encode(mel)
+        let z = try rng.map { try posterior.sample(generator: $0) } ?? posterior.mode
+        let rec = try vae.decode(z)
+        let diff = try rec - mel
+        let recLoss = t.lossType == "l1" ? try diff.abs().mean() : try (diff * diff).mean()
+        let perSample = Float(mel.count / mel.shape[0])
+        let kl = try posterior.kl().mean() / perSample
+        var total = try recLoss + kl * Float(t.klWeight)
+        var values: [String: Double] = ["rec_loss": Double(recLoss.item), "kl": Double(kl.item)]
+        if t.spectralLossWeight > 0 {
+            let spec = try spectralLoss(rec, mel)
+            total = try total + spec * Float(t.spectralLossWeight)
+            values["spectral_loss"] = Double(spec.item)
+        }
+        return Terms(total: total, values: values)
+    }
+
+    /// Multi-resolution spectral loss on the decoded mel: at each pooling scale, spectral convergence
+    /// (||Y - X|| / ||X|| on linear magnitudes) plus the mean |log Y - log X|, averaged over scales.
+    func spectralLoss(_ rec: Tensor, _ target: Tensor) throws -> Tensor {
+        let scales = config.train.spectralLossScales
+        var acc: Tensor?
+        let x0 = try GradMode.noGrad { target.exp() }
+        let y0 = rec.exp()
+        for s in scales {
+            guard rec.shape[2] >= s, rec.shape[3] >= s else { continue }
+            let x = s > 1 ? try GradMode.noGrad { try x0.avgPool2d(kernel: (s, s)) } : x0
+            let y = s > 1 ? try y0.avgPool2d(kernel: (s, s)) : y0
+            let d = try y - x
+            let sc = try (d * d).sum().sqrt() / max(Float(sqrt(Double(try GradMode.noGrad { try (x * x).sum() }.item))), 1e-7)
+            let logMag = try ((y + 1e-7).log() - (x + 1e-7).log()).abs().mean()
+            let term = try sc + logMag
+            acc = try acc.map { try $0 + term } ?? term
+        }
+        guard let acc else { return Tensor(scalar: 0) }
+        return acc / Float(scales.count)
+    }
+
+    func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
+        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil)
+        return (r.total, r.values)
+    }
+
+    func extraTensors() -> [String: [String: Tensor]] { [:] }
+    func fill(_ state: inout CheckpointState) {}
+    func restoreExtra(from c: Checkpoint) throws {}
+
+    func measureScale(batches: Int) throws -> Float {
+        let l = try DataLoader(dataset: dataset, batchSize: loader.batchSize, frames: loader.frames,
+                               seed: DataLoader.mix(config.train.seed, 0x5343_414C, 3), prefetch: false)
+        vae.eval()
+        defer { vae.train() }
+        return try LatentScale.measure(vae: vae, loader: l, batches: batches, seed: config.train.seed)
+    }
+
+    /// Validation: reconstruction losses on the first clips of the valid split (train when it is empty), and
+    /// spectrograms of the inputs and reconstructions under `samples/step-N/`.
+    func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any] {
+        let n = config.train.validationClips
+        guard n > 0 else { return [:] }
+        let valid = (try? MelDataset(folder: config.data.dataset, split: config.data.validSplit)).flatMap { $0.count > 0 ? $0 : nil } ?? dataset
+        let count = min(n, valid.count)
+        let frames = loader.frames, bins = valid.melBins
+        let mel = Tensor.zeros([count, 1, frames, bins])
+        for i in 0..<count { try valid.crop(i, start: 0, frames: frames, into: mel.pointer + i * frames * bins) }
+        vae.eval()
+        let (values, rec) = try withEMAWeights(ema, emaParameters.map(\.1)) {
+            try GradMode.noGrad { () -> ([String: Double], Tensor) in
+                let rec = try vae.decode(try vae.encode(mel).mode)
+                let d = try rec - mel
+                return (["valid_l1": Double(try d.abs().mean().item), "valid_mse": Double(try (d * d).mean().item)], rec)
+            }
+        }
+        let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let front = try valid.info.logMel()
+        let image = SpectrogramImage(logMel: front, sampleRate: valid.info.sampleRate)
+        for i in 0..<min(count, 2) {
+            let slug = Sample.slug(valid.entries[i].id)
+            let a = Array(mel.scalars[(i * frames * bins)..<((i + 1) * frames * bins)])
+            let b = Array(rec.scalars[(i * frames * bins)..<((i + 1) * frames * bins)])
+            try image.write(try Spectrogram(frames: frames, bins: bins, values: a), to: dir.appendingPathComponent("\(slug)-input.png").path)
+            try image.write(try Spectrogram(frames: frames, bins: bins, values: b), to: dir.appendingPathComponent("\(slug)-reconstruction.png").path)
+        }
+        var out: [String: Any] = ["samples": dir.path]
+        for (k, v) in values { out[k] = v }
+        return out
+    }
+
+    func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
+        let scale = try withEMAWeights(ema, emaParameters.map(\.1)) { try measureScale(batches: config.train.scalingFactorBatches) }
+        state.scalingFactor = scale
+        guard export else { return nil }
+        let folder = experiment.appendingPathComponent("vae")
+        let w = ModelExport.weights(vae, ema: ema, names: emaParameters.map(\.0))
+        try ModelExport.writeVAE(config: vae.config, weights: w, scalingFactor: scale, to: folder)
+        return folder
+    }
+}
+
+enum Sample {
+    /// A file-name-safe short form of a prompt or id.
+    static func slug(_ s: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+        let mapped = String(s.map { allowed.contains($0) ? $0 : "-" }.prefix(40))
+        return mapped.isEmpty ? "sample" : mapped
+    }
+}

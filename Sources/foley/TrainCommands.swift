@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `foley preprocess`: audio + captions -> log-mel shards and a manifest that `foley train` reads.
+struct Preprocess: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pair audio with captions, resample to mono, compute log-mels and write a training dataset.",
+        discussion: """
+        Captions come from --text-dir: a folder of .txt files mirroring --audio-dir (A/x.wav <-> T/x.txt, one caption \
+        a line), an AudioCaps CSV (audiocap_id, youtube_id, start_time, caption), a Clotho CSV (file_name, \
+        caption_1..caption_5) or a JSONL manifest of {"audio": path, "caption": text} (paths relative to --audio-dir, \
+        else to the manifest). Unreadable, uncaptioned and too-short files are reported and skipped; re-running skips \
+        clips already done.
+        """)
+
+    @Option(help: "Folder of audio files (searched recursively; optional with a JSONL manifest).")
+    var audioDir: String?
+
+    @Option(help: "Captions: a folder of .txt files, an AudioCaps/Clotho .csv, or a .jsonl manifest.")
+    var textDir: String
+
+    @Option(help: "Where to write dataset.json, manifest.jsonl, shards/ and skipped.jsonl.")
+    var outputDir: String
+
+    @Option(help: "Sample rate to resample to (Hz).")
+    var sampleRate = 16000
+
+    @Option(help: "Keep at most this many seconds of each clip.")
+    var seconds = 10.24
+
+    @Option(help: "Skip clips shorter than this (seconds).")
+    var minSeconds = 0.5
+
+    @Option(help: "Fraction of clips put in the valid split (by a seeded hash of the clip id).")
+    var validFraction = 0.05
+
+    @Option(help: "A file of clip ids (or file names), one a line, forming the valid split instead.")
+    var validList: String?
+
+    @Option(help: "Seed of the train/valid split.")
+    var splitSeed: UInt64 = 0
+
+    @Option(help: "Clips per safetensors shard.")
+    var shardSize = 256
+
+    @Option(help: "STFT size of the log-mel.")
+    var nFFT = 1024
+
+    @Option(help: "Hop length of the log-mel (samples).")
+    var hopLength = 160
+
+    @Option(help: "Mel bands.")
+    var numMels = 64
+
+    @Option(help: "Highest mel frequency (Hz).")
+    var fMax = 8000.0
+
+    func run() throws {
+        var o = PreprocessOptions(audioDir: audioDir, textSource: textDir, outputDir: outputDir)
+        o.sampleRate = sampleRate
+        o.seconds = seconds
+        o.minSeconds = minSeconds
+        o.validFraction = validFraction
+        o.validList = validList
+        o.splitSeed = splitSeed
+        o.shardSize = shardSize
+        o.mel.nFFT = nFFT
+        o.mel.hopLength = hopLength
+        o.mel.nMels = numMels
+        o.mel.fMax = fMax
+        do {
+            let report = try Preprocessor.run(o) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            print(report.summary)
+            if !report.skipped.isEmpty {
+                print("skipped files and reasons: \((outputDir as NSString).appendingPathComponent(Preprocessor.skippedName))")
+            }
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("foley preprocess: \(e.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `foley train CONFIG`: stage 1 (AutoencoderKL) or stage 2 (AudioLDM) by the config's model.type.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the VAE (model.type AutoencoderKL) or the latent diffusion model (model.type AudioLDM) from a YAML config.",
+        discussion: """
+        Writes runs/<exp-name>/: config.yaml, log.jsonl (every logged step), checkpoints/ (atomic, the last \
+        train.keep_checkpoints kept), samples/ (validation), and at the end vae/ (stage 1: a diffusers VAE folder with \
+        the measured scaling factor) or model/ (stage 2: a Foley model folder for `foley generate`). Ctrl-C writes a \
+        checkpoint and exits; --resume continues from it to the bit.
+        """)
+
+    @Argument(help: "The YAML config (see configs/).")
+    var config: String
+
+    @Flag(help: "Continue the experiment from its newest checkpoint.")
+    var resume = false
+
+    @Option(help: "Experiment name (default: the config's name); the run goes to <runs-dir>/<name>.")
+    var expName: String?
+
+    @Option(help: "Folder holding the experiments.")
+    var runsDir = "runs"
+
+    @Option(help: "Fine-tune from a Foley checkpoint, a diffusers model folder, or a Foley/AudioLDM folder holding vae/ or unet/.")
+    var initFrom: String?
+
+    @Option(help: "Override train.max_steps.")
+    var maxSteps: Int?
+
+    @Option(help: "Export a checkpoint as a model folder (vae/ or Foley folder) to this path instead of training; CONFIG is then the checkpoint.")
+    var exportTo: String?
+
+    func run() throws {
+        do {
+            if let exportTo {
+                try ModelExport.export(checkpoint: config, to: URL(fileURLWithPath: exportTo))
+                print("exported \(config) to \(exportTo)")
+                return
+            }
+            let cfg = try TrainingConfig.load(path: config)
+            var o = TrainingOptions()
+            o.resume = resume
+            o.experimentName = expName
+            o.runsDirectory = runsDir
+            o.initFrom = initFrom
+            o.maxSteps = maxSteps
+            let r = try TrainingRunner.run(config: cfg, options: o)
+            if r.interrupted {
+                print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config) --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
+            } else {
+                print("trained \(r.step) steps" + (r.exported.map { "; model: \($0.path)" } ?? ""))
+            }
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("foley train: \(e.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

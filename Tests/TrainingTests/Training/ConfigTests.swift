@@ -1,0 +1,184 @@
+import Diffusion
+import Foundation
+@testable import Training
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    static var configsFolder: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("configs")
+    }
+
+    /// Every shipped config parses; the CPU-sized ones build their models (the full-size ones are too big to build in a
+    /// unit test, but their UNet config is checked for the conditioning widths).
+    func testShippedConfigsParse() throws {
+        let names = ["tiny-vae", "tiny-ldm", "default-vae", "default-ldm", "audioldm-vae", "audioldm-ldm"]
+        for n in names {
+            let c = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent(n + ".yaml").path)
+            XCTAssertEqual(c.name, n)
+            XCTAssertEqual(c.stage, n.hasSuffix("vae") ? .vae : .ldm, n)
+            let build = !n.hasPrefix("audioldm")
+            if c.stage == .vae {
+                if build { XCTAssertNoThrow(try AutoencoderKL(config: c.vae), n) }
+            } else {
+                let m = try XCTUnwrap(c.ldm)
+                let u = m.unetConfig(latentChannels: 8, hiddenSize: 384, pooledSize: 384)
+                XCTAssertEqual(u.classEmbedType, m.conditioning == .tokens ? nil : "simple_projection", n)
+                XCTAssertEqual(u.projectionClassEmbeddingsInputDim, m.conditioning == .tokens ? nil : 384, n)
+                XCTAssertEqual(u.crossAttentionDim, .int(384), n)
+                if build { XCTAssertEqual(try UNet2DConditionModel(config: u).crossAttentionDim, 384, n) }
+            }
+        }
+        let d = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-vae.yaml").path)
+        XCTAssertEqual(d.vae.blockOutChannels, [32, 64, 128])
+        XCTAssertEqual(d.vae.latentChannels, 8)
+        let l = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm.yaml").path)
+        XCTAssertEqual(l.ldm?.blockOutChannels, [64, 128, 256])
+        XCTAssertEqual(l.ldm?.downBlockTypes, ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
+        XCTAssertEqual(l.ldm?.conditioning, .both)
+    }
+
+    func error(_ yaml: String) -> String {
+        do {
+            _ = try TrainingConfig.parse(yaml: yaml)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    let vae = """
+    model:
+      type: AutoencoderKL
+    data:
+      dataset: /tmp/x
+    """
+
+    /// Each mistake is reported with the dotted key, what was found and what is allowed.
+    func testConfigErrorsNameTheKeyAndAllowedValues() {
+        XCTAssertEqual(error(vae + "\ntrain:\n  loss_type: l3\n"),
+                       "config key 'train.loss_type': found 'l3', expected one of l1, mse")
+        XCTAssertEqual(error(vae + "\ntrain:\n  lerning_rate: 0.1\n"),
+                       "config key 'train.lerning_rate': found an unknown key, expected one of adam_betas, adam_eps, checkpoint_every, ema, ema_decay, grad_accum_steps, grad_clip, keep_checkpoints, kl_weight, learning_rate, log_every, loss_type, lr_scheduler, max_epochs, max_steps, min_lr_factor, sample_posterior, scaling_factor_batches, seed, spectral_loss_scales, spectral_loss_weight, validate_every, validation_clips, warmup_steps, weight_decay")
+        XCTAssertEqual(error("model:\n  type: Transformer\n"),
+                       "config key 'model.type': found 'Transformer', expected one of AutoencoderKL, AudioLDM")
+        XCTAssertEqual(error("data:\n  dataset: x\n"),
+                       "config key 'model.type': found nothing (the key is missing), expected one of AutoencoderKL, AudioLDM")
+        XCTAssertEqual(error(vae + "\ntrain:\n  max_steps: -3\n"),
+                       "config key 'train.max_steps': found -3, expected an integer >= 1")
+        XCTAssertEqual(error(vae + "\ntrain:\n  learning_rate: fast\n"),
+                       "config key 'train.learning_rate': found 'fast', expected a number > 0.0")
+        XCTAssertEqual(error(vae + "\ntrain:\n  ema: maybe\n"),
+                       "config key 'train.ema': found 'maybe', expected true or false")
+        XCTAssertEqual(error(vae + "\ntrain:\n  adam_betas: [0.9, 1.5]\n"),
+                       "config key 'train.adam_betas[1]': found 1.5, expected a number in [0, 1)")
+        XCTAssertEqual(error(vae.replacingOccurrences(of: "  type: AutoencoderKL", with: "  type: AutoencoderKL\n  block_out_channels: [32, 48]\n  norm_num_groups: 32")),
+                       "config key 'model.norm_num_groups': found 32, expected a divisor of every block_out_channels entry (48 is not divisible)")
+        XCTAssertEqual(error(vae.replacingOccurrences(of: "  type: AutoencoderKL", with: "  type: AutoencoderKL\n  block_out_channels: [32, x]")),
+                       "config key 'model.block_out_channels[1]': found 'x', expected a list of integers >= 1 with 1 to 8 entries")
+        XCTAssertEqual(error(vae + "\ninference:\n  sampler: ddim\n"),
+                       "config key 'inference': found a mapping, expected no 'inference' section in a stage-1 (AutoencoderKL) config")
+        XCTAssertEqual(error("model:\n  type: AutoencoderKL\n"),
+                       "config key 'data.dataset': found nothing (the key is missing), expected the output folder of `foley preprocess`")
+        XCTAssertEqual(error(vae + "\ndata:\n  batch_size: 0\n").hasPrefix("config key"), true)
+        XCTAssertEqual(error("- a\n- b\n"), "config key '<root>': found a list, expected a YAML mapping of sections")
+        XCTAssertEqual(error(vae.replacingOccurrences(of: "data:\n  dataset: /tmp/x", with: "data:\n  dataset: /tmp/x\n  segment_seconds: 2\n  segment_frames: 100")),
+                       "config key 'data.segment_frames': found 100, expected either segment_seconds or segment_frames, not both")
+    }
+
+    func testLDMConfigErrors() {
+        let ldm = """
+        model:
+          type: AudioLDM
+          pretrained_vae: runs/v
+        data:
+          dataset: /tmp/x
+        """
+        XCTAssertEqual(error(ldm + "\ninference:\n  sampler: fast\n"),
+                       "config key 'inference.sampler': found 'fast', expected one of ddpm, ddim, pndm, plms, euler, euler_ancestral, heun, lms, dpmpp_2m, unipc")
+        XCTAssertEqual(error(ldm.replacingOccurrences(of: "  pretrained_vae: runs/v", with: "  conditioning: clap")),
+                       "config key 'model.conditioning': found 'clap', expected one of pooled, tokens, both")
+        XCTAssertEqual(error(ldm + "\ndiffusion:\n  prediction_type: sample\n"),
+                       "config key 'diffusion.prediction_type': found 'sample', expected one of epsilon, v_prediction")
+        XCTAssertEqual(error(ldm + "\ndiffusion:\n  scaling_factor: big\n"),
+                       "config key 'diffusion.scaling_factor': found 'big', expected auto or a number > 0")
+        XCTAssertEqual(error(ldm + "\ntrain:\n  kl_weight: 0.1\n"),
+                       "config key 'train.kl_weight': found 0.1, expected no 'kl_weight' key in a stage-2 (AudioLDM) config: it only applies to the VAE")
+        XCTAssertEqual(error(ldm + "\ntext_encoder:\n  type: folder\n"),
+                       "config key 'text_encoder.path': found nothing (the key is missing), expected a Hugging Face encoder folder (config.json + model.safetensors) when type is folder")
+        XCTAssertEqual(error(ldm.replacingOccurrences(of: "  pretrained_vae: runs/v", with: "  block_out_channels: [32, 64]\n  down_block_types: [DownBlock2D]")),
+                       "config key 'model.down_block_types': found 1 entries, expected one per block_out_channels entry (2)")
+        XCTAssertEqual(error(ldm.replacingOccurrences(of: "  pretrained_vae: runs/v", with: "  block_out_channels: [32, 64]\n  norm_num_groups: 8\n  attention_heads: 3")),
+                       "config key 'model.attention_heads': found 3, expected a divisor of the channels of every attention block (64 is not divisible)")
+        XCTAssertEqual(error(ldm.replacingOccurrences(of: "  pretrained_vae: runs/v", with: "  mid_block_type: Fancy")),
+                       "config key 'model.mid_block_type': found 'Fancy', expected one of UNetMidBlock2DCrossAttn, UNetMidBlock2D, none")
+        // Valid: defaults fill the rest; scaling_factor auto and a number both parse.
+        XCTAssertEqual(error(ldm + "\ndiffusion:\n  scaling_factor: auto\n"), "no error")
+        XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ndiffusion:\n  scaling_factor: 0.5\n").diffusion.scalingFactor, 0.5)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ntrain:\n  learning_rate: 1e-4\n").train.learningRate, 1e-4)
+    }
+
+    /// Errors at run time also name the key: a data setting that disagrees with the preprocessed dataset, a resume
+    /// of the wrong stage, a missing text encoder folder.
+    func testRuntimeConfigErrors() throws {
+        let root = try TrainFixture.tempDir("cfgrt")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 2, seconds: 0.3)
+        let bad = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data).replacingOccurrences(of: "  batch_size: 4", with: "  batch_size: 4\n  sample_rate: 22050"))
+        XCTAssertThrowsError(try VAETrainer(config: bad, options: TrainFixture.quiet(root.appendingPathComponent("runs")))) { e in
+            XCTAssertEqual("\(e)", "config key 'data.sample_rate': found 22050, expected 16000, the value the dataset \(data.path) was preprocessed with")
+        }
+        let missing = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: root.appendingPathComponent("nope")))
+        XCTAssertThrowsError(try VAETrainer(config: missing, options: TrainFixture.quiet(root.appendingPathComponent("runs2")))) { e in
+            XCTAssertTrue("\(e)".contains("not a preprocessed dataset (no dataset.json); run `foley preprocess` first"), "\(e)")
+        }
+        let ldm = try TrainingConfig.parse(yaml: TrainFixture.ldmYAML(data: data, vae: root.appendingPathComponent("novae"))
+            .replacingOccurrences(of: "inference:", with: "text_encoder:\n  type: folder\n  path: \(root.path)/noencoder\ninference:"))
+        XCTAssertThrowsError(try LDMTrainer(config: ldm, options: TrainFixture.quiet(root.appendingPathComponent("runs3")))) { e in
+            XCTAssertTrue("\(e)".hasPrefix("\(root.path)/noencoder: cannot load the text encoder"), "\(e)")
+        }
+    }
+
+    func testLRScheduleAndCheckpointStoreKeepsTheLastK() throws {
+        let s = LRScheduleSpec(name: "cosine", warmup: 10, minFactor: 0.1).schedule(totalSteps: 110)
+        XCTAssertEqual(s.factor(step: 0), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(s.factor(step: 9), 1, accuracy: 1e-6)
+        XCTAssertEqual(s.factor(step: 60), 0.55, accuracy: 1e-5)
+        XCTAssertEqual(s.factor(step: 110), 0.1, accuracy: 1e-6)
+
+        let dir = try TrainFixture.tempDir("store")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = CheckpointStore(directory: dir.path, keep: 2)
+        for step in [5, 10, 15] {
+            let st = CheckpointState(stage: "vae", step: step, config: "c", modelConfig: "{}", rng: ["trainer": ["1", "2", "3", "4"]],
+                                     lrStep: step, totalSteps: 20, loader: .init(epoch: 1, batch: step), loaderSeed: "9",
+                                     finished: false, elapsed: 1.5)
+            try store.save(["model.": ["w": Tensors.Tensor([Float(step)])]], state: st)
+        }
+        XCTAssertEqual(store.list().map(\.step), [10, 15])
+        let latest = try XCTUnwrap(store.latest())
+        XCTAssertEqual(latest.state.step, 15)
+        XCTAssertEqual(latest.state.loader, .init(epoch: 1, batch: 15))
+        XCTAssertEqual(try latest.tensors(prefix: "model.")["w"]?.scalars, [15])
+        // No temporary files are left beside the checkpoints.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }, [])
+        // A torn newest file is passed over.
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: store.path(step: 20)))
+        var warnings: [String] = []
+        XCTAssertEqual(store.latest(warn: { warnings.append($0) })?.state.step, 15)
+        XCTAssertEqual(warnings.count, 1)
+    }
+
+    /// The SIGINT handler only raises the flag the loop polls; the loop then checkpoints and stops.
+    func testSigintSetsTheInterruptFlag() {
+        TrainingInterrupt.reset()
+        TrainingInterrupt.install()
+        raise(SIGINT)
+        XCTAssertTrue(TrainingInterrupt.isRequested)
+        TrainingInterrupt.uninstall()
+        TrainingInterrupt.reset()
+        XCTAssertFalse(TrainingInterrupt.isRequested)
+    }
+}
+
+import Tensors

@@ -1,0 +1,51 @@
+import Diffusion
+import Foundation
+import Tensors
+@testable import Training
+import XCTest
+
+final class VAETrainerTests: XCTestCase {
+    /// A tiny VAE's reconstruction loss on the training clips falls well below its starting value; the run ends
+    /// with a checkpoint carrying the measured scaling factor and a loadable vae/ folder.
+    func testVAETrainerDrivesReconstructionLossDown() throws {
+        let root = try TrainFixture.tempDir("vae")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 4)
+        let cfg = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data, steps: 30, extra: "  spectral_loss_weight: 0.05\n  validate_every: 30\n  validation_clips: 2\n"))
+        let trainer = try VAETrainer(config: cfg, options: TrainFixture.quiet(root.appendingPathComponent("runs")))
+        let probe = try trainer.loader.batch(at: .init(epoch: 0, batch: 0))
+        let before = try trainer.evaluate(probe)["rec_loss"]!
+        let result = try trainer.run()
+        let after = try trainer.evaluate(probe)["rec_loss"]!
+        print(String(format: "VAE rec L1 before %.4f after %.4f (%.1fx) in %d steps, %.3f s/step", before, after, before / after,
+                     result.step, result.secondsPerStep))
+        XCTAssertEqual(result.step, 30)
+        XCTAssertFalse(result.interrupted)
+        XCTAssertLessThan(after, before / 4, "reconstruction L1 should fall at least 4x")
+        XCTAssertLessThan(result.losses.suffix(5).map(\.loss).reduce(0, +), result.losses.prefix(5).map(\.loss).reduce(0, +) / 2)
+
+        // The final checkpoint: finished, step 30, the measured scale; the export loads with it in its config.
+        let ck = try Checkpoint.load(path: try XCTUnwrap(result.checkpoint))
+        XCTAssertTrue(ck.state.finished)
+        XCTAssertEqual(ck.state.step, 30)
+        let scale = try XCTUnwrap(ck.state.scalingFactor)
+        XCTAssertTrue(scale.isFinite && scale > 0)
+        XCTAssertEqual(scale, try trainer.measureScalingFactor(), accuracy: scale * 1e-5)
+        let folder = try XCTUnwrap(result.exported)
+        let loaded = try AutoencoderKL.load(folder: folder)
+        XCTAssertEqual(loaded.scalingFactor, scale)
+        XCTAssertEqual(try loaded.stateDict()["decoder.conv_out.weight"]!.scalars, trainer.vae.stateDict()["decoder.conv_out.weight"]!.scalars)
+
+        // The JSONL log has a record every 5 steps with the loss parts.
+        let lines = try String(contentsOf: result.experiment.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 7)  // 6 logged steps + 1 validation
+        let rec = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        XCTAssertEqual(rec["step"] as? Int, 5)
+        for k in ["loss", "rec_loss", "kl", "spectral_loss", "lr", "grad_norm", "steps_per_sec"] { XCTAssertNotNil(rec[k], k) }
+        let valid = try JSONSerialization.jsonObject(with: Data(lines[6].utf8)) as! [String: Any]
+        XCTAssertEqual(valid["kind"] as? String, "valid")
+        XCTAssertLessThan(try XCTUnwrap(valid["valid_l1"] as? Double), before / 3)
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: result.experiment.appendingPathComponent("samples/step-00000030").path)
+        XCTAssertEqual(pngs.sorted(), ["clip00-input.png", "clip00-reconstruction.png", "clip01-input.png", "clip01-reconstruction.png"])
+    }
+}
