@@ -35,6 +35,7 @@ public enum FoleyBindings {
         SamplerBindings.register(lua)
         TextBindings.register(lua)
         PlotBindings.register(lua)
+        TrainBindings.register(lua)
         // Later bindings (audio, models, samplers, train, ...) register here, one line each.
     }
 
