@@ -247,7 +247,7 @@ public enum TrainBindings {
                     if let f = onCheckpoint {
                         for m in messages {
                             guard let r = m.range(of: "checkpoint: ") else { continue }
-                            let path = (m[r.upperBound...].split(separator: " ").first.map(String.init) ?? "").trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+                            let path = String(m[r.upperBound...].prefix { $0 != " " && $0 != ";" })
                             _ = try lua.callback(f, nargs: 1) { lua.push(path) }
                         }
                     }
