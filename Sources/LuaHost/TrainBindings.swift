@@ -245,9 +245,11 @@ public enum TrainBindings {
                 let target = min(t.totalSteps, t.step + (steps ?? t.totalSteps))
                 func report(_ messages: [String], from first: Int) throws {
                     if let f = onCheckpoint {
+                        var seen = Set<String>()
                         for m in messages {
                             guard let r = m.range(of: "checkpoint: ") else { continue }
                             let path = String(m[r.upperBound...].prefix { $0 != " " && $0 != ";" })
+                            guard seen.insert(path).inserted else { continue }
                             _ = try lua.callback(f, nargs: 1) { lua.push(path) }
                         }
                     }
