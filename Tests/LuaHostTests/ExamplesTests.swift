@@ -3,7 +3,7 @@ import XCTest
 
 /// Every examples/*.lua runs with the built foley binary on the tiny model and exits 0.
 final class ExamplesTests: XCTestCase {
-    let expected: [String: [String]] = [
+    static let expected: [String: [String]] = [
         "sampler_sweep": ["sampler_sweep-ddim.png", "sampler_sweep-unipc.png", "sampler_sweep-heun.wav"],
         "guidance_sweep": ["guidance_sweep-1.png", "guidance_sweep-7.wav", "guidance_sweep-peaks.png"],
         "negative_prompt": ["negative_prompt-plain.png", "negative_prompt-negative.wav"],
@@ -15,12 +15,12 @@ final class ExamplesTests: XCTestCase {
     func testEveryExampleRuns() throws {
         let examples = try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("examples").path)
             .filter { $0.hasSuffix(".lua") }.sorted()
-        XCTAssertTrue(Set(expected.keys).isSubset(of: Set(examples.map { String($0.dropLast(4)) })))
+        XCTAssertTrue(Set(Self.expected.keys).isSubset(of: Set(examples.map { String($0.dropLast(4)) })))
         for file in examples {
             let dir = try temporaryDirectory(self)
             let r = try runFoley(["run", repoRoot.appendingPathComponent("examples/\(file)").path, tinyModel], cwd: dir, timeout: 120)
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
-            for f in expected[String(file.dropLast(4))] ?? [] {
+            for f in Self.expected[String(file.dropLast(4))] ?? [] {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), "\(file) did not write \(f)")
             }
         }
