@@ -30,6 +30,12 @@ public enum FoleyBindings {
         for lib in libraries { lua.register(library: lib, []) }
         registerCore(lua)
         TensorBindings.register(lua)
+        AudioBindings.register(lua)
+        ModelBindings.register(lua)
+        SamplerBindings.register(lua)
+        TextBindings.register(lua)
+        PlotBindings.register(lua)
+        TrainBindings.register(lua)
         // Later bindings (audio, models, samplers, train, ...) register here, one line each.
     }
 

@@ -38,8 +38,22 @@ final class HelpTests: XCTestCase {
     func testOverviewListsLibrariesTypesAndCommands() {
         let o = h.lua.help.overview(commands: Repl.commands)
         XCTAssertTrue(o.contains("foley.tensor"), o)
-        XCTAssertTrue(o.contains("Types: Tensor"), o)
+        XCTAssertTrue(o.contains("Types: Audio, Pipeline, Sampler, Tensor, Trainer"), o)
+        for lib in ["foley.audio", "foley.models", "foley.samplers", "foley.text", "foley.plot", "foley.train"] {
+            XCTAssertTrue(o.contains(lib), lib)
+        }
         XCTAssertTrue(o.contains(":save <file>"), o)
+    }
+
+    /// Every function and method of the later bindings has help whose first line is its signature.
+    func testBindingHelpHasSignatures() {
+        for (name, signature) in [("foley.audio.load", "load(path"), ("Audio:spectrogram", "a:spectrogram(path)"),
+                                  ("Pipeline:generate", "p:generate{prompt="), ("Pipeline:unet", "p:unet(x, t"),
+                                  ("foley.samplers.new", "new(name"), ("Sampler:step", "s:step(eps, t, x"),
+                                  ("foley.plot.line", "line(tensor, path"), ("foley.text.similarity", "similarity(a, b)"),
+                                  ("Trainer:run", "t:run{steps ="), ("foley.train.vae", "vae(config")] {
+            XCTAssertTrue(h.lua.helpText(name).contains(signature), "\(name): \(h.lua.helpText(name))")
+        }
     }
 
     func testHelpFromLua() {

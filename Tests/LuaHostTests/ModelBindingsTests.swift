@@ -1,0 +1,87 @@
+import Diffusion
+import Foundation
+import LuaHost
+import Tensors
+import XCTest
+
+final class ModelBindingsTests: XCTestCase {
+    let h = LuaHarness()
+
+    func testGenerateFromLuaEqualsSwift() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("lua.wav").path
+        XCTAssertNoThrow(try h.run("""
+            local p = foley.models.load('\(tinyModel)')
+            local a = p:generate{prompt = 'a dog barks', negative = 'noise', steps = 3, guidance = 3, seconds = 0.03,
+                                 seed = 9, sampler = 'euler_ancestral', temperature = 0.9}
+            _G.samples = a:tensor()
+            """))
+        let pipe = try TextToAudioPipeline.load(folder: URL(fileURLWithPath: tinyModel))
+        var o = GenerationOptions(prompt: "a dog barks")
+        o.negativePrompts = ["noise"]
+        o.steps = 3
+        o.guidanceScale = 3
+        o.seconds = 0.03
+        o.seed = 9
+        o.sampler = "euler_ancestral"
+        o.noiseTemperature = 0.9
+        let swift = try pipe.generate(o).waveforms[0]
+        let lua = h.values("local o = {}; for _, v in ipairs(_G.samples:totable()) do o[#o + 1] = string.format('%.9g', v) end; return table.concat(o, ',')")[0]
+        XCTAssertEqual(lua, swift.map { String(format: "%.9g", Double($0)) }.joined(separator: ","))
+        _ = path
+    }
+
+    func testCountsSaveAndFields() throws {
+        let dir = try temporaryDirectory(self)
+        let base = dir.appendingPathComponent("out.wav").path
+        let out = h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            local steps = 0
+            local r = p:generate{prompt = {'a', 'b'}, count = 2, steps = 2, seconds = 0.03, on_step = function() steps = steps + 1 end}
+            local paths = p:save(r, '\(base)')
+            return #r, steps, #paths, p.sample_rate, p.mel_bins, table.concat(p:latent_shape(0.03), 'x')
+            """)
+        XCTAssertEqual(out, ["4", "2", "4", "16000", "8", "1x4x60x4"])
+        for i in 1...4 {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out-\(i).json").path))
+        }
+    }
+
+    func testOnStepStopsAndErrors() {
+        XCTAssertEqual(h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            return p:generate{prompt = 'x', steps = 5, seconds = 0.03, on_step = function(s) return s < 2 end}
+            """), ["nil", "stopped by on_step at step 2"])
+        h.assertError("""
+            local p = foley.models.load('\(tinyModel)')
+            p:generate{prompt = 'x', steps = 2, seconds = 0.03, on_step = function() error('boom') end}
+            """, "boom")
+        h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', steps = 'many'}",
+                      "bad argument #1 to 'Pipeline:generate' (option 'steps': number expected, got string)")
+        h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', steps = 0, seconds = 0.03}", "steps")
+        h.assertError("foley.models.load('/no/such/model')", "/no/such/model")
+    }
+
+    func testCancellationStopsGeneration() {
+        h.lua.register(library: "", [LuaFunction("_test_cancel") { _ in Cancellation.request(); return 0 }])
+        defer { Cancellation.reset() }
+        h.assertError("""
+            local p = foley.models.load('\(tinyModel)')
+            p:generate{prompt = 'x', steps = 5, seconds = 0.03, on_step = function(s) if s == 2 then foley._test_cancel() end end}
+            """, "interrupted!")
+    }
+
+    func testEncodeUnetVaeVocode() {
+        XCTAssertEqual(h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            local c = p:encode{'a dog', 'rain'}
+            local x = foley.tensor.randn({2, 4, 16, 4}, 1)
+            local eps = p:unet(x, 500, c)
+            local z = p:vae_encode(foley.tensor.randn({32, 8}, 2))
+            local mel = p:vae_decode(z)
+            local a = p:vocode(mel[1])
+            return table.concat(c.pooled:shape(), 'x'), table.concat(eps:shape(), 'x'), table.concat(z:shape(), 'x'),
+                   table.concat(mel:shape(), 'x'), a.rate, c.tokens == nil
+            """), ["2x8", "2x4x16x4", "1x4x16x4", "1x32x8", "16000", "true"])
+    }
+}

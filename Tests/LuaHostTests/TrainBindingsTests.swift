@@ -1,0 +1,41 @@
+import Foundation
+import LuaHost
+import XCTest
+
+final class TrainBindingsTests: XCTestCase {
+    let h = LuaHarness()
+
+    /// A tiny dataset from generated clips, then a tiny VAE trained by :step() and :run{}.
+    func testTinyVAE() throws {
+        let dir = try temporaryDirectory(self).path
+        let out = h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            os.execute('mkdir -p \(dir)/audio \(dir)/text')
+            for i = 1, 4 do
+              p:generate{prompt = 'clip ' .. i, steps = 2, seconds = 0.3, seed = i}:save('\(dir)/audio/c' .. i .. '.wav')
+              local f = io.open('\(dir)/text/c' .. i .. '.txt', 'w'); f:write('clip ', i); f:close()
+            end
+            local r = foley.train.preprocess{audio_dir = '\(dir)/audio', text_dir = '\(dir)/text', output = '\(dir)/data',
+                                             seconds = 0.3, min_seconds = 0.1, valid_fraction = 0}
+            local t = foley.train.vae({name = 'v', model = {type = 'AutoencoderKL', in_channels = 1, out_channels = 1,
+                latent_channels = 4, block_out_channels = {8, 16}, layers_per_block = 1, norm_num_groups = 4},
+                data = {dataset = '\(dir)/data', batch_size = 2, segment_frames = 16},
+                train = {max_steps = 4, checkpoint_every = 2, log_every = 1, scaling_factor_batches = 1}}, {runs = '\(dir)/runs'})
+            local first = t:step()
+            local seen, ckpts = {}, 0
+            t:run{steps = 1, on_step = function(s, l) seen[#seen + 1] = s end, on_checkpoint = function() ckpts = ckpts + 1 end}
+            t:run{}
+            t:save('\(dir)/c.safetensors'); t:export('\(dir)/vae')
+            return r.written, first > 0, table.concat(seen, ','), ckpts, t.steps_done, t.finished, #t.losses, tostring(t)
+            """)
+        XCTAssertEqual(out, ["4", "true", "2", "1", "4", "true", "4", "Trainer(vae v, step 4 of 4)"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/c.safetensors"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/vae/config.json"))
+    }
+
+    func testConfigErrors() {
+        h.assertError("foley.train.vae(3)", "bad argument #1 to 'foley.train.vae' (config path or table expected, got number)")
+        h.assertError("foley.train.vae{model = {type = 'AutoencoderKL'}, data = {dataset = 'x'}, train = {max_steps = 'lots'}}", "max_steps")
+        h.assertError("foley.train.vae('/no/such.yaml')", "/no/such.yaml")
+    }
+}
