@@ -16,7 +16,7 @@ func foleyBinary(file: StaticString = #filePath, line: UInt = #line) throws -> S
         dir = dir.deletingLastPathComponent()
     }
     XCTFail("the foley executable was not found next to \(exe): build it (swift build) first", file: file, line: line)
-    throw XCTSkip("no foley binary")
+    throw MissingPrerequisite("no foley binary")
 }
 
 /// A fresh temporary folder, removed at the end of the test.

@@ -13,7 +13,7 @@ final class TextBindingsTests: XCTestCase {
     }
 
     func testMiniLMEmbeddings() throws {
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: FoleyPaths.miniLM.path), "MiniLM not installed")
+        guard FileManager.default.fileExists(atPath: FoleyPaths.miniLM.path) else { throw MissingPrerequisite("MiniLM not installed at \(FoleyPaths.miniLM.path): run scripts/setup") }
         XCTAssertEqual(h.values("""
             local e = foley.text.encode{'a dog barks', 'rain'}
             local s1 = foley.text.similarity('a dog barks', 'a dog barking')

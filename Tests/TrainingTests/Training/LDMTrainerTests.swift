@@ -9,7 +9,7 @@ import XCTest
 final class LDMTrainerTests: XCTestCase {
     override func setUpWithError() throws {
         guard TrainFixture.miniLMAvailable else {
-            throw XCTSkip("all-MiniLM-L6-v2 not found at \(FoleyPaths.miniLM.path): run scripts/setup")
+            throw MissingPrerequisite("all-MiniLM-L6-v2 not found at \(FoleyPaths.miniLM.path): run scripts/setup")
         }
     }
 

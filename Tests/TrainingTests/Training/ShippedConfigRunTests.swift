@@ -10,7 +10,7 @@ import XCTest
 /// experiment folder and reusing its measured scale) -> fine-tuning with --init-from, and a trainable text encoder.
 final class ShippedConfigRunTests: XCTestCase {
     override func setUpWithError() throws {
-        guard TrainFixture.miniLMAvailable else { throw XCTSkip("all-MiniLM-L6-v2 not found: run scripts/setup") }
+        guard TrainFixture.miniLMAvailable else { throw MissingPrerequisite("all-MiniLM-L6-v2 not found: run scripts/setup") }
     }
 
     func shipped(_ name: String, data: URL, runs: URL) throws -> TrainingConfig {
