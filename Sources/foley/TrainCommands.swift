@@ -114,8 +114,12 @@ struct Train: ParsableCommand {
     @Option(help: "Export a checkpoint as a model folder (vae/ or Foley folder) to this path instead of training; CONFIG is then the checkpoint.")
     var exportTo: String?
 
+    @Flag(help: "Store exported weights as float16 (half the size; loaded back as float32).")
+    var half = false
+
     func run() throws {
         do {
+            if half { ModelExport.storage = .f16 }
             if let exportTo {
                 try ModelExport.export(checkpoint: config, to: URL(fileURLWithPath: exportTo))
                 print("exported \(config) to \(exportTo)")

@@ -38,11 +38,14 @@ public enum ModelExport {
         return w
     }
 
+    /// How exported weights are stored: float16 halves a shipped model's size (the loader widens it back).
+    nonisolated(unsafe) public static var storage: SafeTensorsFile.StorageType = .f32
+
     /// Writes `config.json` + `diffusion_pytorch_model.safetensors` into `folder` (created).
     static func writeDiffusersModel(configJSON: Data, weights: [String: Tensor], to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try AtomicFile.write(configJSON, to: folder.appendingPathComponent("config.json").path)
-        try SafeTensorsFile.save(weights, to: folder.appendingPathComponent("diffusion_pytorch_model.safetensors").path)
+        try SafeTensorsFile.save(weights, to: folder.appendingPathComponent("diffusion_pytorch_model.safetensors").path, as: storage)
     }
 
     /// A diffusers AutoencoderKL folder whose config carries `scalingFactor`.
