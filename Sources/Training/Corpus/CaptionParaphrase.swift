@@ -12,7 +12,7 @@ public enum CaptionParaphrase {
         "oscillator", "cycles per second", "whose frequency is", "alert", "pips", "timer", "noise generator",
         "-spectrum", "climbs", "plunges", "frequency ramp", "harmony", "sounding at once", "raps", "drum machine",
         "strokes", "groove", "being picked", "picked", "rainfall", "breezy", "windstorm", "shoreline", "vehicle",
-        "logs", "pronouncing", "spoken aloud",
+        "logs", "pronouncing", "spoken aloud", "turned way up", "turned way down",
     ]
 
     /// A held-out caption for the params of a single-family clip, or nil for mixtures and unknown families.
