@@ -1,0 +1,42 @@
+import NN
+import Tensors
+
+/// Batch normalization over channels of [N, C, H, W] in evaluation mode (nn.BatchNorm2d, running statistics).
+///
+/// Only inference is needed to score audio, so the training-mode batch statistics are not implemented.
+public final class BatchNorm2d: Module {
+    public let eps: Float
+
+    public init(_ channels: Int, eps: Float = 1e-5) {
+        self.eps = eps
+        super.init()
+        parameter("weight", Tensor.ones([channels]))
+        parameter("bias", Tensor.zeros([channels]))
+        buffer("running_mean", Tensor.zeros([channels]))
+        buffer("running_var", Tensor.ones([channels]))
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let c = param("weight")!.count
+        guard x.rank == 4, x.shape[1] == c else {
+            throw NNError.invalidArgument("BatchNorm2d", "expected [N, \(c), H, W], got \(x.shape)")
+        }
+        // y = (x - mean) / sqrt(var + eps) * w + b, folded into one scale and shift per channel.
+        let w = param("weight")!.pointer, b = param("bias")!.pointer
+        let mean = namedBuffers().first { $0.0 == "running_mean" }!.1.pointer
+        let variance = namedBuffers().first { $0.0 == "running_var" }!.1.pointer
+        let spatial = x.shape[2] * x.shape[3]
+        let out = Tensor.zeros(x.shape)
+        for n in 0..<x.shape[0] {
+            for k in 0..<c {
+                let scale = w[k] / (variance[k] + eps).squareRoot()
+                let shift = b[k] - mean[k] * scale
+                let src = x.pointer + (n * c + k) * spatial, dst = out.pointer + (n * c + k) * spatial
+                for i in 0..<spatial { dst[i] = src[i] * scale + shift }
+            }
+        }
+        return out
+    }
+
+    public override var summary: String { "BatchNorm2d(\(param("weight")!.count), eps \(eps))" }
+}
