@@ -1,0 +1,140 @@
+import Foundation
+import Tensors
+
+/// A metric `foley eval` can compute.
+public enum Metric: String, CaseIterable, Codable, Sendable {
+    case fad, kl, `is`, lsd, mcd
+
+    /// Whether the metric compares generated and reference clips of the same name.
+    public var needsPairs: Bool { self == .kl || self == .lsd || self == .mcd }
+    /// Whether the metric needs class probabilities (a classifier backbone).
+    public var needsClassifier: Bool { self == .kl || self == .is }
+
+    /// Parses "fad,kl,is"; names the unknown entry.
+    public static func parseList(_ text: String) throws -> [Metric] {
+        try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { s in
+            guard let m = Metric(rawValue: s.lowercased()) else {
+                throw MetricsError.invalidArgument("--metrics", "unknown metric '\(s)' (expected some of \(allCases.map(\.rawValue).joined(separator: ",")))")
+            }
+            return m
+        }
+    }
+}
+
+/// What `foley eval` found and measured; written as JSON.
+public struct EvaluationReport: Codable, Sendable {
+    /// Per pair of same-named clips: the paired metrics that were computed.
+    public struct Pair: Codable, Sendable {
+        public let name: String
+        public var lsd: Double?
+        public var mcd: Double?
+    }
+
+    public var generatedDirectory: String
+    public var referenceDirectory: String
+    public var backbone: String
+    public var generatedCount: Int
+    public var referenceCount: Int
+    public var pairedCount: Int
+    /// Unreadable or ambiguous files, in either folder.
+    public var skipped: [EvaluationSet.Skipped]
+    /// Readable clip names present on one side only (left out of paired metrics).
+    public var unpairedGenerated: [String]
+    public var unpairedReference: [String]
+    /// Metric name -> value: fad, kl (with kl_variant), is and is_std, lsd, mcd (means over pairs).
+    public var metrics: [String: Double]
+    public var klVariant: String?
+    /// Requested metrics that could not be computed, with why.
+    public var notComputed: [String: String]
+    public var pairs: [Pair]
+}
+
+/// The core of `foley eval`: reads two folders, pairs clips by name and computes the metrics.
+public enum Evaluation {
+    /// Computes `metrics` (nil: every metric the backbone supports) between the two folders.
+    /// Requested metrics the backbone cannot give (KL/IS without a classifier) and sets too small
+    /// for a metric are reported in `notComputed` rather than failing the whole run.
+    public static func run(generated: String, reference: String, metrics requested: [Metric]? = nil,
+                           backbone: AudioEmbedder) throws -> EvaluationReport {
+        let gen = try EvaluationSet(directory: generated), ref = try EvaluationSet(directory: reference)
+        let refByName = Dictionary(uniqueKeysWithValues: ref.clips.map { ($0.name, $0) })
+        let genNames = Set(gen.clips.map(\.name))
+        let pairs = gen.clips.compactMap { g in refByName[g.name].map { (g, $0) } }
+        let classifier = backbone as? AudioClassifier
+        let metrics = requested ?? Metric.allCases.filter { !$0.needsClassifier || classifier != nil }
+        var report = EvaluationReport(
+            generatedDirectory: generated, referenceDirectory: reference, backbone: backbone.name,
+            generatedCount: gen.clips.count, referenceCount: ref.clips.count, pairedCount: pairs.count,
+            skipped: gen.skipped + ref.skipped,
+            unpairedGenerated: gen.clips.map(\.name).filter { refByName[$0] == nil },
+            unpairedReference: ref.clips.map(\.name).filter { !genNames.contains($0) },
+            metrics: [:], klVariant: nil, notComputed: [:], pairs: pairs.map { EvaluationReport.Pair(name: $0.0.name) })
+
+        for m in metrics where m.needsClassifier && classifier == nil {
+            report.notComputed[m.rawValue] = "needs a classifier backbone with class probabilities (--backbone cnn14 --weights FILE); \(backbone.name) only embeds"
+        }
+        for m in metrics where m.needsPairs && pairs.isEmpty {
+            report.notComputed[m.rawValue] = "no generated file has a reference file of the same name"
+        }
+        func wanted(_ m: Metric) -> Bool { metrics.contains(m) && report.notComputed[m.rawValue] == nil }
+
+        if wanted(.fad) {
+            let a = try embeddings(gen, backbone), b = try embeddings(ref, backbone)
+            if a.shape[0] < 2 || b.shape[0] < 2 {
+                report.notComputed["fad"] = "needs at least 2 embeddings per folder, got \(a.shape[0]) generated and \(b.shape[0]) reference"
+            } else {
+                report.metrics["fad"] = try FrechetDistance.distance(a, b)
+            }
+        }
+        if let classifier, wanted(.kl) || wanted(.is) {
+            let rate = classifier.sampleRate
+            let genProbs = try gen.clips.map { try classifier.classify(EvaluationSet.samples($0, at: rate)).probabilities }
+            if wanted(.kl) {
+                let index = Dictionary(uniqueKeysWithValues: gen.clips.enumerated().map { ($1.name, $0) })
+                let refProbs = try pairs.map { try classifier.classify(EvaluationSet.samples($0.1, at: rate)).probabilities }
+                let g = try Tensor.concat(pairs.map { genProbs[index[$0.0.name]!] }, axis: 0)
+                report.metrics["kl"] = try ClassifierScores.klDivergence(reference: Tensor.concat(refProbs, axis: 0), generated: g,
+                                                                        variant: classifier.variant)
+                report.klVariant = classifier.variant.rawValue
+            }
+            if wanted(.is) {
+                if genProbs.isEmpty {
+                    report.notComputed["is"] = "no readable generated clips"
+                } else {
+                    let (mean, std) = try ClassifierScores.inceptionScore(normalizedRows(Tensor.concat(genProbs, axis: 0)))
+                    report.metrics["is"] = mean
+                    report.metrics["is_std"] = std
+                }
+            }
+        }
+        if wanted(.lsd) || wanted(.mcd) {
+            var lsd: [Double] = [], mcd: [Double] = []
+            for (i, (g, r)) in pairs.enumerated() {
+                // Compare at the reference's rate: the generated clip is the one judged.
+                let rate = r.audio.sampleRate
+                let x = r.audio.samples, y = try EvaluationSet.samples(g, at: rate)
+                if wanted(.lsd) { report.pairs[i].lsd = try SpectralDistance.logSpectralDistance(x, y); lsd.append(report.pairs[i].lsd!) }
+                if wanted(.mcd) { report.pairs[i].mcd = try SpectralDistance.melCepstralDistance(x, y, sampleRate: rate); mcd.append(report.pairs[i].mcd!) }
+            }
+            if wanted(.lsd) { report.metrics["lsd"] = lsd.reduce(0, +) / Double(lsd.count) }
+            if wanted(.mcd) { report.metrics["mcd"] = mcd.reduce(0, +) / Double(mcd.count) }
+        }
+        return report
+    }
+
+    /// All embeddings of a folder's clips stacked: [windows, embeddingSize].
+    static func embeddings(_ set: EvaluationSet, _ backbone: AudioEmbedder) throws -> Tensor {
+        let rows = try set.clips.map { try backbone.embed(EvaluationSet.samples($0, at: backbone.sampleRate)) }
+        return rows.isEmpty ? Tensor.zeros([0, backbone.embeddingSize]) : try Tensor.concat(rows, axis: 0)
+    }
+
+    /// Rows scaled to sum to 1: IS reads a multi-label tagger's sigmoid outputs as one distribution.
+    static func normalizedRows(_ p: Tensor) throws -> Tensor {
+        let out = p.copy(), c = p.shape[1]
+        for i in 0..<p.shape[0] {
+            let s = (0..<c).reduce(Float(0)) { $0 + out.pointer[i * c + $1] }
+            if s > 0 { for k in 0..<c { out.pointer[i * c + k] /= s } }
+        }
+        return out
+    }
+}
