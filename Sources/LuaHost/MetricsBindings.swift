@@ -1,0 +1,95 @@
+import Audio
+import CLua
+import Foundation
+import Metrics
+import Tensors
+
+// Lua bindings of the Metrics module: `foley.metrics.fad`, `kl`, `inception_score`, `lsd`, `mcd`,
+// `melstats` and `eval`. Embeddings and probabilities are tensors; paired clips are Audio values.
+
+public enum MetricsBindings {
+    /// The samples of an Audio argument (mixed to mono) and its rate.
+    static func clip(_ lua: Lua, _ i: Int32) throws -> (samples: [Float], rate: Int) {
+        let b = try lua.audio(i).buffer.mixedToMono()
+        return (b.samples, b.sampleRate)
+    }
+
+    /// Two paired clips at the first one's rate (the second resampled when it differs).
+    static func pair(_ lua: Lua) throws -> (x: [Float], y: [Float], rate: Int) {
+        let x = try clip(lua, 1), y = try clip(lua, 2)
+        let yy = y.rate == x.rate ? y.samples : try Resample.resample(y.samples, from: y.rate, to: x.rate)
+        return (x.samples, yy, x.rate)
+    }
+
+    public static func register(_ lua: LuaState) {
+        lua.register(library: "metrics", help: "foley.metrics: FAD, KL, Inception Score, LSD and MCD for judging generated audio.", [
+            LuaFunction("fad", """
+            fad(a, b) -> number
+            Fréchet distance between the Gaussians of two embedding sets, tensors [count, dim] (FAD).
+            """) { lua in
+                lua.push(try FrechetDistance.distance(lua.tensor(1), lua.tensor(2)))
+                return 1
+            },
+            LuaFunction("kl", """
+            kl(p_ref, p_gen[, variant = 'softmax']) -> number
+            KL(p_ref || p_gen) of paired class probabilities [clips, classes], summed over classes and
+            averaged over clips; variant 'sigmoid' sums per-class Bernoulli KLs (multi-label taggers).
+            """) { lua in
+                let name = try lua.optString(3) ?? "softmax"
+                guard let variant = ClassifierScores.Variant(rawValue: name) else {
+                    throw lua.argError(3, "'softmax' or 'sigmoid' expected, got '\(name)'")
+                }
+                lua.push(try ClassifierScores.klDivergence(reference: lua.tensor(1), generated: lua.tensor(2), variant: variant))
+                return 1
+            },
+            LuaFunction("inception_score", """
+            inception_score(p[, splits = 1]) -> mean, std
+            exp(E[KL(p(y|x) || p(y))]) of softmax rows [clips, classes], over `splits` consecutive parts.
+            """) { lua in
+                let (mean, std) = try ClassifierScores.inceptionScore(lua.tensor(1), splits: lua.optInteger(2, 1))
+                lua.push(mean)
+                lua.push(std)
+                return 2
+            },
+            LuaFunction("lsd", """
+            lsd(x, y) -> number
+            Log-spectral distance of two paired Audio clips (STFT power, n_fft 2048, hop 512), cut to the shorter.
+            """) { lua in
+                let (x, y, _) = try pair(lua)
+                lua.push(try SpectralDistance.logSpectralDistance(x, y))
+                return 1
+            },
+            LuaFunction("mcd", """
+            mcd(x, y) -> number
+            Mel-cepstral distance in dB of two paired Audio clips (80 slaney mels, coefficients 1-13).
+            """) { lua in
+                let (x, y, rate) = try pair(lua)
+                lua.push(try SpectralDistance.melCepstralDistance(x, y, sampleRate: rate))
+                return 1
+            },
+            LuaFunction("melstats", """
+            melstats(a) -> Tensor
+            The fixed `melstats` embedding [1, 256] of an Audio clip (log-mel band means, stds and their deltas', at 16 kHz).
+            """) { lua in
+                let (samples, rate) = try clip(lua, 1)
+                lua.push(try MelStatsEmbedder().embed(rate == 16000 ? samples : Resample.resample(samples, from: rate, to: 16000)))
+                return 1
+            },
+            LuaFunction("eval", """
+            eval(generated_dir, reference_dir[, metrics]) -> table
+            What `foley eval` computes with the melstats backbone: metric name -> value, plus counts;
+            metrics is a string such as 'fad,lsd'.
+            """) { lua in
+                let metrics = try lua.optString(3).map { try Metric.parseList($0) }
+                let r = try Evaluation.run(generated: lua.string(1), reference: lua.string(2), metrics: metrics, backbone: MelStatsEmbedder())
+                lua_createtable(lua.L, 0, 8)
+                for (k, v) in r.metrics { lua.setField(-1, k) { lua.push(v) } }
+                lua.setField(-1, "generated") { lua.push(r.generatedCount) }
+                lua.setField(-1, "reference") { lua.push(r.referenceCount) }
+                lua.setField(-1, "paired") { lua.push(r.pairedCount) }
+                lua.setField(-1, "skipped") { lua.push(r.skipped.count) }
+                return 1
+            },
+        ])
+    }
+}
