@@ -17,19 +17,24 @@ public enum ClassifierScores {
 
     /// KL(p_ref || p_gen) summed over classes, averaged over paired rows of [clips, classes].
     ///
-    /// `.softmax`: Σ_c p log(p / (q + ε)) per row (audioldm_eval's `kl_softmax`).
-    /// `.sigmoid`: the per-class Bernoulli KL, Σ_c p log(p / (q + ε)) + (1 − p) log((1 − p) / (1 − q + ε)).
-    /// audioldm_eval's `kl_sigmoid` keeps only the first term, which is not a divergence (it can be
-    /// negative); the Bernoulli form is zero exactly when the outputs agree.
+    /// `.softmax`: Σ_c p log(p / (q + ε)) per row (audioldm_eval's `kl_softmax`, so values compare
+    /// with published ones; identical outputs score about −ε per class, not exactly 0).
+    /// `.sigmoid`: the per-class Bernoulli KL, Σ_c p log(p / q̂) + (1 − p) log((1 − p) / (1 − q̂)),
+    /// q̂ = q clamped to [ε, 1 − ε]. audioldm_eval's `kl_sigmoid` keeps only the first term (with
+    /// q + ε), which is not a divergence and can be negative; this form is never negative for
+    /// outputs inside [ε, 1 − ε] and exactly 0 when they agree.
     public static func klDivergence(reference: Tensor, generated: Tensor, variant: Variant = .softmax) throws -> Double {
         let (n, c) = try pairedShape(reference, generated)
         let p = reference.pointer, q = generated.pointer
         var total = 0.0
         for i in 0..<(n * c) {
             let pr = Double(p[i]), qg = Double(q[i])
-            total += xlogy(pr, pr) - pr * log(qg + epsilon)
-            if variant == .sigmoid {
-                total += xlogy(1 - pr, 1 - pr) - (1 - pr) * log(1 - qg + epsilon)
+            switch variant {
+            case .softmax:
+                total += xlogy(pr, pr) - pr * log(qg + epsilon)
+            case .sigmoid:
+                let qc = min(max(qg, epsilon), 1 - epsilon)
+                total += xlogy(pr, pr) - xlogy(pr, qc) + xlogy(1 - pr, 1 - pr) - xlogy(1 - pr, 1 - qc)
             }
         }
         return total / Double(n)

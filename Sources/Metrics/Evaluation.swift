@@ -36,7 +36,7 @@ public struct EvaluationReport: Codable, Sendable {
     public var generatedCount: Int
     public var referenceCount: Int
     public var pairedCount: Int
-    /// Unreadable or ambiguous files, in either folder.
+    /// Unreadable or ambiguous files in either folder, and clips the backbone refused (too short).
     public var skipped: [EvaluationSet.Skipped]
     /// Readable clip names present on one side only (left out of paired metrics).
     public var unpairedGenerated: [String]
@@ -79,7 +79,7 @@ public enum Evaluation {
         func wanted(_ m: Metric) -> Bool { metrics.contains(m) && report.notComputed[m.rawValue] == nil }
 
         if wanted(.fad) {
-            let a = try embeddings(gen, backbone), b = try embeddings(ref, backbone)
+            let a = try embeddings(gen, backbone, &report), b = try embeddings(ref, backbone, &report)
             if a.shape[0] < 2 || b.shape[0] < 2 {
                 report.notComputed["fad"] = "needs at least 2 embeddings per folder, got \(a.shape[0]) generated and \(b.shape[0]) reference"
             } else {
@@ -88,20 +88,29 @@ public enum Evaluation {
         }
         if let classifier, wanted(.kl) || wanted(.is) {
             let rate = classifier.sampleRate
-            let genProbs = try gen.clips.map { try classifier.classify(EvaluationSet.samples($0, at: rate)).probabilities }
+            let genProbs = perClip(gen.clips, classifier.name, &report) {
+                try classifier.classify(EvaluationSet.samples($0, at: rate)).probabilities
+            }
             if wanted(.kl) {
-                let index = Dictionary(uniqueKeysWithValues: gen.clips.enumerated().map { ($1.name, $0) })
-                let refProbs = try pairs.map { try classifier.classify(EvaluationSet.samples($0.1, at: rate)).probabilities }
-                let g = try Tensor.concat(pairs.map { genProbs[index[$0.0.name]!] }, axis: 0)
-                report.metrics["kl"] = try ClassifierScores.klDivergence(reference: Tensor.concat(refProbs, axis: 0), generated: g,
-                                                                        variant: classifier.variant)
-                report.klVariant = classifier.variant.rawValue
+                let refProbs = perClip(pairs.map(\.1), classifier.name, &report) {
+                    try classifier.classify(EvaluationSet.samples($0, at: rate)).probabilities
+                }
+                let both = pairs.filter { genProbs[$0.0.name] != nil && refProbs[$0.1.name] != nil }
+                if both.isEmpty {
+                    report.notComputed["kl"] = "no pair where \(classifier.name) could classify both clips"
+                } else {
+                    report.metrics["kl"] = try ClassifierScores.klDivergence(
+                        reference: Tensor.concat(both.map { refProbs[$0.1.name]! }, axis: 0),
+                        generated: Tensor.concat(both.map { genProbs[$0.0.name]! }, axis: 0), variant: classifier.variant)
+                    report.klVariant = classifier.variant.rawValue
+                }
             }
             if wanted(.is) {
-                if genProbs.isEmpty {
-                    report.notComputed["is"] = "no readable generated clips"
+                let rows = gen.clips.compactMap { genProbs[$0.name] }
+                if rows.isEmpty {
+                    report.notComputed["is"] = "no generated clip \(classifier.name) could classify"
                 } else {
-                    let (mean, std) = try ClassifierScores.inceptionScore(normalizedRows(Tensor.concat(genProbs, axis: 0)))
+                    let (mean, std) = try ClassifierScores.inceptionScore(normalizedRows(Tensor.concat(rows, axis: 0)))
                     report.metrics["is"] = mean
                     report.metrics["is_std"] = std
                 }
@@ -123,9 +132,24 @@ public enum Evaluation {
     }
 
     /// All embeddings of a folder's clips stacked: [windows, embeddingSize].
-    static func embeddings(_ set: EvaluationSet, _ backbone: AudioEmbedder) throws -> Tensor {
-        let rows = try set.clips.map { try backbone.embed(EvaluationSet.samples($0, at: backbone.sampleRate)) }
+    static func embeddings(_ set: EvaluationSet, _ backbone: AudioEmbedder, _ report: inout EvaluationReport) throws -> Tensor {
+        let byName = perClip(set.clips, backbone.name, &report) { try backbone.embed(EvaluationSet.samples($0, at: backbone.sampleRate)) }
+        let rows = set.clips.compactMap { byName[$0.name] }
         return rows.isEmpty ? Tensor.zeros([0, backbone.embeddingSize]) : try Tensor.concat(rows, axis: 0)
+    }
+
+    /// `body` of each clip by name. A clip the backbone refuses (VGGish needs 0.96 s, CNN14 0.32 s)
+    /// is listed in `skipped` with the reason instead of failing the whole evaluation.
+    static func perClip<T>(_ clips: [EvaluationSet.Clip], _ backbone: String, _ report: inout EvaluationReport,
+                           _ body: (EvaluationSet.Clip) throws -> T) -> [String: T] {
+        var out: [String: T] = [:]
+        for clip in clips {
+            do { out[clip.name] = try body(clip) } catch {
+                let s = EvaluationSet.Skipped(path: clip.path, reason: "left out of \(backbone) metrics: \(error)")
+                if !report.skipped.contains(s) { report.skipped.append(s) }
+            }
+        }
+        return out
     }
 
     /// Rows scaled to sum to 1: IS reads a multi-label tagger's sigmoid outputs as one distribution.

@@ -11,7 +11,8 @@ extension EvaluationReport {
             if let v = metrics[key] {
                 let note = key == "kl" ? "  (\(klVariant ?? "") variant, \(pairedCount) pairs)"
                     : key == "lsd" || key == "mcd" ? "  (mean of \(pairedCount) pairs)" : ""
-                lines.append(key.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%-12.6g", v) + note)
+                let row = key.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%-12.6g", v) + note
+                lines.append(row.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             } else if let why = notComputed[key] {
                 lines.append(key.padding(toLength: 9, withPad: " ", startingAt: 0) + "-            not computed: " + why)
             }
@@ -19,14 +20,15 @@ extension EvaluationReport {
         lines.append("files: \(generatedCount) generated, \(referenceCount) reference, \(pairedCount) paired by name, \(skipped.count) skipped")
         if !unpairedGenerated.isEmpty { lines.append("unpaired generated: " + unpairedGenerated.joined(separator: ", ")) }
         if !unpairedReference.isEmpty { lines.append("unpaired reference: " + unpairedReference.joined(separator: ", ")) }
-        for s in skipped { lines.append("skipped \(s.path): \(s.reason)") }
+        // Read errors already start with the path.
+        for s in skipped { lines.append("skipped " + (s.reason.hasPrefix(s.path) ? s.reason : "\(s.path): \(s.reason)")) }
         return lines.joined(separator: "\n")
     }
 
     /// Pretty, key-sorted JSON.
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return try encoder.encode(self)
     }

@@ -16,9 +16,12 @@ final class ClassifierScoresTests: XCTestCase {
 
     func testKLOfIdenticalOutputsIsNearZero() throws {
         let p = try Fixtures.tensor("probs_ref"), s = try Fixtures.tensor("sigmoid_ref")
-        // Only the epsilon inside the log remains: at most about 1e-6 per class.
-        XCTAssertEqual(try ClassifierScores.klDivergence(reference: p, generated: p), 0, accuracy: 1e-5)
-        XCTAssertEqual(try ClassifierScores.klDivergence(reference: s, generated: s, variant: .sigmoid), 0, accuracy: 1e-4)
+        // Softmax: only audioldm_eval's epsilon inside the log remains, about -1e-6 per class.
+        let kl = try ClassifierScores.klDivergence(reference: p, generated: p)
+        XCTAssertLessThan(kl, 0)
+        XCTAssertGreaterThan(kl, -1e-5)
+        // Bernoulli: the clamp leaves probabilities inside [1e-6, 1 - 1e-6] as they are, so exactly 0.
+        XCTAssertEqual(try ClassifierScores.klDivergence(reference: s, generated: s, variant: .sigmoid), 0)
     }
 
     func testInceptionScoreMatchesNumpy() throws {

@@ -68,6 +68,15 @@ final class EvaluationTests: XCTestCase {
         XCTAssertTrue(r.table.contains("is       -            not computed"), r.table)
     }
 
+    func testClipTheBackboneRefusesIsSkippedNotFatal() throws {
+        let (gen, ref) = try folders()
+        try AudioFile.write(AudioBuffer(mono: [Float](repeating: 0.1, count: 100), sampleRate: 16000), to: gen + "/tiny.wav")
+        let r = try Evaluation.run(generated: gen, reference: ref, metrics: [.fad], backbone: MelStatsEmbedder())
+        XCTAssertNotNil(r.metrics["fad"])
+        let tiny = try XCTUnwrap(r.skipped.first { $0.path.hasSuffix("tiny.wav") })
+        XCTAssertTrue(tiny.reason.hasPrefix("left out of melstats metrics: samples: melstats needs at least 320 samples"), tiny.reason)
+    }
+
     func testJSONIsWrittenAtomically() throws {
         let (gen, ref) = try folders()
         let r = try Evaluation.run(generated: gen, reference: ref, metrics: [.lsd], backbone: MelStatsEmbedder())

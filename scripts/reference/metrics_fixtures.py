@@ -70,8 +70,8 @@ def kl_softmax(p_ref, p_gen):
 def kl_bernoulli(p_ref, p_gen):
     def xlogy(x, y):
         return np.where(x > 0, x * np.log(np.where(x > 0, y, 1)), 0)
-    t = (xlogy(p_ref, p_ref) - p_ref * np.log(p_gen + EPS)
-         + xlogy(1 - p_ref, 1 - p_ref) - (1 - p_ref) * np.log(1 - p_gen + EPS))
+    q = np.clip(p_gen, EPS, 1 - EPS)
+    t = xlogy(p_ref, p_ref) - xlogy(p_ref, q) + xlogy(1 - p_ref, 1 - p_ref) - xlogy(1 - p_ref, 1 - q)
     return float(t.sum(axis=1).mean())
 
 
