@@ -6,25 +6,29 @@ import Tensors
 /// Only inference is needed to score audio, so the training-mode batch statistics are not implemented.
 public final class BatchNorm2d: Module {
     public let eps: Float
+    // Loading assigns into these tensors in place, so the references stay the loaded values.
+    let weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor
 
     public init(_ channels: Int, eps: Float = 1e-5) {
         self.eps = eps
+        weight = Tensor.ones([channels])
+        bias = Tensor.zeros([channels])
+        runningMean = Tensor.zeros([channels])
+        runningVar = Tensor.ones([channels])
         super.init()
-        parameter("weight", Tensor.ones([channels]))
-        parameter("bias", Tensor.zeros([channels]))
-        buffer("running_mean", Tensor.zeros([channels]))
-        buffer("running_var", Tensor.ones([channels]))
+        parameter("weight", weight)
+        parameter("bias", bias)
+        buffer("running_mean", runningMean)
+        buffer("running_var", runningVar)
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let c = param("weight")!.count
+        let c = weight.count
         guard x.rank == 4, x.shape[1] == c else {
             throw NNError.invalidArgument("BatchNorm2d", "expected [N, \(c), H, W], got \(x.shape)")
         }
         // y = (x - mean) / sqrt(var + eps) * w + b, folded into one scale and shift per channel.
-        let w = param("weight")!.pointer, b = param("bias")!.pointer
-        let mean = namedBuffers().first { $0.0 == "running_mean" }!.1.pointer
-        let variance = namedBuffers().first { $0.0 == "running_var" }!.1.pointer
+        let w = weight.pointer, b = bias.pointer, mean = runningMean.pointer, variance = runningVar.pointer
         let spatial = x.shape[2] * x.shape[3]
         let out = Tensor.zeros(x.shape)
         for n in 0..<x.shape[0] {
@@ -38,5 +42,5 @@ public final class BatchNorm2d: Module {
         return out
     }
 
-    public override var summary: String { "BatchNorm2d(\(param("weight")!.count), eps \(eps))" }
+    public override var summary: String { "BatchNorm2d(\(weight.count), eps \(eps))" }
 }

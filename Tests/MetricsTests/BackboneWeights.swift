@@ -8,17 +8,15 @@ import XCTest
 /// written from the torch modules' state_dict()).
 enum BackboneWeights {
     /// lowbias32 of (i ^ seed * 0x9E3779B9) mapped to [-1, 1) on a 2^-23 grid.
-    static func hashUniform(_ count: Int, seed: Int) -> [Float] {
-        let s = UInt32(truncatingIfNeeded: UInt64(seed) &* 0x9E37_79B9)
-        return (0..<count).map { i in
-            var x = UInt32(truncatingIfNeeded: i) ^ s
-            x ^= x >> 16
-            x = x &* 0x7FEB_352D
-            x ^= x >> 15
-            x = x &* 0x846C_A68B
-            x ^= x >> 16
-            return Float(x >> 8) * Float(1.0 / 8_388_608) - 1
-        }
+    @inline(__always)
+    static func hashUniform(_ i: Int, seed: UInt32) -> Float {
+        var x = UInt32(truncatingIfNeeded: i) ^ seed
+        x ^= x >> 16
+        x = x &* 0x7FEB_352D
+        x ^= x >> 15
+        x = x &* 0x846C_A68B
+        x ^= x >> 16
+        return Float(x >> 8) * Float(1.0 / 8_388_608) - 1
     }
 
     /// Keys and shapes of `model` ("vggish" or "cnn14") as torch declares them.
@@ -32,20 +30,29 @@ enum BackboneWeights {
     static func stateDict(_ model: String) throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (seed, (key, shape)) in try shapes(model).sorted(by: { $0.key < $1.key }).enumerated() {
-            if key.hasSuffix("num_batches_tracked") { out[key] = Tensor.zeros(shape); continue }
-            var u = hashUniform(shape.reduce(1, *), seed: seed)
+            let t = Tensor.zeros(shape)
+            out[key] = t
+            if key.hasSuffix("num_batches_tracked") { continue }
+            // value = a * u + b, as the float32 expressions of the Python side.
+            let (a, b): (Float, Float)
             if key.hasSuffix("running_var") {
-                u = u.map { 1 + Float(0.5) * $0 }
+                (a, b) = (0.5, 1)
             } else if key.hasSuffix("running_mean") || key.hasSuffix("bias") {
-                u = u.map { Float(0.1) * $0 }
+                (a, b) = (0.1, 0)
             } else if shape.count == 1 {
-                u = u.map { 1 + Float(0.2) * $0 }
+                (a, b) = (0.2, 1)
             } else {
-                let scale = Float((6.0 / Double(shape.dropFirst().reduce(1, *))).squareRoot())
-                u = u.map { $0 * scale }
-                if key.hasPrefix("fc_audioset") { u = u.map { $0 * Float(0.05) } }
+                a = Float((6.0 / Double(shape.dropFirst().reduce(1, *))).squareRoot())
+                b = 0
             }
-            out[key] = Tensor(shape: shape, data: u)
+            let small = key.hasPrefix("fc_audioset") && shape.count > 1
+            let s = UInt32(truncatingIfNeeded: UInt64(seed) &* 0x9E37_79B9), p = t.pointer
+            Runtime.parallelRanges(t.count) { lo, hi in
+                for i in lo..<hi {
+                    let v = b == 0 ? hashUniform(i, seed: s) * a : b + a * hashUniform(i, seed: s)
+                    p[i] = small ? v * Float(0.05) : v
+                }
+            }
         }
         return out
     }
