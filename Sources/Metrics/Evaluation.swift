@@ -1,54 +1,6 @@
 import Foundation
 import Tensors
 
-/// A metric `foley eval` can compute.
-public enum Metric: String, CaseIterable, Codable, Sendable {
-    case fad, kl, `is`, lsd, mcd
-
-    /// Whether the metric compares generated and reference clips of the same name.
-    public var needsPairs: Bool { self == .kl || self == .lsd || self == .mcd }
-    /// Whether the metric needs class probabilities (a classifier backbone).
-    public var needsClassifier: Bool { self == .kl || self == .is }
-
-    /// Parses "fad,kl,is"; names the unknown entry.
-    public static func parseList(_ text: String) throws -> [Metric] {
-        try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { s in
-            guard let m = Metric(rawValue: s.lowercased()) else {
-                throw MetricsError.invalidArgument("--metrics", "unknown metric '\(s)' (expected some of \(allCases.map(\.rawValue).joined(separator: ",")))")
-            }
-            return m
-        }
-    }
-}
-
-/// What `foley eval` found and measured; written as JSON.
-public struct EvaluationReport: Codable, Sendable {
-    /// Per pair of same-named clips: the paired metrics that were computed.
-    public struct Pair: Codable, Sendable {
-        public let name: String
-        public var lsd: Double?
-        public var mcd: Double?
-    }
-
-    public var generatedDirectory: String
-    public var referenceDirectory: String
-    public var backbone: String
-    public var generatedCount: Int
-    public var referenceCount: Int
-    public var pairedCount: Int
-    /// Unreadable or ambiguous files in either folder, and clips the backbone refused (too short).
-    public var skipped: [EvaluationSet.Skipped]
-    /// Readable clip names present on one side only (left out of paired metrics).
-    public var unpairedGenerated: [String]
-    public var unpairedReference: [String]
-    /// Metric name -> value: fad, kl (with kl_variant), is and is_std, lsd, mcd (means over pairs).
-    public var metrics: [String: Double]
-    public var klVariant: String?
-    /// Requested metrics that could not be computed, with why.
-    public var notComputed: [String: String]
-    public var pairs: [Pair]
-}
-
 /// The core of `foley eval`: reads two folders, pairs clips by name and computes the metrics.
 public enum Evaluation {
     /// Computes `metrics` (nil: every metric the backbone supports) between the two folders.

@@ -1,6 +1,34 @@
 import Foundation
 import Tensors
 
+/// What `foley eval` found and measured; written as JSON.
+public struct EvaluationReport: Codable, Sendable {
+    /// Per pair of same-named clips: the paired metrics that were computed.
+    public struct Pair: Codable, Sendable {
+        public let name: String
+        public var lsd: Double?
+        public var mcd: Double?
+    }
+
+    public var generatedDirectory: String
+    public var referenceDirectory: String
+    public var backbone: String
+    public var generatedCount: Int
+    public var referenceCount: Int
+    public var pairedCount: Int
+    /// Unreadable or ambiguous files in either folder, and clips the backbone refused (too short).
+    public var skipped: [EvaluationSet.Skipped]
+    /// Readable clip names present on one side only (left out of paired metrics).
+    public var unpairedGenerated: [String]
+    public var unpairedReference: [String]
+    /// Metric name -> value: fad, kl (with kl_variant), is and is_std, lsd, mcd (means over pairs).
+    public var metrics: [String: Double]
+    public var klVariant: String?
+    /// Requested metrics that could not be computed, with why.
+    public var notComputed: [String: String]
+    public var pairs: [Pair]
+}
+
 // How an evaluation is shown: a plain-text table for the terminal and JSON written atomically.
 extension EvaluationReport {
     /// Metrics first, then counts, then what was left out and why.
