@@ -43,6 +43,26 @@ final class MetricsBindingsTests: XCTestCase {
         XCTAssertEqual(out, ["0.0", "0.0", "true", "true", "1x256"])
     }
 
+    func testEmbedderAndEval() throws {
+        let dir = try temporaryDirectory(self)
+        for (name, f) in [("a", 330.0), ("b", 660.0)] {
+            let tone = (0..<8000).map { Float(0.3 * sin(2 * Double.pi * f * Double($0) / 16000)) }
+            try AudioFile.write(AudioBuffer(mono: tone, sampleRate: 16000), to: dir.appendingPathComponent(name + ".wav").path)
+        }
+        let out = h.values("""
+            local e = foley.metrics.embedder()
+            local a = foley.audio.load('\(dir.path)/a.wav')
+            local x = e:embed(a)
+            local r = foley.metrics.eval('\(dir.path)', '\(dir.path)', 'fad,lsd', e)
+            return tostring(e), e.dim, table.concat(x:shape(), 'x'), (x - foley.metrics.melstats(a)):abs():max(),
+                r.generated, r.paired, r.skipped, r.lsd, r.fad < 1e-6
+            """)
+        XCTAssertEqual(out, ["Embedder(melstats, 256-d, 16000 Hz)", "256", "1x256", "0.0", "2", "2", "0", "0.0", "true"])
+        h.assertError("foley.metrics.embedder():classify(foley.audio.from_tensor(foley.tensor.zeros(800), 8000))",
+                      "melstats only embeds")
+        h.assertError("foley.metrics.embedder('vggish')", "bad argument #2 to 'foley.metrics.embedder' (weights file expected for vggish")
+    }
+
     func testHelpAndErrors() {
         XCTAssertTrue(h.lua.helpText("foley.metrics.fad").hasPrefix("fad(a, b) -> number"))
         XCTAssertTrue(h.lua.helpText("foley.metrics").contains("foley.metrics.lsd"))
