@@ -22,17 +22,16 @@ public enum MetricsBindings {
         return (b.samples, b.sampleRate)
     }
 
-    /// Two paired clips at the first one's rate (the second resampled when it differs).
-    static func pair(_ lua: Lua) throws -> (x: [Float], y: [Float], rate: Int) {
-        let x = try clip(lua, 1), y = try clip(lua, 2)
-        let yy = y.rate == x.rate ? y.samples : try Resample.resample(y.samples, from: y.rate, to: x.rate)
-        return (x.samples, yy, x.rate)
-    }
-
-    /// The mono samples of an Audio argument at `rate`.
+    /// The mono samples of an Audio argument at `rate` (soxr when its rate differs).
     static func samples(_ lua: Lua, _ i: Int32, at rate: Int) throws -> [Float] {
         let (x, r) = try clip(lua, i)
         return r == rate ? x : try Resample.resample(x, from: r, to: rate)
+    }
+
+    /// Two paired clips at the first one's rate.
+    static func pair(_ lua: Lua) throws -> (x: [Float], y: [Float], rate: Int) {
+        let x = try clip(lua, 1)
+        return (x.samples, try samples(lua, 2, at: x.rate), x.rate)
     }
 
     public static func register(_ lua: LuaState) {
