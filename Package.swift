@@ -38,10 +38,11 @@ let package = Package(
         .target(name: "Text", dependencies: ["NN"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["NN", "Audio", "Text", "Yams"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Diffusion", "Yams"], swiftSettings: swiftSettings),
-        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training"],
+        .target(name: "Metrics", dependencies: ["Diffusion", "COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training", "Metrics"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "foley", dependencies: [
-            "LuaHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LuaHost", "Metrics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "SystemLibrariesTests",
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     ],
     swiftLanguageModes: [.v5]

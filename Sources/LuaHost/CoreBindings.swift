@@ -36,6 +36,7 @@ public enum FoleyBindings {
         TextBindings.register(lua)
         PlotBindings.register(lua)
         TrainBindings.register(lua)
+        MetricsBindings.register(lua)
         // Later bindings (audio, models, samplers, train, ...) register here, one line each.
     }
 

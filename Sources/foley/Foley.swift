@@ -12,7 +12,8 @@ struct Foley: ParsableCommand {
         abstract: "Text-to-audio latent diffusion in Swift, driven from Lua.",
         discussion: "With no arguments, starts the Lua prompt (`:help` there for help).",
         version: version,
-        subcommands: [Run.self, Generate.self, Embed.self, EvalProbes.self, CorpusCommand.self, Preprocess.self, Train.self, Bench.self, Info.self]
+        subcommands: [Run.self, Generate.self, Embed.self, CorpusCommand.self, Preprocess.self, Train.self, Eval.self,
+                      EvalProbes.self, Bench.self, Info.self]
     )
 
     @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")

@@ -10,6 +10,7 @@ final class ExamplesTests: XCTestCase {
         "style_transfer": ["style_transfer-source.wav", "style_transfer-0.5.png", "style_transfer-keep.wav"],
         "custom_sampler_loop": ["custom_sampler_loop.wav", "custom_sampler_loop.png"],
         "train_tiny": ["train_tiny/vae/config.json", "train_tiny/losses.png"],
+        "score_generations": ["score_generations/low/clip-1.wav", "score_generations/high/clip-3.wav"],
     ]
 
     func testEveryExampleRuns() throws {

@@ -38,8 +38,8 @@ final class HelpTests: XCTestCase {
     func testOverviewListsLibrariesTypesAndCommands() {
         let o = h.lua.help.overview(commands: Repl.commands)
         XCTAssertTrue(o.contains("foley.tensor"), o)
-        XCTAssertTrue(o.contains("Types: Audio, Pipeline, Sampler, Tensor, Trainer"), o)
-        for lib in ["foley.audio", "foley.models", "foley.samplers", "foley.text", "foley.plot", "foley.train"] {
+        XCTAssertTrue(o.contains("Types: Audio, Embedder, Pipeline, Sampler, Tensor, Trainer"), o)
+        for lib in ["foley.audio", "foley.models", "foley.samplers", "foley.text", "foley.plot", "foley.train", "foley.metrics"] {
             XCTAssertTrue(o.contains(lib), lib)
         }
         XCTAssertTrue(o.contains(":save <file>"), o)
@@ -51,7 +51,9 @@ final class HelpTests: XCTestCase {
                                   ("Pipeline:generate", "p:generate{prompt="), ("Pipeline:unet", "p:unet(x, t"),
                                   ("foley.samplers.new", "new(name"), ("Sampler:step", "s:step(eps, t, x"),
                                   ("foley.plot.line", "line(tensor, path"), ("foley.text.similarity", "similarity(a, b)"),
-                                  ("Trainer:run", "t:run{steps ="), ("foley.train.vae", "vae(config")] {
+                                  ("Trainer:run", "t:run{steps ="), ("foley.train.vae", "vae(config"),
+                                  ("foley.metrics.fad", "fad(a, b)"), ("foley.metrics.eval", "eval(generated_dir, reference_dir"),
+                                  ("Embedder:embed", "e:embed(a)")] {
             XCTAssertTrue(h.lua.helpText(name).contains(signature), "\(name): \(h.lua.helpText(name))")
         }
     }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Metrics
+
+/// `foley eval`: FAD, KL, IS, LSD and MCD between a folder of generated clips and a reference folder.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score generated audio against reference audio (FAD, KL, IS, LSD, MCD).",
+        discussion: """
+        Clips pair by file name without extension (gen/dog.wav with ref/dog.flac) for the paired metrics \
+        (kl, lsd, mcd); fad and is use every readable clip. Without --weights the backbone is `melstats`, \
+        a fixed log-mel statistics embedder that needs no download (a stand-in until Foley ships a trained \
+        classifier; its FAD compares only with other melstats FADs). KL and IS need class probabilities: \
+        --backbone cnn14 --weights Cnn14.safetensors (the PANNs state dict saved as safetensors).
+        """)
+
+    @Option(help: "Folder of generated audio files.") var generated: String
+    @Option(help: "Folder of reference audio files.") var reference: String
+    @Option(help: "Comma-separated metrics: fad,kl,is,lsd,mcd (default: all the backbone supports).") var metrics: String?
+    @Option(help: "Embedding backbone: melstats (default, no weights), vggish or cnn14 (need --weights).") var backbone: String?
+    @Option(help: "Backbone weights: a safetensors file of the torchvggish or PANNs state dict.") var weights: String?
+    @Option(help: "Also write the report as JSON here (written atomically).") var json: String?
+
+    func run() throws {
+        let requested = try metrics.map { try Metric.parseList($0) }
+        let model = try Self.backbone(named: backbone ?? (weights == nil ? "melstats" : "cnn14"), weights: weights)
+        let report = try Evaluation.run(generated: generated, reference: reference, metrics: requested, backbone: model)
+        print(report.table)
+        if let json {
+            try report.writeJSON(to: json)
+            print("wrote \(json)")
+        }
+    }
+
+    static func backbone(named name: String, weights: String?) throws -> AudioEmbedder {
+        switch name.lowercased() {
+        case "melstats":
+            guard weights == nil else { throw ValidationError("--weights: melstats has no weights; pass --backbone vggish or cnn14 with them") }
+            return try MelStatsEmbedder()
+        case "vggish", "cnn14":
+            guard let weights else {
+                throw ValidationError("--backbone \(name) needs --weights FILE (its state dict as safetensors); leave both out for melstats")
+            }
+            return name.lowercased() == "vggish" ? try VGGish(weights: weights) : try CNN14(weights: weights)
+        default:
+            throw ValidationError("--backbone: unknown '\(name)' (expected melstats, vggish or cnn14)")
+        }
+    }
+}
