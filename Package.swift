@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CLua", "CLuaShim", "CEdit", "CSndFile", "COpenBLAS", "CKissFFT", "CSoxr", "CEbur128", "CPNG"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "COpenBLAS"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Tensors
 
 /// Eigenvalues and eigenvectors of a real symmetric matrix (LAPACK dsyev from OpenBLAS).
 public struct SymmetricEigen: Sendable {
@@ -17,6 +18,7 @@ public struct SymmetricEigen: Sendable {
         guard matrix.allSatisfy({ $0.isFinite }) else {
             throw MetricsError.invalidArgument("matrix", "has NaN or infinite entries (are the embeddings finite?)")
         }
+        _ = Runtime.threadCount  // OpenBLAS's threads and kernels are chosen before its first call
         var a = matrix
         var w = [Double](repeating: 0, count: n)
         var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))

@@ -8,6 +8,7 @@ extension Tensor {
     static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                       m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false, beta: Float = 0,
                       lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
+        _ = Runtime.threadCount  // the first BLAS call waits for the thread count and kernel choice
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda ?? (transA ? m : k)),
                     b, Int32(ldb ?? (transB ? k : n)), beta, c, Int32(ldc ?? n))

@@ -5,6 +5,7 @@ import Foundation
 public enum Runtime {
     /// Worker threads: `FOLEY_THREADS` if set to a positive integer, otherwise every core.
     public private(set) static var threadCount: Int = {
+        _ = blasCoreCorrection
         let n = configuredThreads()
         openblas_set_num_threads(Int32(n))
         return n
@@ -20,6 +21,23 @@ public enum Runtime {
         threadCount = max(1, n)
         openblas_set_num_threads(Int32(threadCount))
     }
+
+    /// The kernel set OpenBLAS runs ("SkylakeX", "Haswell", ...).
+    public static var blasCore: String {
+        _ = threadCount
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// Where OpenBLAS fell back to its generic Prescott kernels on a CPU it did not recognise (a hypervisor's
+    /// anonymous "Xeon Processor"), switches to the kernels the CPU's feature flags allow, unless the user chose
+    /// one with `OPENBLAS_CORETYPE`. Runs once, before the first BLAS call. Holds the core switched to, if any.
+    static let blasCoreCorrection: String? = {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              let current = openblas_get_corename().map({ String(cString: $0) }), current.lowercased() == "prescott",
+              let better = foley_blas_core_for_cpu(), foley_blas_select_core(better) == 1 else { return nil }
+        return String(cString: better)
+    }()
 
     /// OpenBLAS's own build description (architecture, threading model).
     public static var blasConfig: String {
