@@ -3,6 +3,7 @@ import CLua
 import Foundation
 import Metrics
 import Tensors
+import Training
 
 // Lua bindings of the Metrics module: `foley.metrics.fad`, `kl`, `inception_score`, `lsd`, `mcd`,
 // `melstats`, `eval` and `embedder`, and the `Embedder` userdata (a backbone: melstats, VGGish or
@@ -120,6 +121,25 @@ public enum MetricsBindings {
                 lua.setField(-1, "paired") { lua.push(r.pairedCount) }
                 lua.setField(-1, "skipped") { lua.push(r.skipped.count) }
                 return 1
+            },
+            LuaFunction("probes", """
+            probes(pipe[, {per_kind = 2, steps = 50, guidance = 2.5, seed = 0, seconds = 4}]) -> accuracy, text
+            What `foley eval-probes` computes: a Pipeline's accuracy per probe kind (pitch, count, noise_color,
+            loudness, duration) on held-out phrasings, and the printed table (model beside references).
+            """) { lua in
+                let pipe = try lua.pipeline(1).pipeline
+                let hasOptions = lua.isTable(2)
+                func opt(_ key: String, _ def: Int) throws -> Int { hasOptions ? try lua.field(2, key) { try lua.optInteger($0, def) } : def }
+                let guidance = hasOptions ? try lua.field(2, "guidance") { try lua.optNumber($0, 2.5) } : 2.5
+                let seconds = hasOptions ? try lua.field(2, "seconds") { try lua.optNumber($0, 4) } : 4
+                let seed = UInt64(max(0, try opt("seed", 0)))
+                let probes = try ProbeSet.make(perKind: try opt("per_kind", 2), seed: seed, seconds: seconds)
+                let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", 50), guidanceScale: Float(guidance), seed: seed)
+                    .run(probes) { _, _ in !Cancellation.requested }
+                lua_createtable(lua.L, 0, 5)
+                for kind in ProbeKind.allCases { if let a = report.accuracy(kind) { lua.setField(-1, kind.rawValue) { lua.push(a) } } }
+                lua.push(report.table)
+                return 2
             },
         ])
         lua.register(type: EmbedderObject.self, help: """

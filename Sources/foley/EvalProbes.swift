@@ -17,6 +17,7 @@ struct EvalProbes: ParsableCommand {
     @Option(help: "Classifier-free guidance scale.") var guidance: Float = 2.5
     @Option(help: "Sampler (default: the model's).") var sampler: String?
     @Option(help: "Seed of the probe set and of the generations.") var seed: UInt64 = 0
+    @Option(help: "Probe clip length in seconds (duration probes ask for other lengths around it).") var seconds: Double = 4
     @Option(help: "Write every probe's prompt, answer and measurement here (JSON).") var out = "probes.json"
 
     func run() throws {
@@ -25,7 +26,7 @@ struct EvalProbes: ParsableCommand {
         }
         guard perKind > 0 else { throw ValidationError("--per-kind: expected at least 1, got \(perKind)") }
         let pipe = try TextToAudioPipeline.load(folder: folder)
-        let probes = try ProbeSet.make(perKind: perKind, seed: seed)
+        let probes = try ProbeSet.make(perKind: perKind, seed: seed, seconds: seconds)
         let eval = ProbeEvaluation(pipeline: pipe, steps: steps, guidanceScale: guidance, sampler: sampler, seed: seed)
         Interrupt.install()
         let bar = ProgressBar(total: probes.count, label: "probes")

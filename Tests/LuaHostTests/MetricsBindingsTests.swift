@@ -63,6 +63,20 @@ final class MetricsBindingsTests: XCTestCase {
         h.assertError("foley.metrics.embedder('vggish')", "bad argument #2 to 'foley.metrics.embedder' (weights file expected for vggish")
     }
 
+    /// foley.metrics.probes on the tiny fixture pipeline: every kind scored, the trimmed duration always right.
+    func testProbesOnAPipeline() throws {
+        let out = h.values("""
+            local acc, text = foley.metrics.probes(foley.models.load('\(tinyModel)'), {per_kind = 1, steps = 2, seconds = 0.5})
+            local kinds = 0
+            for _, k in ipairs({'pitch', 'count', 'noise_color', 'loudness', 'duration'}) do
+              if type(acc[k]) == 'number' and acc[k] >= 0 and acc[k] <= 1 then kinds = kinds + 1 end
+            end
+            return kinds, acc.duration, text:find('noise_color', 1, true) ~= nil
+            """)
+        XCTAssertEqual(out, ["5", "1.0", "true"])
+        XCTAssertTrue(h.lua.helpText("foley.metrics.probes").hasPrefix("probes(pipe"))
+    }
+
     func testHelpAndErrors() {
         XCTAssertTrue(h.lua.helpText("foley.metrics.fad").hasPrefix("fad(a, b) -> number"))
         XCTAssertTrue(h.lua.helpText("foley.metrics").contains("foley.metrics.lsd"))

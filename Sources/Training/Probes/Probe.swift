@@ -40,7 +40,7 @@ public enum ProbeSet {
     /// `perKind` probes of each kind, deterministic in `seed`; every clip `seconds` long at 16 kHz.
     public static func make(perKind: Int, seed: UInt64, seconds: Double = 4) throws -> [Probe] {
         guard perKind > 0 else { throw TrainingError.invalidArgument("perKind", "expected at least 1 probe per kind, got \(perKind)") }
-        guard seconds >= 1 else { throw TrainingError.invalidArgument("seconds", "expected probes of at least 1 s, got \(seconds)") }
+        guard seconds >= 0.5 else { throw TrainingError.invalidArgument("seconds", "expected probes of at least 0.5 s, got \(seconds)") }
         var byKind: [ProbeKind: [Probe]] = [:]
         var index = 0
         // Walk the held-out probe stream until every kind is full; the stream cycles through the families.
@@ -77,8 +77,8 @@ public enum ProbeSet {
             loud.reference = leveled(clip.samples, rmsDecibels: -14)
             loud.quietReference = leveled(clip.samples, rmsDecibels: -34)
             out.append(loud)
-            // Durations other than the training clips' length, varied per probe.
-            let asked = [1.5, 2.5, 3.3, 6.0][index % 4]
+            // Durations other than the clips' length, varied per probe (1.5, 2.5, 3.3 and 6 s for 4-s probes).
+            let asked = ([0.375, 0.625, 0.825, 1.5][index % 4] * seconds * 100).rounded() / 100
             var d = make(.duration, String(asked))
             d.seconds = asked
             let n = Int((asked * Double(Clip.sampleRate)).rounded())

@@ -29,6 +29,6 @@ final class ProbeSetTests: XCTestCase {
 
     func testBadSizesAreNamed() {
         XCTAssertThrowsError(try ProbeSet.make(perKind: 0, seed: 1)) { XCTAssertTrue("\($0)".contains("perKind"), "\($0)") }
-        XCTAssertThrowsError(try ProbeSet.make(perKind: 1, seed: 1, seconds: 0.5)) { XCTAssertTrue("\($0)".contains("seconds"), "\($0)") }
+        XCTAssertThrowsError(try ProbeSet.make(perKind: 1, seed: 1, seconds: 0.4)) { XCTAssertTrue("\($0)".contains("seconds"), "\($0)") }
     }
 }
