@@ -76,8 +76,8 @@ public struct ProbeReport: Sendable {
         for kind in ProbeKind.allCases {
             let t = tally(kind)
             guard t.total > 0 else { continue }
-            lines.append(String(format: "%-11@ %3d  %4.0f%%  %8.0f%%", kind.rawValue as NSString, t.total,
-                                100 * Double(t.generated) / Double(t.total), 100 * Double(t.reference) / Double(t.total)))
+            lines.append(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: " %3d  %4.0f%%  %8.0f%%", t.total,
+                         100 * Double(t.generated) / Double(t.total), 100 * Double(t.reference) / Double(t.total)))
         }
         return lines.joined(separator: "\n")
     }
