@@ -74,8 +74,8 @@ public enum ProbeSet {
             var loud = make(.loudness, "loud>quiet")
             loud.caption = clip.caption + ", " + loudPhrase
             loud.quietCaption = clip.caption + ", " + quietPhrase
-            loud.reference = leveled(clip.samples, rmsDecibels: -14)
-            loud.quietReference = leveled(clip.samples, rmsDecibels: -34)
+            loud.reference = leveled(clip.samples, .loud)
+            loud.quietReference = leveled(clip.samples, .quiet)
             out.append(loud)
             // Durations other than the clips' length, varied per probe (1.5, 2.5, 3.3 and 6 s for 4-s probes).
             let asked = ([0.375, 0.625, 0.825, 1.5][index % 4] * seconds * 100).rounded() / 100
@@ -90,11 +90,10 @@ public enum ProbeSet {
         return out
     }
 
-    /// The clip scaled to an RMS level (the corpus's loud reference is -14 dBFS, quiet 20 dB under it).
-    static func leveled(_ x: [Float], rmsDecibels: Double) -> [Float] {
-        let rms = sqrt(x.reduce(0.0) { $0 + Double($1 * $1) } / Double(max(x.count, 1)))
-        guard rms > 0 else { return x }
-        let gain = Float(pow(10, rmsDecibels / 20) / rms)
-        return x.map { $0 * gain }
+    /// The clip at a corpus loudness level, with the gain the corpus itself applies (`LoudnessLevel.apply`).
+    static func leveled(_ x: [Float], _ level: LoudnessLevel) -> [Float] {
+        var y = x
+        DSP.scale(&y, LoudnessLevel.referenceGain(x) * Float(pow(10, level.relativeDecibels / 20)))
+        return y
     }
 }
