@@ -56,6 +56,19 @@ extension Lua {
         }
     }
 
+    /// A table of Audio values at i.
+    func audioList(_ i: Int32) throws -> [AudioClip] {
+        guard isTable(i) else { throw typeError(i, "Audio or table of Audio") }
+        let n = rawLength(i)
+        guard n > 0 else { throw argError(i, "at least one Audio expected, got an empty table") }
+        return try (1...n).map { k in
+            lua_rawgeti(L, i, lua_Integer(k))
+            defer { lua_settop(L, -2) }
+            guard let clip = toObject(-1, as: AudioClip.self) else { throw argError(i, "Audio expected, got \(typeName(-1)) at index \(k)") }
+            return clip
+        }
+    }
+
     /// A list of strings: one string, or a table of strings, at i.
     func strings(_ i: Int32, what: String = "string or table of strings") throws -> [String] {
         if isString(i) { return [try string(i)] }

@@ -106,14 +106,16 @@ public enum MetricsBindings {
                 return 1
             },
             LuaFunction("eval", """
-            eval(generated_dir, reference_dir[, metrics[, embedder]]) -> table
+            eval(generated_dir, reference_dir[, metrics[, embedder[, pipe]]]) -> table
             What `foley eval` computes: metric name -> value, plus counts (generated, reference, paired,
-            skipped); metrics is a string such as 'fad,lsd' (default: all the embedder supports), the
-            embedder defaults to melstats.
+            skipped); metrics is a string such as 'fad,lsd,clap' (default: all the embedder and pipe support),
+            the embedder defaults to melstats; clap (text alignment) scores in pipe's audio-text space.
             """) { lua in
                 let metrics = try lua.optString(3).map { try Metric.parseList($0) }
                 let backbone = try lua.optObject(4, as: EmbedderObject.self)?.model ?? MelStatsEmbedder()
-                let r = try Evaluation.run(generated: lua.string(1), reference: lua.string(2), metrics: metrics, backbone: backbone)
+                let scorer = try lua.optObject(5, as: PipelineObject.self)?.pipeline
+                let r = try Evaluation.run(generated: lua.string(1), reference: lua.string(2), metrics: metrics, backbone: backbone,
+                                           scorer: scorer?.contrastive == nil ? nil : scorer)
                 lua_createtable(lua.L, 0, 8)
                 for (k, v) in r.metrics { lua.setField(-1, k) { lua.push(v) } }
                 lua.setField(-1, "generated") { lua.push(r.generatedCount) }

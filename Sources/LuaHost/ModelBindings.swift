@@ -83,7 +83,15 @@ public enum ModelBindings {
             o.keepRange = keep[0]...keep[1]
         }
         o.latents = try opt("latents") { try lua.tensor($0) }
-        o.style = try opt("style") { try lua.tensor($0) }
+        o.style = try opt("style") { i -> Tensor in
+            // An Audio is turned into its style vector here, so a recording can be passed straight in.
+            if let clip = lua.toObject(i, as: AudioClip.self) {
+                let b = clip.buffer.mixedToMono()
+                return try pipe.extractStyle(b.samples, sampleRate: b.sampleRate)
+            }
+            return try lua.tensor(i)
+        }
+        if let v = try opt("candidates", { try lua.integer($0) }) { o.candidates = v }
         if let v = try opt("style_weight", { try lua.number($0) }) { o.styleWeight = Float(v) }
         return o
     }
@@ -158,10 +166,12 @@ public enum ModelBindings {
             LuaMethod("generate", """
             p:generate{prompt=, negative=, steps=50, guidance=2.5, sampler=, eta=, seed=0, seconds=5, count=1,
                        loudness=, temperature=1, from=Audio|path, strength=0.6, keep={a, b}, latents=Tensor,
-                       style=Tensor, style_weight=0.5, on_step=function(step, t, latents) end} -> Audio or {Audio}
+                       style=Tensor|Audio, style_weight=0.5, candidates=1,
+                       on_step=function(step, t, latents) end} -> Audio or {Audio}
             Generates audio: one Audio for one prompt and count 1, else a table (prompt-major). prompt and
             negative take a string or a table of strings; from= is audio-to-audio (SDEdit at strength), with
-            keep={from, to} seconds of it kept (inpainting). on_step returning false stops the run (generate then
+            keep={from, to} seconds of it kept (inpainting). style= mixes a p:extract_style vector (or a recording's)
+            into the prompt's; candidates=N generates N per output and keeps the best by p:score. on_step returning false stops the run (generate then
             returns nil and a message);
             Ctrl-C stops it at the next step.
             """) { lua, p in
@@ -208,6 +218,35 @@ public enum ModelBindings {
                 }
                 let box = GenerationResultBox(result, o)
                 pushClips(lua, clips(box), single: o.batchPromptsForLua == 1 && o.count == 1)
+                return 1
+            },
+            LuaMethod("extract_style", """
+            p:extract_style(audio) -> Tensor
+            A recording's style vector [D] in the model's audio-text space (the seed's extract_style), for
+            p:generate{style=, style_weight=}. Needs a model with a contrastive audio encoder (the default has one).
+            """) { lua, p in
+                let b = try lua.audio(2).buffer.mixedToMono()
+                lua.push(try p.pipeline.extractStyle(b.samples, sampleRate: b.sampleRate))
+                return 1
+            },
+            LuaMethod("score", """
+            p:score(audio or {audio}, prompt or {prompts}) -> number or {numbers}
+            Cosine similarity of each clip to its prompt in the model's audio-text space (one prompt for all
+            clips, or one each): what candidates= reranks by and the text-alignment metric reports.
+            """) { lua, p in
+                let single = lua.toObject(2, as: AudioClip.self) != nil
+                let clips: [AudioClip] = single ? [try lua.audio(2)] : try lua.audioList(2)
+                let waves = try clips.map { c -> [Float] in
+                    let b = c.buffer.mixedToMono()
+                    return b.sampleRate == p.pipeline.sampleRate ? b.samples : try b.resampled(to: p.pipeline.sampleRate).samples
+                }
+                var prompts = try lua.strings(3)
+                if prompts.count == 1 { prompts = Array(repeating: prompts[0], count: waves.count) }
+                guard prompts.count == waves.count else {
+                    throw lua.argError(3, "one prompt, or one per clip (\(waves.count)) expected, got \(prompts.count)")
+                }
+                let scores = try p.pipeline.audioTextScores(waves, prompts: prompts)
+                if single { lua.push(Double(scores[0])) } else { lua.push(numbers: scores.map(Double.init)) }
                 return 1
             },
             LuaMethod("encode", """

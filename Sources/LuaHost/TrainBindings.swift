@@ -79,6 +79,7 @@ public final class TrainerObject: LuaObject {
         switch config.stage {
         case .vae: result = try VAETrainer(config: config, options: o).run()
         case .ldm: result = try LDMTrainer(config: config, options: o).run()
+        case .clap: result = try ContrastiveTrainer(config: config, options: o).run()
         }
         started = true
         step = result.step
@@ -300,6 +301,7 @@ public enum TrainBindings {
                 switch t.config.stage {
                 case .vae: try VAETrainer(config: t.config, options: o).export(to: dir)
                 case .ldm: try LDMTrainer(config: t.config, options: o).export(to: dir)
+                case .clap: try ContrastiveTrainer(config: t.config, options: o).export(to: dir)
                 }
                 return 0
             },

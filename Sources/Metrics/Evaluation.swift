@@ -7,13 +7,13 @@ public enum Evaluation {
     /// Requested metrics the backbone cannot give (KL/IS without a classifier) and sets too small
     /// for a metric are reported in `notComputed` rather than failing the whole run.
     public static func run(generated: String, reference: String, metrics requested: [Metric]? = nil,
-                           backbone: AudioEmbedder) throws -> EvaluationReport {
+                           backbone: AudioEmbedder, scorer: AudioTextScorer? = nil) throws -> EvaluationReport {
         let gen = try EvaluationSet(directory: generated), ref = try EvaluationSet(directory: reference)
         let refByName = Dictionary(uniqueKeysWithValues: ref.clips.map { ($0.name, $0) })
         let genNames = Set(gen.clips.map(\.name))
         let pairs = gen.clips.compactMap { g in refByName[g.name].map { (g, $0) } }
         let classifier = backbone as? AudioClassifier
-        let metrics = requested ?? Metric.allCases.filter { !$0.needsClassifier || classifier != nil }
+        let metrics = requested ?? Metric.allCases.filter { (!$0.needsClassifier || classifier != nil) && (!$0.needsScorer || scorer != nil) }
         var report = EvaluationReport(
             generatedDirectory: generated, referenceDirectory: reference, backbone: backbone.name,
             generatedCount: gen.clips.count, referenceCount: ref.clips.count, pairedCount: pairs.count,
@@ -27,6 +27,9 @@ public enum Evaluation {
         }
         for m in metrics where m.needsPairs && pairs.isEmpty {
             report.notComputed[m.rawValue] = "no generated file has a reference file of the same name"
+        }
+        if metrics.contains(.clap) && scorer == nil {
+            report.notComputed["clap"] = "needs an audio-text model (--clap-model DIR, a model folder with contrastive/; the default model has one)"
         }
         func wanted(_ m: Metric) -> Bool { metrics.contains(m) && report.notComputed[m.rawValue] == nil }
 
@@ -79,6 +82,17 @@ public enum Evaluation {
             }
             if wanted(.lsd) { report.metrics["lsd"] = lsd.reduce(0, +) / Double(lsd.count) }
             if wanted(.mcd) { report.metrics["mcd"] = mcd.reduce(0, +) / Double(mcd.count) }
+        }
+        if let scorer, wanted(.clap) {
+            do {
+                let a = try TextAlignment.measure(gen.clips, scorer: scorer)
+                report.metrics["clap"] = a.meanScore
+                report.metrics["clap_rank1"] = a.rankAccuracy
+                report.metrics["clap_rank1_chance"] = a.chance
+                report.clipTextAlignment = a.scores
+            } catch let e as MetricsError {
+                report.notComputed["clap"] = e.description
+            }
         }
         return report
     }

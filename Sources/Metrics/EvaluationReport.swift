@@ -27,6 +27,8 @@ public struct EvaluationReport: Codable, Sendable {
     /// Requested metrics that could not be computed, with why.
     public var notComputed: [String: String]
     public var pairs: [Pair]
+    /// Each captioned generated clip's text-alignment score (clap), by name.
+    public var clipTextAlignment: [String: Double]? = nil
 }
 
 // How an evaluation is shown: a plain-text table for the terminal and JSON written atomically.
@@ -34,11 +36,13 @@ extension EvaluationReport {
     /// Metrics first, then counts, then what was left out and why.
     public var table: String {
         var lines = ["metric   value        (backbone \(backbone))"]
-        let order = ["fad", "kl", "is", "is_std", "lsd", "mcd"]
+        let order = ["fad", "kl", "is", "is_std", "lsd", "mcd", "clap", "clap_rank1"]
         for key in order {
             if let v = metrics[key] {
                 let note = key == "kl" ? "  (\(klVariant ?? "") variant, \(pairedCount) pairs)"
-                    : key == "lsd" || key == "mcd" ? "  (mean of \(pairedCount) pairs)" : ""
+                    : key == "lsd" || key == "mcd" ? "  (mean of \(pairedCount) pairs)"
+                    : key == "clap" ? "  (mean cosine to the caption, \(clipTextAlignment?.count ?? 0) captioned clips)"
+                    : key == "clap_rank1" ? String(format: "  (own caption ranked first; chance %.3f)", metrics["clap_rank1_chance"] ?? 0) : ""
                 let row = key.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%-12.6g", v) + note
                 lines.append(row.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             } else if let why = notComputed[key] {

@@ -8,7 +8,12 @@ public struct EvaluationSet: Sendable {
         public let name: String
         public let path: String
         public let audio: AudioBuffer
+        /// The clip's text, from a same-named `.json` sidecar's "prompt" (what `foley generate` writes) or `.txt`.
+        public var caption: String? = nil
     }
+
+    /// Files beside the audio that describe it rather than hold it: read for captions, never as audio.
+    static let companionExtensions: Set<String> = ["json", "txt", "png", "yaml"]
 
     /// A file left out, with why.
     public struct Skipped: Codable, Equatable, Sendable {
@@ -36,12 +41,14 @@ public struct EvaluationSet: Sendable {
             var sub: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &sub), sub.boolValue { continue }
             let name = (file as NSString).deletingPathExtension
+            if EvaluationSet.companionExtensions.contains((file as NSString).pathExtension.lowercased()) { continue }
             if let first = seen[name] {
                 skipped.append(Skipped(path: path, reason: "same name as \(first): pairing by name would be ambiguous"))
                 continue
             }
             do {
-                clips.append(Clip(name: name, path: path, audio: try AudioFile.read(path, mono: true)))
+                clips.append(Clip(name: name, path: path, audio: try AudioFile.read(path, mono: true),
+                                  caption: EvaluationSet.caption(directory: directory, name: name)))
                 seen[name] = file
             } catch {
                 skipped.append(Skipped(path: path, reason: "\(error)"))
@@ -50,6 +57,20 @@ public struct EvaluationSet: Sendable {
         self.directory = directory
         self.clips = clips
         self.skipped = skipped
+    }
+
+    /// The text of clip `name`: `name.json`'s "prompt" string, else `name.txt`'s first line.
+    static func caption(directory: String, name: String) -> String? {
+        let base = (directory as NSString).appendingPathComponent(name)
+        if let data = FileManager.default.contents(atPath: base + ".json"),
+           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let p = obj["prompt"] as? String, !p.isEmpty {
+            return p
+        }
+        if let text = try? String(contentsOfFile: base + ".txt", encoding: .utf8),
+           let line = text.split(whereSeparator: \.isNewline).first.map(String.init), !line.isEmpty {
+            return line.trimmingCharacters(in: .whitespaces)
+        }
+        return nil
     }
 
     /// One clip's samples at `rate` (soxr when the file's rate differs).

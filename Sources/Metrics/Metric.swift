@@ -3,11 +3,15 @@ import Foundation
 /// A metric `foley eval` can compute.
 public enum Metric: String, CaseIterable, Codable, Sendable {
     case fad, kl, `is`, lsd, mcd
+    /// Text alignment: cosine between each clip and its caption in a contrastive audio-text space.
+    case clap
 
     /// Whether the metric compares generated and reference clips of the same name.
     public var needsPairs: Bool { self == .kl || self == .lsd || self == .mcd }
     /// Whether the metric needs class probabilities (a classifier backbone).
     public var needsClassifier: Bool { self == .kl || self == .is }
+    /// Whether the metric needs an audio-text model and captions.
+    public var needsScorer: Bool { self == .clap }
 
     /// Parses "fad,kl,is"; names the unknown entry.
     public static func parseList(_ text: String) throws -> [Metric] {

@@ -1,35 +1,54 @@
 import ArgumentParser
+import Diffusion
 import Foundation
 import Metrics
 
-/// `foley eval`: FAD, KL, IS, LSD and MCD between a folder of generated clips and a reference folder.
+/// `foley eval`: FAD, KL, IS, LSD, MCD and text alignment (clap) between a folder of generated clips and a reference folder.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score generated audio against reference audio (FAD, KL, IS, LSD, MCD).",
+        abstract: "Score generated audio against reference audio (FAD, KL, IS, LSD, MCD) and against its captions (clap).",
         discussion: """
         Clips pair by file name without extension (gen/dog.wav with ref/dog.flac) for the paired metrics \
         (kl, lsd, mcd); fad and is use every readable clip. Without --weights the backbone is `melstats`, \
         a fixed log-mel statistics embedder that needs no download (a stand-in until Foley ships a trained \
         classifier; its FAD compares only with other melstats FADs). KL and IS need class probabilities: \
-        --backbone cnn14 --weights Cnn14.safetensors (the PANNs state dict saved as safetensors).
+        --backbone cnn14 --weights Cnn14.safetensors (the PANNs state dict saved as safetensors). clap scores each \
+        generated clip against its caption (a same-named .json sidecar's "prompt", as foley generate writes, or a \
+        .txt) in the audio-text space of --clap-model (default: the shipped model's contrastive model).
         """)
 
     @Option(help: "Folder of generated audio files.") var generated: String
     @Option(help: "Folder of reference audio files.") var reference: String
-    @Option(help: "Comma-separated metrics: fad,kl,is,lsd,mcd (default: all the backbone supports).") var metrics: String?
+    @Option(help: "Comma-separated metrics: \(Metric.allCases.map(\.rawValue).joined(separator: ",")) (default: all the backbone and model support).") var metrics: String?
     @Option(help: "Embedding backbone: melstats (default, no weights), vggish or cnn14 (need --weights).") var backbone: String?
     @Option(help: "Backbone weights: a safetensors file of the torchvggish or PANNs state dict.") var weights: String?
     @Option(help: "Also write the report as JSON here (written atomically).") var json: String?
+    @Option(help: "Model folder whose audio-text space scores clap (default: the shipped model).") var clapModel: String?
 
     func run() throws {
         let requested = try metrics.map { try Metric.parseList($0) }
         let model = try Self.backbone(named: backbone ?? (weights == nil ? "melstats" : "cnn14"), weights: weights)
-        let report = try Evaluation.run(generated: generated, reference: reference, metrics: requested, backbone: model)
+        let scorer = try Self.scorer(clapModel, required: requested?.contains(.clap) == true)
+        let report = try Evaluation.run(generated: generated, reference: reference, metrics: requested, backbone: model, scorer: scorer)
         print(report.table)
         if let json {
             try report.writeJSON(to: json)
             print("wrote \(json)")
         }
+    }
+
+    /// The model whose contrastive audio-text space scores clap; the shipped model when none is named.
+    static func scorer(_ path: String?, required: Bool) throws -> AudioTextScorer? {
+        guard let folder = path.map({ URL(fileURLWithPath: $0) }) ?? DefaultModel.locate() else {
+            if required { throw ValidationError("--metrics clap needs --clap-model DIR (no shipped model found)") }
+            return nil
+        }
+        let pipe = try TextToAudioPipeline.load(folder: folder)
+        guard pipe.contrastive != nil else {
+            if path != nil || required { throw ValidationError("--clap-model \(folder.path): this model has no contrastive audio-text model (contrastive/)") }
+            return nil
+        }
+        return pipe
     }
 
     static func backbone(named name: String, weights: String?) throws -> AudioEmbedder {

@@ -27,6 +27,10 @@ struct Generate: ParsableCommand {
     @Option(help: "How much of the reference to re-noise, 0...1.") var strength: Float = 0.6
     @Option(help: "Inpainting: keep the reference between these seconds, e.g. 0:2.5, and generate the rest.") var keep: String?
 
+    @Option(help: "A recording whose style vector is mixed into the prompt's (models with an audio-text space).") var style: String?
+    @Option(help: "Weight of --style in the mix, 0...1.") var styleWeight: Float = 0.5
+    @Option(help: "Reranking: generate this many candidates per output and keep the best by audio-text similarity.") var candidates = 1
+
     func run() throws {
         guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? DefaultModel.locate() else {
             throw ValidationError("no model: pass --model DIR (the shipped default is models/default; run scripts/train-default-model to rebuild it)")
@@ -54,13 +58,27 @@ struct Generate: ParsableCommand {
             guard o.reference != nil else { throw ValidationError("--keep needs --from REF") }
             o.keepRange = parts[0]...parts[1]
         }
+        if let style {
+            let ref = try AudioFile.read(style, mono: true)
+            o.style = try pipe.extractStyle(ref.samples, sampleRate: ref.sampleRate)
+            o.styleWeight = styleWeight
+        }
+        o.candidates = candidates
         Interrupt.install()
-        let bar = ProgressBar(total: steps, label: "generating")
+        let bar = ProgressBar(total: steps * candidates, label: "generating")
+        var done = 0
         let result = try pipe.generate(o) { step in
-            bar.update(step.step, total: step.totalSteps)
+            if step.step == step.totalSteps { done += step.totalSteps }
+            bar.update(done + (step.step == step.totalSteps ? 0 : step.step), total: step.totalSteps * candidates)
             return !Interrupt.requested
         }
         bar.finish()
+        if let scores = result.scores {
+            for (i, s) in scores.enumerated() {
+                let all = result.candidateScores![i].map { String(format: "%.3f", $0) }.joined(separator: " ")
+                FileHandle.standardError.write(Data("output \(i + 1): kept score \(String(format: "%.3f", s)) of candidates [\(all)], seed \(result.seeds[i])\n".utf8))
+            }
+        }
         let paths = try OutputWriter.write(result, options: o, pipeline: pipe, to: out, spectrogram: spectrogram)
         for p in paths { print(p) }
     }

@@ -30,6 +30,9 @@ public struct GenerationOptions {
     /// Mixes a style vector into the pooled conditioning: (1 - w) * text + w * style.
     public var style: Tensor?
     public var styleWeight: Float = 0.5
+    /// CLAP-style reranking: generate this many candidates per output and keep the one whose audio best matches its
+    /// prompt in the model's audio-text space (1 = no reranking). Candidate k of output r uses seed + k * outputs + r.
+    public var candidates = 1
     /// Starting latents instead of seeded noise (diffusers' `latents=`), scaled by the sampler's init sigma.
     public var latents: Tensor?
 
@@ -39,6 +42,7 @@ public struct GenerationOptions {
     public func validate() throws {
         guard steps > 0 else { throw DiffusionError.invalidArgument("steps", "expected a positive integer, got \(steps)") }
         guard count > 0 else { throw DiffusionError.invalidArgument("count", "expected a positive integer, got \(count)") }
+        guard candidates > 0 else { throw DiffusionError.invalidArgument("candidates", "expected a positive integer, got \(candidates)") }
         guard seconds > 0, seconds.isFinite else {
             throw DiffusionError.invalidArgument("seconds", "expected a positive duration, got \(seconds)")
         }
@@ -129,4 +133,7 @@ public struct GenerationResult {
     public var latents: Tensor
     /// The decoded log-mel [B, frames, mels], for spectrogram pictures.
     public var logMel: Tensor
+    /// With reranking: each kept output's audio-text similarity, and every candidate's, output-major.
+    public var scores: [Float]?
+    public var candidateScores: [[Float]]?
 }

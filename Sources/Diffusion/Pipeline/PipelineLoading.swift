@@ -15,6 +15,8 @@ public struct FoleyModelConfig: Codable, Equatable {
     /// "griffin-lim", or a subfolder holding a HiFi-GAN (config.json + weights).
     public var vocoder = "griffin-lim"
     public var griffinLimIterations = 32
+    /// A subfolder holding the model's ContrastiveAudioText (nil: the pooled text vector feeds the class embedding as is).
+    public var contrastive: String?
 
     /// The log-mel front end shared by the VAE's data and the vocoder.
     public struct MelSettings: Codable, Equatable {
@@ -33,7 +35,7 @@ public struct FoleyModelConfig: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, sampleRate = "sample_rate", conditioning, textEncoder = "text_encoder", mel, vocoder
-        case griffinLimIterations = "griffin_lim_iterations"
+        case griffinLimIterations = "griffin_lim_iterations", contrastive
     }
 
     public init(from decoder: Decoder) throws {
@@ -46,6 +48,7 @@ public struct FoleyModelConfig: Codable, Equatable {
         mel = try c.decodeIfPresent(MelSettings.self, forKey: .mel) ?? d.mel
         vocoder = try c.decodeIfPresent(String.self, forKey: .vocoder) ?? d.vocoder
         griffinLimIterations = try c.decodeIfPresent(Int.self, forKey: .griffinLimIterations) ?? d.griffinLimIterations
+        contrastive = try c.decodeIfPresent(String.self, forKey: .contrastive)
     }
 
     public static func load(path: String) throws -> FoleyModelConfig {
@@ -122,9 +125,15 @@ extension TextToAudioPipeline {
         }
         let conditioner = try TextConditioner.load(encoderFolder: encoderFolder)
         let sched = try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path)
+        let contrastive = try config.contrastive.map { try ContrastiveAudioText.load(folder: folder.appendingPathComponent($0)) }
+        if let c = contrastive, c.config.numMels != m.nMels || c.config.textEmbedDim != conditioner.encoder.pooledSize {
+            throw DiffusionError.file(folder.appendingPathComponent(config.contrastive!).path,
+                                      "the contrastive model takes \(c.config.numMels) mel bins and \(c.config.textEmbedDim)-d pooled text; the model has \(m.nMels) and \(conditioner.encoder.pooledSize)")
+        }
         return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
                                    conditioning: config.conditioning, melBins: m.nMels, hopLength: m.hopLength,
-                                   frontEnd: frontEnd, identity: "\(config.name) (configs \(try configHash(folder)))")
+                                   frontEnd: frontEnd, identity: "\(config.name) (configs \(try configHash(folder)))",
+                                   contrastive: contrastive)
     }
 
     /// FNV-1a over every config file and the weight files' sizes: changes whenever the model does.

@@ -24,11 +24,16 @@ public final class TextToAudioPipeline {
     public let frontEnd: LogMel
     /// A short name and a hash of the model's configs, recorded next to every output.
     public let identity: String
+    /// The model's audio-text space (Foley's default model has one): its text projection turns the pooled vector into
+    /// the class-embedding input, its audio side gives style vectors and scores candidates for reranking.
+    public let contrastive: ContrastiveAudioText?
 
     public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
                 schedulerConfig: SchedulerConfig, conditioning: Conditioning, melBins: Int, hopLength: Int,
-                frontEnd: LogMel, identity: String, negativeConditioner: TextConditioner? = nil) {
+                frontEnd: LogMel, identity: String, negativeConditioner: TextConditioner? = nil,
+                contrastive: ContrastiveAudioText? = nil) {
         self.negativeConditioner = negativeConditioner
+        self.contrastive = contrastive
         self.unet = unet
         self.vae = vae
         self.vocoder = vocoder
@@ -41,6 +46,7 @@ public final class TextToAudioPipeline {
         self.identity = identity
         unet.eval()
         vae.eval()
+        contrastive?.eval()
     }
 
     public var sampleRate: Int { vocoder.sampleRate }
@@ -56,7 +62,8 @@ public final class TextToAudioPipeline {
         return (frames + unit - 1) / unit * unit
     }
 
-    /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding).
+    /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding; through the
+    /// contrastive model's text projection when the model has one).
     public func encode(prompts: [String], negative: Bool = false) throws -> ConditioningEmbeddings {
         guard let conditioner = negative ? (negativeConditioner ?? self.conditioner) : self.conditioner else {
             throw DiffusionError.invalidArgument("prompt", "this model has no text encoder; pass prompt embeddings")
@@ -68,9 +75,13 @@ public final class TextToAudioPipeline {
         for p in prompts {
             if let r = seen[p] { rows.append(r); continue }
             let enc = try conditioner.encode([p])
+            var pooled: Tensor?
+            if conditioning != .tokens {
+                pooled = try enc.normalizedPooled
+                if let c = contrastive { pooled = try GradMode.noGrad { try c.textEmbeddings(pooled!) } }
+            }
             let r = ConditioningEmbeddings(tokens: conditioning == .pooled ? nil : enc.hiddenStates,
-                                           mask: conditioning == .pooled ? nil : enc.mask,
-                                           pooled: conditioning == .tokens ? nil : try enc.normalizedPooled)
+                                           mask: conditioning == .pooled ? nil : enc.mask, pooled: pooled)
             seen[p] = r
             rows.append(r)
         }
@@ -88,6 +99,7 @@ public final class TextToAudioPipeline {
     /// Generates audio for every prompt (and `count` outputs each).
     public func generate(_ options: GenerationOptions, progress: ((StepProgress) -> Bool)? = nil) throws -> GenerationResult {
         try options.validate()
+        if options.candidates > 1 { return try generateReranked(options, progress: progress) }
         // Rows: prompt-major, `count` per prompt; each row has its own seed.
         let promptCount = options.batchPrompts
         let rowPrompt = (0..<promptCount).flatMap { Array(repeating: $0, count: options.count) }

@@ -3,10 +3,10 @@ import Foundation
 import NN
 
 /// A training run's YAML config in the seed's shape: `name`, `model`, `data`, `train`, and for the latent diffusion
-/// stage `diffusion`, `text_encoder` and `inference`. `model.type` picks the stage: `AutoencoderKL` (stage 1) or
-/// `AudioLDM` (stage 2). Every key is validated; an error names the dotted key and the values it allows.
+/// stage `diffusion`, `text_encoder` and `inference`. `model.type` picks the stage: `AutoencoderKL` (stage 1),
+/// `AudioLDM` (stage 2) or `ContrastiveAudioText` (the CLAP-style audio-text model, with `text_encoder`). Every key is validated; an error names the dotted key and the values it allows.
 public struct TrainingConfig {
-    public enum Stage: String, Sendable { case vae, ldm }
+    public enum Stage: String, Sendable { case vae, ldm, clap }
 
     public var name: String
     public var stage: Stage
@@ -14,6 +14,8 @@ public struct TrainingConfig {
     public var vae: AutoencoderKLConfig
     /// Stage 2's UNet and conditioning (nil for stage 1).
     public var ldm: LDMModelConfig?
+    /// The contrastive audio-text model's shape (nil unless `model.type` is ContrastiveAudioText).
+    public var contrastive: ContrastiveAudioTextConfig?
     public var data: DataConfig
     public var train: TrainConfig
     public var diffusion: DiffusionConfig
@@ -28,6 +30,9 @@ public struct TrainingConfig {
         /// A stage-1 checkpoint (.safetensors), a stage-1 experiment folder, a diffusers `vae/` folder, or a model
         /// folder holding `vae/` (Foley or diffusers AudioLDM).
         public var pretrainedVAE: String?
+        /// A trained ContrastiveAudioText (its experiment folder or `contrastive/` folder): its text projection of the
+        /// pooled vector feeds the class embedding instead of the raw pooled vector, and it ships in the model folder.
+        public var contrastive: String?
         public var conditioning: TextToAudioPipeline.Conditioning = .both
         public var blockOutChannels = [64, 128, 256]
         public var layersPerBlock = 1
@@ -176,15 +181,16 @@ public struct TrainingConfig {
             throw TrainingError.config(key: "name", found: "'\(name)'", expected: "a non-empty name without '/'")
         }
         let model = try root.section("model")
-        let type = try model.requiredString("type", allowed: ["AutoencoderKL", "AudioLDM"])
-        let stage: Stage = type == "AutoencoderKL" ? .vae : .ldm
+        let type = try model.requiredString("type", allowed: ["AutoencoderKL", "AudioLDM", "ContrastiveAudioText"])
+        let stage: Stage = type == "AutoencoderKL" ? .vae : type == "AudioLDM" ? .ldm : .clap
 
         var vae = AutoencoderKLConfig()
         var ldm: LDMModelConfig?
-        if stage == .vae {
-            vae = try parseVAE(model)
-        } else {
-            ldm = try parseLDM(model)
+        var contrastive: ContrastiveAudioTextConfig?
+        switch stage {
+        case .vae: vae = try parseVAE(model)
+        case .ldm: ldm = try parseLDM(model)
+        case .clap: contrastive = try parseContrastive(model)
         }
         let data = try parseData(try root.section("data"))
         let train = try parseTrain(try root.section("train"), stage: stage)
@@ -193,11 +199,17 @@ public struct TrainingConfig {
             diffusion = try parseDiffusion(try root.section("diffusion"))
             textEncoder = try parseTextEncoder(try root.section("text_encoder"))
             inference = try parseInference(try root.section("inference"))
+        } else if stage == .clap {
+            textEncoder = try parseTextEncoder(try root.section("text_encoder"))
+            if !textEncoder.freeze {
+                throw TrainingError.config(key: "text_encoder.freeze", found: "false", expected: "true for ContrastiveAudioText (it trains a projection of the frozen pooled vector)")
+            }
+            for s in ["diffusion", "inference"] { try root.forbid(s, because: "section in a ContrastiveAudioText config") }
         } else {
             for s in ["diffusion", "text_encoder", "inference"] { try root.forbid(s, because: "section in a stage-1 (AutoencoderKL) config") }
         }
         try root.finish()
-        return TrainingConfig(name: name, stage: stage, vae: vae, ldm: ldm, data: data, train: train, diffusion: diffusion,
+        return TrainingConfig(name: name, stage: stage, vae: vae, ldm: ldm, contrastive: contrastive, data: data, train: train, diffusion: diffusion,
                               textEncoder: textEncoder, inference: inference, yaml: yaml)
     }
 
@@ -241,6 +253,7 @@ public struct TrainingConfig {
         var c = LDMModelConfig(downBlockTypes: down, upBlockTypes: up)
         c.blockOutChannels = boc
         c.pretrainedVAE = try m.optionalString("pretrained_vae")
+        c.contrastive = try m.optionalString("contrastive")
         let cond = try m.string("conditioning", default: "both", allowed: ["pooled", "tokens", "both"])
         c.conditioning = TextToAudioPipeline.Conditioning(rawValue: cond)!
         c.layersPerBlock = try m.int("layers_per_block", default: 1, min: 1)
@@ -256,6 +269,18 @@ public struct TrainingConfig {
         try checkGroups(m, "norm_num_groups", c.normNumGroups, boc)
         c.classEmbeddingsConcat = try m.bool("class_embeddings_concat", default: false)
         c.dropout = Float(try m.double("dropout", default: 0, min: 0, max: 0.99))
+        return c
+    }
+
+    static func parseContrastive(_ m: ConfigReader) throws -> ContrastiveAudioTextConfig {
+        var c = ContrastiveAudioTextConfig()
+        c.blockOutChannels = try m.intList("block_out_channels", default: c.blockOutChannels, min: 1, count: 1...6)!
+        c.normNumGroups = try m.int("norm_num_groups", default: c.normNumGroups, min: 1)
+        try checkGroups(m, "norm_num_groups", c.normNumGroups, c.blockOutChannels)
+        c.timePooling = try m.int("time_pooling", default: c.timePooling, min: 1, max: 8)
+        c.projectionHiddenDim = try m.int("projection_hidden_dim", default: c.projectionHiddenDim, min: 1)
+        c.projectionDim = try m.int("projection_dim", default: c.projectionDim, min: 1)
+        c.initialTemperature = Float(try m.double("initial_temperature", default: Double(c.initialTemperature), min: 0, exclusiveMin: true))
         return c
     }
 
@@ -303,13 +328,18 @@ public struct TrainingConfig {
             c.spectralLossWeight = try t.double("spectral_loss_weight", default: 0, min: 0)
             c.spectralLossScales = try t.intList("spectral_loss_scales", default: [1, 2, 4], min: 1, count: 1...8)!
             c.validationClips = try t.int("validation_clips", default: 4, min: 0)
-        } else {
+        } else if stage == .ldm {
             c.textDropout = try t.double("text_dropout", default: 0.1, min: 0, max: 1)
             for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips"] {
                 try t.forbid(k, because: "key in a stage-2 (AudioLDM) config: it only applies to the VAE")
             }
         }
         if stage == .vae { try t.forbid("text_dropout", because: "key in a stage-1 (AutoencoderKL) config: it only applies to the LDM") }
+        if stage == .clap {
+            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout"] {
+                try t.forbid(k, because: "key in a ContrastiveAudioText config: it applies to the VAE or the LDM")
+            }
+        }
         c.samplePosterior = try t.bool("sample_posterior", default: true)
         c.ema = try t.bool("ema", default: stage == .ldm)
         c.emaDecay = try t.double("ema_decay", default: 0.999, min: 0, max: 1)

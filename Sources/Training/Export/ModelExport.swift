@@ -99,6 +99,8 @@ public enum ModelExport {
         public var griffinLimIterations: Int
         /// The training config, kept beside the model as `training.yaml`.
         public var trainingYAML: String?
+        /// The contrastive audio-text model the LDM was conditioned through, written to `contrastive/`.
+        public var contrastive: ContrastiveAudioText? = nil
     }
 
     /// Writes a complete Foley model folder, replacing `folder` only once everything is written.
@@ -137,6 +139,10 @@ public enum ModelExport {
             } else {
                 try copyFolder(p.vocoder, to: tmp.appendingPathComponent("vocoder"))
                 m.vocoder = "vocoder"
+            }
+            if let c = p.contrastive {
+                try c.save(to: tmp.appendingPathComponent("contrastive"), as: storage)
+                m.contrastive = "contrastive"
             }
             try m.save(path: tmp.appendingPathComponent("foley.yaml").path)
             if let y = p.trainingYAML { try AtomicFile.write(Data(y.utf8), to: tmp.appendingPathComponent("training.yaml").path) }
@@ -213,6 +219,14 @@ public enum ModelExport {
             try writeVAE(config: vc, weights: w, scalingFactor: s.scalingFactor ?? vc.scalingFactor, to: folder)
             return
         }
+        if s.stage == "clap" {
+            let mc = try ModelConfig.decode(ContrastiveAudioTextConfig.self, from: Data(s.modelConfig.utf8), path: path)
+            let model = try ContrastiveAudioText(config: mc)
+            try model.load(stateDict: try c.tensors(prefix: "model."))
+            if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { try model.stateDict()[k]?.assign(t) } }
+            try model.save(to: folder, as: storage)
+            return
+        }
         guard let vaeJSON = s.vaeConfig, let scale = s.scalingFactor else {
             throw TrainingError.file(path, "stage-2 checkpoint lacks its VAE config or scaling factor")
         }
@@ -227,7 +241,8 @@ public enum ModelExport {
             scheduler: schedulerConfig(diffusion: cfg.diffusion, sampler: cfg.inference.sampler),
             conditioning: cfg.ldm?.conditioning ?? .both, dataset: info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: s.textEncoderTrained == true ? try c.tensors(prefix: "text_encoder.") : nil,
-            vocoder: cfg.inference.vocoder, griffinLimIterations: cfg.inference.griffinLimIterations, trainingYAML: s.config)
+            vocoder: cfg.inference.vocoder, griffinLimIterations: cfg.inference.griffinLimIterations, trainingYAML: s.config,
+            contrastive: try cfg.ldm?.contrastive.map { try LDMTrainer.loadContrastive($0) })
         try writeFoleyFolder(parts, to: folder)
     }
 }

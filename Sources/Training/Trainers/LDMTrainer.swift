@@ -19,6 +19,8 @@ public final class LDMTrainer {
     /// The frozen VAE, its config carrying the scaling factor in use.
     public let vae: AutoencoderKL
     public let conditioner: TextConditioner
+    /// The frozen contrastive model whose text projection feeds the class embedding (`model.contrastive`).
+    public let contrastive: ContrastiveAudioText?
     public let dataset: MelDataset
     public var scalingFactor: Float { vae.scalingFactor }
     let stage: LDMStage
@@ -46,6 +48,12 @@ public final class LDMTrainer {
         }
         self.conditioner = try conditioner ?? LDMTrainer.loadConditioner(config.textEncoder)
         let enc = self.conditioner.encoder
+        contrastive = try m.contrastive.map { try LDMTrainer.loadContrastive($0) }
+        if let c = contrastive, c.config.textEmbedDim != enc.pooledSize || c.config.numMels != dataset.melBins {
+            throw TrainingError.config(key: "model.contrastive", found: "a model taking \(c.config.textEmbedDim)-d text and \(c.config.numMels) mels",
+                                       expected: "\(enc.pooledSize)-d pooled text (the text encoder's) and \(dataset.melBins) mels (the dataset's)")
+        }
+        let pooledSize = contrastive?.config.projectionDim ?? enc.pooledSize
 
         // The frozen VAE: the resumed checkpoint's copy, else model.pretrained_vae, else --init-from's vae/.
         var source: VAESource
@@ -71,9 +79,9 @@ public final class LDMTrainer {
             (unetConfig, initWeights) = try LDMTrainer.unetSource(from)
             options.log("initialized the UNet from \(from) (its architecture replaces model.block_out_channels etc.)")
         } else {
-            unetConfig = m.unetConfig(latentChannels: source.config.latentChannels, hiddenSize: enc.hiddenSize, pooledSize: enc.pooledSize)
+            unetConfig = m.unetConfig(latentChannels: source.config.latentChannels, hiddenSize: enc.hiddenSize, pooledSize: pooledSize)
         }
-        try LDMTrainer.check(unetConfig, vae: source.config, encoder: enc, conditioning: m.conditioning)
+        try LDMTrainer.check(unetConfig, vae: source.config, encoder: enc, conditioning: m.conditioning, pooledSize: pooledSize)
         do { unet = try UNet2DConditionModel(config: unetConfig) } catch let e as DiffusionError {
             throw TrainingError.config(key: "model", found: "a UNet it cannot build", expected: "a valid architecture (\(e.description))")
         }
@@ -105,7 +113,7 @@ public final class LDMTrainer {
         if start.resume == nil, !config.textEncoder.freeze, let mod = enc as? Module {
             options.log("training the text encoder too (\(mod.parameterCount) parameters)")
         }
-        stage = try LDMStage(config: config, unet: unet, vae: vae, conditioner: self.conditioner, dataset: dataset)
+        stage = try LDMStage(config: config, unet: unet, vae: vae, conditioner: self.conditioner, dataset: dataset, contrastive: contrastive)
         loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
         stage.loader = loop.loader
     }
@@ -125,6 +133,18 @@ public final class LDMTrainer {
                                             maxLength: t.maxLength, cacheCapacity: 0)
         } catch {
             throw TrainingError.file(folder.path, "cannot load the text encoder: \(error)")
+        }
+    }
+
+    /// A trained ContrastiveAudioText, frozen: its `contrastive/` folder, or an experiment or model folder holding one.
+    static func loadContrastive(_ path: String) throws -> ContrastiveAudioText {
+        let folder = ContrastiveStage.folder(path)
+        do {
+            let c = try ContrastiveAudioText.load(folder: folder)
+            c.requiresGrad(false)
+            return c
+        } catch {
+            throw TrainingError.file(path, "no trained ContrastiveAudioText here (model.contrastive expects its experiment folder or contrastive/ folder): \(error)")
         }
     }
 
@@ -152,16 +172,17 @@ public final class LDMTrainer {
 
     /// The UNet must take the VAE's latents and the encoder's widths for the chosen conditioning.
     static func check(_ u: UNet2DConditionConfig, vae: AutoencoderKLConfig, encoder: any TextEncoder,
-                      conditioning: TextToAudioPipeline.Conditioning) throws {
+                      conditioning: TextToAudioPipeline.Conditioning, pooledSize: Int? = nil) throws {
+        let pooledSize = pooledSize ?? encoder.pooledSize
         guard u.inChannels == vae.latentChannels, u.outChannels == vae.latentChannels else {
             throw TrainingError.config(key: "model", found: "a UNet with \(u.inChannels) input channels",
                                        expected: "\(vae.latentChannels) (the VAE's latent_channels)")
         }
         if conditioning != .tokens {
             guard u.classEmbedType == "simple_projection" || u.classEmbedType == "projection",
-                  u.projectionClassEmbeddingsInputDim == encoder.pooledSize else {
+                  u.projectionClassEmbeddingsInputDim == pooledSize else {
                 throw TrainingError.config(key: "model.conditioning", found: "'\(conditioning.rawValue)'",
-                                           expected: "a UNet whose class embedding projects \(encoder.pooledSize)-d pooled text (it has \(u.classEmbedType ?? "none") of \(u.projectionClassEmbeddingsInputDim.map(String.init) ?? "-")); use conditioning: tokens or a matching text encoder")
+                                           expected: "a UNet whose class embedding projects \(pooledSize)-d pooled text (it has \(u.classEmbedType ?? "none") of \(u.projectionClassEmbeddingsInputDim.map(String.init) ?? "-")); use conditioning: tokens or a matching text encoder")
             }
         }
         if conditioning != .pooled {
@@ -200,6 +221,7 @@ final class LDMStage: TrainingStage {
     let unet: UNet2DConditionModel
     let vae: AutoencoderKL
     let conditioner: TextConditioner
+    let contrastive: ContrastiveAudioText?
     let dataset: MelDataset
     let conditioning: TextToAudioPipeline.Conditioning
     var loader: DataLoader!
@@ -210,8 +232,10 @@ final class LDMStage: TrainingStage {
     let frozenText: Bool
     let vPrediction: Bool
 
-    init(config: TrainingConfig, unet: UNet2DConditionModel, vae: AutoencoderKL, conditioner: TextConditioner, dataset: MelDataset) throws {
+    init(config: TrainingConfig, unet: UNet2DConditionModel, vae: AutoencoderKL, conditioner: TextConditioner, dataset: MelDataset,
+         contrastive: ContrastiveAudioText? = nil) throws {
         self.config = config
+        self.contrastive = contrastive
         self.unet = unet
         self.vae = vae
         self.conditioner = conditioner
@@ -244,7 +268,7 @@ final class LDMStage: TrainingStage {
     func row(_ caption: String) throws -> TextRow {
         if let r = cache[caption] { return r }
         let enc = try GradMode.noGrad { try conditioner.encode([caption]) }
-        let r = TextRow(tokens: enc.hiddenStates, pooled: try GradMode.noGrad { try enc.normalizedPooled })
+        let r = TextRow(tokens: enc.hiddenStates, pooled: try GradMode.noGrad { try projected(try enc.normalizedPooled) })
         cache[caption] = r
         return r
     }
@@ -255,7 +279,7 @@ final class LDMStage: TrainingStage {
             let (ids, mask) = conditioner.tokenize(captions)
             let enc = try LDMStage.differentiableEncode(bert, ids: ids, mask: mask)
             return (conditioning == .pooled ? nil : enc.hiddenStates, conditioning == .pooled ? nil : enc.mask,
-                    conditioning == .tokens ? nil : try enc.normalizedPooled)
+                    conditioning == .tokens ? nil : try projected(try enc.normalizedPooled))
         }
         let rows = try captions.map(row)
         var tokens: Tensor?, mask: Tensor?, pooled: Tensor?
@@ -272,6 +296,12 @@ final class LDMStage: TrainingStage {
         }
         if conditioning != .tokens { pooled = try Tensor.concat(rows.map(\.pooled), axis: 0) }
         return (tokens, mask, pooled)
+    }
+
+    /// The class-embedding input: the contrastive model's text embedding of the pooled vector when there is one.
+    func projected(_ pooled: Tensor) throws -> Tensor {
+        guard let c = contrastive else { return pooled }
+        return try c.textEmbeddings(pooled)
     }
 
     /// BertModel.encode with gradients recorded (the Text module's encoders run under noGrad): the same ops, so a
@@ -346,7 +376,7 @@ final class LDMStage: TrainingStage {
         let sched = ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler)
         return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
                                    conditioning: conditioning, melBins: info.mel.nMels, hopLength: info.mel.hopLength,
-                                   frontEnd: front, identity: "\(config.name) (training)")
+                                   frontEnd: front, identity: "\(config.name) (training)", contrastive: contrastive)
     }
 
     /// Validation: the config's prompts (or the first captions of the valid split) generated with fixed seeds,
@@ -399,7 +429,8 @@ final class LDMStage: TrainingStage {
             scheduler: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
             conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: frozenText ? nil : encoderModule?.stateDict(),
-            vocoder: config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, trainingYAML: config.yaml)
+            vocoder: config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, trainingYAML: config.yaml,
+            contrastive: contrastive)
     }
 
     func export(to folder: URL, ema: EMA?) throws {

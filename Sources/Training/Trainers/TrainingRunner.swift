@@ -6,6 +6,7 @@ public enum TrainingRunner {
         switch config.stage {
         case .vae: return try VAETrainer(config: config, options: options).run()
         case .ldm: return try LDMTrainer(config: config, options: options).run()
+        case .clap: return try ContrastiveTrainer(config: config, options: options).run()
         }
     }
 

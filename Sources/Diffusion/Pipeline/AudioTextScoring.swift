@@ -1,0 +1,83 @@
+import Audio
+import Foundation
+import Tensors
+
+/// Style vectors, audio-text scores and candidate reranking through the model's contrastive audio-text space.
+extension TextToAudioPipeline {
+    func requireContrastive(_ what: String) throws -> ContrastiveAudioText {
+        guard let c = contrastive else {
+            throw DiffusionError.invalidArgument(what, "this model (\(identity)) has no audio encoder aligned with its text conditioning; Foley's default model has one, AudioLDM folders do not")
+        }
+        return c
+    }
+
+    /// The log-mel of `samples` (at the model's rate) as the contrastive model's input [1, 1, frames, mels], padded
+    /// with the log floor (silence) to the model's shortest input.
+    func contrastiveInput(_ samples: [Float], model: ContrastiveAudioText) throws -> Tensor {
+        guard !samples.isEmpty else { throw DiffusionError.invalidArgument("audio", "the recording is empty") }
+        let spec = try frontEnd(samples)
+        let frames = max(spec.frames, model.config.frameUnit)
+        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: frames * melBins)
+        values.replaceSubrange(0..<(spec.frames * melBins), with: spec.values[0..<(spec.frames * melBins)])
+        return Tensor(shape: [1, 1, frames, melBins], data: values)
+    }
+
+    /// Unit-length audio embeddings [N, D] of waveforms at the model's rate.
+    public func audioEmbeddings(_ waveforms: [[Float]]) throws -> Tensor {
+        let c = try requireContrastive("audio")
+        let rows = try waveforms.map { w in try GradMode.noGrad { try c.audioEmbeddings(try contrastiveInput(w, model: c)) } }
+        return try Tensor.concat(rows, axis: 0)
+    }
+
+    /// Unit-length text embeddings [N, D] in the same space.
+    public func textEmbeddings(_ prompts: [String]) throws -> Tensor {
+        let c = try requireContrastive("prompt")
+        guard let conditioner else { throw DiffusionError.invalidArgument("prompt", "this model has no text encoder") }
+        let rows = try prompts.map { p in try GradMode.noGrad { try c.textEmbeddings(try conditioner.encode([p]).normalizedPooled) } }
+        return try Tensor.concat(rows, axis: 0)
+    }
+
+    /// The seed's `extract_style`: a recording's vector [D] in the conditioning space, to mix into a prompt's with
+    /// `GenerationOptions.style` / `styleWeight`. `sampleRate` other than the model's is resampled.
+    public func extractStyle(_ samples: [Float], sampleRate rate: Int) throws -> Tensor {
+        let at = rate == sampleRate ? samples : try AudioBuffer(mono: samples, sampleRate: rate).resampled(to: sampleRate).samples
+        return try audioEmbeddings([at]).reshape([-1])
+    }
+
+    /// Cosine similarity of each waveform to the prompt at the same index.
+    public func audioTextScores(_ waveforms: [[Float]], prompts: [String]) throws -> [Float] {
+        guard waveforms.count == prompts.count else {
+            throw DiffusionError.invalidArgument("prompts", "expected one prompt per waveform (\(waveforms.count)), got \(prompts.count)")
+        }
+        let a = try audioEmbeddings(waveforms), t = try textEmbeddings(prompts)
+        return try GradMode.noGrad { try (a * t).sum(axis: 1) }.scalars
+    }
+
+    /// Generates `candidates` outputs for every requested one and keeps the best-scoring by audio-text similarity.
+    func generateReranked(_ options: GenerationOptions, progress: ((StepProgress) -> Bool)?) throws -> GenerationResult {
+        _ = try requireContrastive("candidates")
+        guard !options.prompts.isEmpty else {
+            throw DiffusionError.invalidArgument("candidates", "reranking scores candidates against prompt text; pass prompts, not embeddings")
+        }
+        let b = options.batchPrompts * options.count
+        let rowPrompts = (0..<options.batchPrompts).flatMap { Array(repeating: options.prompts[$0], count: options.count) }
+        var runs: [GenerationResult] = [], scores: [[Float]] = []
+        for k in 0..<options.candidates {
+            var o = options
+            o.candidates = 1
+            o.seed = options.seed &+ UInt64(k * b)
+            let r = try generate(o, progress: progress)
+            runs.append(r)
+            scores.append(try audioTextScores(r.waveforms, prompts: rowPrompts))
+        }
+        let best = (0..<b).map { r in (0..<options.candidates).max { scores[$0][r] < scores[$1][r] }! }
+        var out = runs[0]
+        out.waveforms = (0..<b).map { runs[best[$0]].waveforms[$0] }
+        out.seeds = (0..<b).map { runs[best[$0]].seeds[$0] }
+        out.latents = try Tensor.concat((0..<b).map { try runs[best[$0]].latents.slice(axis: 0, start: $0, end: $0 + 1) }, axis: 0)
+        out.logMel = try Tensor.concat((0..<b).map { try runs[best[$0]].logMel.slice(axis: 0, start: $0, end: $0 + 1) }, axis: 0)
+        out.scores = (0..<b).map { scores[best[$0]][$0] }
+        out.candidateScores = (0..<b).map { r in scores.map { $0[r] } }
+        return out
+    }
+}
