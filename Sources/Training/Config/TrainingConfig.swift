@@ -80,6 +80,9 @@ public struct TrainingConfig {
         public var segmentSeconds: Double?
         public var segmentFrames: Int?
         public var shuffle = true
+        /// Leave out an epoch's last, smaller batch (torch's drop_last); on by default for contrastive training, whose
+        /// in-batch negatives need at least two clips.
+        public var dropLast = false
         /// 0: batches are read on the training thread; 1 or more: a background thread prepares the next batch while
         /// the current one trains (one thread suffices: reading mmapped mels is cheap).
         public var numWorkers = 1
@@ -192,7 +195,7 @@ public struct TrainingConfig {
         case .ldm: ldm = try parseLDM(model)
         case .clap: contrastive = try parseContrastive(model)
         }
-        let data = try parseData(try root.section("data"))
+        let data = try parseData(try root.section("data"), stage: stage)
         let train = try parseTrain(try root.section("train"), stage: stage)
         var diffusion = DiffusionConfig(), textEncoder = TextEncoderConfig(), inference = InferenceConfig()
         if stage == .ldm {
@@ -284,7 +287,7 @@ public struct TrainingConfig {
         return c
     }
 
-    static func parseData(_ d: ConfigReader) throws -> DataConfig {
+    static func parseData(_ d: ConfigReader, stage: Stage = .vae) throws -> DataConfig {
         var c = DataConfig(dataset: try d.requiredString("dataset", meaning: "the output folder of `foley preprocess`"))
         c.trainSplit = try d.string("train_split", default: "train")
         c.validSplit = try d.string("valid_split", default: "valid")
@@ -297,6 +300,7 @@ public struct TrainingConfig {
         }
         if c.segmentSeconds == nil && c.segmentFrames == nil { c.segmentSeconds = 4 }
         c.shuffle = try d.bool("shuffle", default: true)
+        c.dropLast = try d.bool("drop_last", default: stage == .clap)
         c.numWorkers = try d.int("num_workers", default: 1, min: 0)
         c.sampleRate = try d.optionalInt("sample_rate", min: 1000)
         c.numMels = try d.optionalInt("num_mels", min: 8)

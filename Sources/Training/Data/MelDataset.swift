@@ -81,8 +81,11 @@ public final class DataLoader {
     final class Box: @unchecked Sendable { var result: Result<Batch, Error>? }
 
     /// - Parameter prefetch: prepare the next batch on a background thread while the caller trains on this one.
+    /// Leave out each epoch's last batch when it is smaller than `batchSize`.
+    public let dropLast: Bool
+
     public init(dataset: MelDataset, batchSize: Int, frames: Int, seed: UInt64, shuffle: Bool = true,
-                prefetch: Bool = true, position: Position = Position()) throws {
+                prefetch: Bool = true, position: Position = Position(), dropLast: Bool = false) throws {
         guard dataset.count > 0 else {
             throw TrainingError.file(dataset.folder, "the split holds no clips (check data.train_split / the preprocess report)")
         }
@@ -92,6 +95,10 @@ public final class DataLoader {
         self.frames = frames
         self.seed = seed
         self.shuffle = shuffle
+        self.dropLast = dropLast
+        guard !dropLast || dataset.count >= batchSize else {
+            throw TrainingError.invalidArgument("batch", "drop_last leaves no batch: the split holds \(dataset.count) clips, fewer than batch_size \(batchSize)")
+        }
         self.prefetchEnabled = prefetch
         self.position = position
     }
@@ -99,7 +106,7 @@ public final class DataLoader {
     let prefetchEnabled: Bool
 
     /// Batches per epoch (the last one smaller when the clips do not divide evenly).
-    public var batchesPerEpoch: Int { (dataset.count + batchSize - 1) / batchSize }
+    public var batchesPerEpoch: Int { dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize }
 
     public func seek(_ p: Position) {
         waitPending()

@@ -141,7 +141,7 @@ final class TrainingLoop {
         let loaderSeed = start.resume.flatMap { UInt64($0.state.loaderSeed) } ?? DataLoader.mix(t.seed, 0x4C4F_4144, 1)
         loader = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames, seed: loaderSeed,
                                 shuffle: config.data.shuffle, prefetch: config.data.prefetch,
-                                position: start.resume?.state.loader ?? .init())
+                                position: start.resume?.state.loader ?? .init(), dropLast: config.data.dropLast)
         var total = options.maxSteps ?? t.maxSteps
         if let epochs = t.maxEpochs { total = min(total, max(1, epochs * loader.batchesPerEpoch / t.gradAccumSteps)) }
         totalSteps = total
