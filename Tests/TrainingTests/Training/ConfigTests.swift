@@ -36,6 +36,22 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(l.ldm?.blockOutChannels, [64, 128, 256])
         XCTAssertEqual(l.ldm?.downBlockTypes, ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
         XCTAssertEqual(l.ldm?.conditioning, .both)
+        XCTAssertNil(l.ldm?.contrastive)
+
+        // The contrastive model and the LDM fine-tuned through it (stages 2a and 2b of scripts/train-default-model).
+        let clap = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-clap.yaml").path)
+        XCTAssertEqual(clap.stage, .clap)
+        XCTAssertEqual(clap.name, "default-clap")
+        let cc = try XCTUnwrap(clap.contrastive)
+        XCTAssertEqual(cc.blockOutChannels, [16, 32, 64, 128])
+        XCTAssertEqual(cc.projectionDim, 384, "the LDM's class embedding takes 384-d vectors")
+        XCTAssertTrue(clap.data.dropLast)
+        XCTAssertNoThrow(try ContrastiveAudioText(config: cc))
+        let ft = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-finetune.yaml").path)
+        XCTAssertEqual(ft.name, "default-ldm-finetune")
+        XCTAssertEqual(ft.ldm?.contrastive, "runs/default-clap")
+        XCTAssertEqual(ft.ldm?.blockOutChannels, l.ldm?.blockOutChannels, "fine-tunes the same architecture")
+        XCTAssertEqual(ft.ldm?.downBlockTypes, l.ldm?.downBlockTypes)
     }
 
     func error(_ yaml: String) -> String {
