@@ -37,6 +37,10 @@ SENTENCES = {
     "fox": ("en-us", 190, "The quick brown fox jumps over the dog."),
     "canoe": ("en+f3", 200, "Glue the sheet. Call Stella now."),
     "spoons": ("en-gb-x-rp", 185, "Bring six spoons of fresh snow peas."),
+    # One long utterance: split_align's correlations then outgrow their place in the shared scratch
+    # buffer and overwrite its window, a quirk of the C code the port must reproduce.
+    "bridge": ("en-us", 175, "The birch canoe slid on the smooth planks while the boy watched the sun rise "
+                             "over the quiet hills near the old stone bridge"),
 }
 
 # (sentence, rate, [(name suffix, stored source, [operations with seconds / SNRs to resolve])]); every
@@ -58,6 +62,9 @@ PLAN = [
     ("spoons", 8000, [
         ("", "ref", []), ("noise10", "ref", [("noise", 10)]), ("gain", "ref", [("shift", 1)]),
         ("gap_noise25", "ref", [("gap", 0.4, 0.05), ("noise", 25)]), ("lowpass_clip", "lowpass", [("clip", 0.5)])]),
+    ("bridge", 8000, [
+        ("", "ref", []), ("gap", "ref", [("gap", 0.5, 0.1)]), ("gap_noise30", "ref", [("gap", 0.3, 0.05), ("noise", 30)]),
+        ("delay_noise10", "ref", [("delay", 0.2), ("noise", 10)])]),
 ]
 
 
