@@ -13,7 +13,7 @@ public enum Evaluation {
         let genNames = Set(gen.clips.map(\.name))
         let pairs = gen.clips.compactMap { g in refByName[g.name].map { (g, $0) } }
         let classifier = backbone as? AudioClassifier
-        let metrics = requested ?? Metric.allCases.filter { !$0.needsClassifier || classifier != nil }
+        let metrics = requested ?? Metric.allCases.filter { $0.isDefault && (!$0.needsClassifier || classifier != nil) }
         var report = EvaluationReport(
             generatedDirectory: generated, referenceDirectory: reference, backbone: backbone.name,
             generatedCount: gen.clips.count, referenceCount: ref.clips.count, pairedCount: pairs.count,
@@ -80,6 +80,7 @@ public enum Evaluation {
             if wanted(.lsd) { report.metrics["lsd"] = lsd.reduce(0, +) / Double(lsd.count) }
             if wanted(.mcd) { report.metrics["mcd"] = mcd.reduce(0, +) / Double(mcd.count) }
         }
+        if wanted(.pesq) { pesq(pairs, &report) }
         return report
     }
 

@@ -148,4 +148,46 @@ final class PESQTests: XCTestCase {
         XCTAssertEqual(message(burst, burst, 16000, .wideBand),
                        "reference: no utterances detected (expected speech: at least 200 ms above the noise floor, overlapping the degraded clip)")
     }
+
+    func testEvalScoresPairsWithWideBandPESQAndListsThePairsItRejects() throws {
+        let root = try temporaryDirectory(self)
+        let gen = root.appendingPathComponent("generated"), ref = root.appendingPathComponent("reference")
+        for d in [gen, ref] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        let fox = try PESQFixtures.int16("fox_16k"), canoe = try PESQFixtures.int16("canoe_16k")
+        func write(_ q: [Int], rate: Int = 16000, _ url: URL) throws {
+            try AudioFile.write(AudioBuffer(mono: PESQFixtures.samples(q), sampleRate: rate), to: url.path)
+        }
+        try write(fox, ref.appendingPathComponent("a.flac"))
+        try write(PESQFixtures.addNoise(fox, seed: 3, amplitude: 200), gen.appendingPathComponent("a.wav"))
+        try write(canoe, ref.appendingPathComponent("b.wav"))
+        // Generated at 8 kHz: resampled to 16 kHz (soxr) before scoring.
+        let canoe8k = try Resample.resample(PESQFixtures.samples(PESQFixtures.addNoise(canoe, seed: 4, amplitude: 100)), from: 16000, to: 8000)
+        try AudioFile.write(AudioBuffer(mono: canoe8k, sampleRate: 8000), to: gen.appendingPathComponent("b.wav").path)
+        try write(fox, ref.appendingPathComponent("c.wav"))
+        try write(Array(fox.prefix(2000)), gen.appendingPathComponent("c.wav"))
+
+        let r = try Evaluation.run(generated: gen.path, reference: ref.path, metrics: [.pesq], backbone: MelStatsEmbedder())
+        func read(_ url: URL) throws -> [Float] { try AudioFile.read(url.path).resampled(to: 16000).samples }
+        let a = try PESQ.score(reference: read(ref.appendingPathComponent("a.flac")), degraded: read(gen.appendingPathComponent("a.wav")),
+                               sampleRate: 16000, mode: .wideBand)
+        let b = try PESQ.score(reference: read(ref.appendingPathComponent("b.wav")), degraded: read(gen.appendingPathComponent("b.wav")),
+                               sampleRate: 16000, mode: .wideBand)
+        XCTAssertEqual(r.pairs.map(\.name), ["a", "b", "c"])
+        XCTAssertEqual(r.pairs[0].pesq, a)
+        XCTAssertEqual(r.pairs[1].pesq, b)
+        XCTAssertNil(r.pairs[2].pesq)
+        XCTAssertGreaterThan(a, 1.2)
+        XCTAssertLessThan(a, 3)
+        XCTAssertEqual(r.metrics, ["pesq": (a + b) / 2])
+        let c = try XCTUnwrap(r.skipped.first { $0.path.hasSuffix("generated/c.wav") }, "\(r.skipped)")
+        XCTAssertTrue(c.reason.hasPrefix("left out of pesq (reference \(ref.path)/c.wav, degraded this clip): degraded: expected at least 1/4 s"), c.reason)
+        XCTAssertTrue(r.table.contains("pesq     " + String(format: "%-12.6g", (a + b) / 2) + "  (P.862.2 wide band at 16 kHz, mean of 2 pairs)"), r.table)
+
+        // Only the rejected pair: the metric is reported as not computed, not as a failure.
+        try FileManager.default.removeItem(at: gen.appendingPathComponent("a.wav"))
+        try FileManager.default.removeItem(at: gen.appendingPathComponent("b.wav"))
+        let none = try Evaluation.run(generated: gen.path, reference: ref.path, metrics: [.pesq], backbone: MelStatsEmbedder())
+        XCTAssertNil(none.metrics["pesq"])
+        XCTAssertEqual(none.notComputed["pesq"], "PESQ rejected every pair (see skipped)")
+    }
 }
