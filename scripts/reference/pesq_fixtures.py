@@ -13,7 +13,7 @@ degraded signal starts from (`source`) and a list of exact integer operations on
   ["noise", seed, a]     uniform integers in [-a, a] from SplitMix64(seed) added, clamped to int16
 
 Noise and the other sample-exact edits are stored as operations because noisy audio does not
-compress: the folder stays under 200 KB. The expected scores come from pesq.pesq (0.0.4, the ITU-T
+compress: the folder stays near 250 KB. The expected scores come from pesq.pesq (0.0.4, the ITU-T
 reference C code) on exactly the float32 samples the Swift tests build (int16 / 32768).
 
 Needs: espeak-ng, sox (FLAC), numpy, scipy, pesq==0.0.4.

@@ -1,6 +1,6 @@
-// Constant tables of the ITU-T P.862 reference code (pesqpar.h, pesqmain.c of the `pesq` 0.0.4 package),
-// written out by a script so no digit was typed by hand. Float tables hold the float32 values the C code
-// stores; the Double tables hold the C doubles.
+// Constant tables of the ITU-T P.862 reference code (pesqpar.h and pesqmain.h of the `pesq` 0.0.4
+// sdist), written out by scripts/reference/pesq_tables.py so no digit was typed by hand. Float tables
+// hold the float32 values the C code stores; the Double tables hold the C doubles.
 
 /// The fixed tables of the PESQ reference implementation.
 enum PESQTables {
