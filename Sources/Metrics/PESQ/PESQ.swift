@@ -35,6 +35,7 @@ public enum PESQ {
             throw MetricsError.invalidArgument("mode", "wide band (P.862.2) needs a 16000 Hz sample rate, got \(sampleRate)")
         }
         for (name, x) in [("reference", reference), ("degraded", degraded)] {
+            // The C code's BUFFER_TOO_SHORT check.
             if x.count < sampleRate / 4 {
                 throw MetricsError.invalidArgument(name, "expected at least 1/4 s (\(sampleRate / 4) samples at \(sampleRate) Hz), got \(x.count)")
             }

@@ -86,15 +86,8 @@ final class PESQModel {
 
     /// pesq_measure: level alignment, input filtering, time alignment, the perceptual model, then the
     /// P.862.1 (narrow band) or P.862.2 (wide band) mapping to MOS-LQO. Returns (raw, mapped) in float
-    /// as the C code computes them.
+    /// as the C code computes them. `PESQ.score` has already made the C code's 1/4 s length check.
     func run() throws -> (raw: Float, mapped: Float) {
-        let sb = rate.searchBuffer
-        guard ref.count - 2 * sb >= rate.fs / 4 else {
-            throw MetricsError.invalidArgument("reference", "expected at least 1/4 s (\(rate.fs / 4) samples at \(rate.fs) Hz), got \(ref.count - 2 * sb)")
-        }
-        guard deg.count - 2 * sb >= rate.fs / 4 else {
-            throw MetricsError.invalidArgument("degraded", "expected at least 1/4 s (\(rate.fs / 4) samples at \(rate.fs) Hz), got \(deg.count - 2 * sb)")
-        }
         let maxCount = max(ref.count, deg.count)
         fixPowerLevel(&ref, maxCount)
         fixPowerLevel(&deg, maxCount)
