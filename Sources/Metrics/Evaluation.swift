@@ -13,7 +13,7 @@ public enum Evaluation {
         let genNames = Set(gen.clips.map(\.name))
         let pairs = gen.clips.compactMap { g in refByName[g.name].map { (g, $0) } }
         let classifier = backbone as? AudioClassifier
-        let metrics = requested ?? Metric.allCases.filter { (!$0.needsClassifier || classifier != nil) && (!$0.needsScorer || scorer != nil) }
+        let metrics = requested ?? Metric.allCases.filter { $0.isDefault && (!$0.needsClassifier || classifier != nil) && (!$0.needsScorer || scorer != nil) }
         var report = EvaluationReport(
             generatedDirectory: generated, referenceDirectory: reference, backbone: backbone.name,
             generatedCount: gen.clips.count, referenceCount: ref.clips.count, pairedCount: pairs.count,
@@ -94,6 +94,7 @@ public enum Evaluation {
                 report.notComputed["clap"] = e.description
             }
         }
+        if wanted(.pesq) { pesq(pairs, &report) }
         return report
     }
 

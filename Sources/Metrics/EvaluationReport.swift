@@ -8,6 +8,7 @@ public struct EvaluationReport: Codable, Sendable {
         public let name: String
         public var lsd: Double?
         public var mcd: Double?
+        public var pesq: Double?
     }
 
     public var generatedDirectory: String
@@ -21,7 +22,7 @@ public struct EvaluationReport: Codable, Sendable {
     /// Readable clip names present on one side only (left out of paired metrics).
     public var unpairedGenerated: [String]
     public var unpairedReference: [String]
-    /// Metric name -> value: fad, kl (with kl_variant), is and is_std, lsd, mcd (means over pairs).
+    /// Metric name -> value: fad, kl (with kl_variant), is and is_std, lsd, mcd, pesq (means over pairs).
     public var metrics: [String: Double]
     public var klVariant: String?
     /// Requested metrics that could not be computed, with why.
@@ -36,13 +37,14 @@ extension EvaluationReport {
     /// Metrics first, then counts, then what was left out and why.
     public var table: String {
         var lines = ["metric   value        (backbone \(backbone))"]
-        let order = ["fad", "kl", "is", "is_std", "lsd", "mcd", "clap", "clap_rank1"]
+        let order = ["fad", "kl", "is", "is_std", "lsd", "mcd", "pesq", "clap", "clap_rank1"]
         for key in order {
             if let v = metrics[key] {
                 let note = key == "kl" ? "  (\(klVariant ?? "") variant, \(pairedCount) pairs)"
                     : key == "lsd" || key == "mcd" ? "  (mean of \(pairedCount) pairs)"
                     : key == "clap" ? "  (mean cosine to the caption, \(clipTextAlignment?.count ?? 0) captioned clips)"
-                    : key == "clap_rank1" ? String(format: "  (own caption ranked first; chance %.3f)", metrics["clap_rank1_chance"] ?? 0) : ""
+                    : key == "clap_rank1" ? String(format: "  (own caption ranked first; chance %.3f)", metrics["clap_rank1_chance"] ?? 0)
+                    : key == "pesq" ? "  (P.862.2 wide band at 16 kHz, mean of \(pairs.filter { $0.pesq != nil }.count) pairs)" : ""
                 let row = key.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%-12.6g", v) + note
                 lines.append(row.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             } else if let why = notComputed[key] {

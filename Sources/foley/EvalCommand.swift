@@ -3,13 +3,14 @@ import Diffusion
 import Foundation
 import Metrics
 
-/// `foley eval`: FAD, KL, IS, LSD, MCD and text alignment (clap) between a folder of generated clips and a reference folder.
+/// `foley eval`: FAD, KL, IS, LSD, MCD, PESQ and text alignment (clap) between a folder of generated clips and a reference folder.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score generated audio against reference audio (FAD, KL, IS, LSD, MCD) and against its captions (clap).",
+        abstract: "Score generated audio against reference audio (FAD, KL, IS, LSD, MCD, PESQ) and against its captions (clap).",
         discussion: """
         Clips pair by file name without extension (gen/dog.wav with ref/dog.flac) for the paired metrics \
-        (kl, lsd, mcd); fad and is use every readable clip. Without --weights the backbone is `melstats`, \
+        (kl, lsd, mcd, pesq); fad and is use every readable clip. pesq (ITU-T P.862.2 wide band at 16 kHz, \
+        for speech) runs only when named. Without --weights the backbone is `melstats`, \
         a fixed log-mel statistics embedder that needs no download (a stand-in until Foley ships a trained \
         classifier; its FAD compares only with other melstats FADs). KL and IS need class probabilities: \
         --backbone cnn14 --weights Cnn14.safetensors (the PANNs state dict saved as safetensors). clap scores each \
@@ -19,7 +20,7 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Folder of generated audio files.") var generated: String
     @Option(help: "Folder of reference audio files.") var reference: String
-    @Option(help: "Comma-separated metrics: \(Metric.allCases.map(\.rawValue).joined(separator: ",")) (default: all the backbone and model support).") var metrics: String?
+    @Option(help: "Comma-separated metrics: \(Metric.allCases.map(\.rawValue).joined(separator: ",")) (default: all the backbone and model support, except pesq).") var metrics: String?
     @Option(help: "Embedding backbone: melstats (default, no weights), vggish or cnn14 (need --weights).") var backbone: String?
     @Option(help: "Backbone weights: a safetensors file of the torchvggish or PANNs state dict.") var weights: String?
     @Option(help: "Also write the report as JSON here (written atomically).") var json: String?
