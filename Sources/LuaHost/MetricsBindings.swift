@@ -90,17 +90,28 @@ public enum MetricsBindings {
                 return 1
             },
             LuaFunction("embedder", """
-            embedder([name = 'melstats'[, weights]]) -> Embedder
-            A backbone: 'melstats' (no weights), 'vggish' or 'cnn14' with their state dict as a safetensors file.
+            embedder([name = 'melstats'[, weights or pipe]]) -> Embedder
+            A backbone: 'melstats' (no weights), 'vggish' or 'cnn14' with their state dict as a safetensors file,
+            or 'foley' (a Pipeline's contrastive audio encoder with zero-shot sound-family classes; default: the
+            shipped model).
             """) { lua in
-                let name = try lua.optString(1) ?? "melstats", weights = try lua.optString(2)
+                let name = try lua.optString(1) ?? "melstats"
                 let model: AudioEmbedder
+                if name == "foley" {
+                    if let p = try lua.optObject(2, as: PipelineObject.self) {
+                        lua.push(EmbedderObject(try ContrastiveEmbedder(pipeline: p.pipeline)))
+                    } else {
+                        lua.push(EmbedderObject(try ContrastiveEmbedder(modelFolder: nil)))
+                    }
+                    return 1
+                }
+                let weights = try lua.optString(2)
                 switch name {
                 case "melstats": model = try MelStatsEmbedder()
                 case "vggish", "cnn14":
                     guard let weights else { throw lua.argError(2, "weights file expected for \(name) (its state dict as safetensors)") }
                     model = name == "vggish" ? try VGGish(weights: weights) : try CNN14(weights: weights)
-                default: throw lua.argError(1, "'melstats', 'vggish' or 'cnn14' expected, got '\(name)'")
+                default: throw lua.argError(1, "'foley', 'melstats', 'vggish' or 'cnn14' expected, got '\(name)'")
                 }
                 lua.push(EmbedderObject(model))
                 return 1

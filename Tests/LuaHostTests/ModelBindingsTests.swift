@@ -85,3 +85,39 @@ final class ModelBindingsTests: XCTestCase {
             """), ["2x8", "2x4x16x4", "1x4x16x4", "1x32x8", "16000", "true"])
     }
 }
+
+/// p:extract_style, p:score and generate{candidates=, style=Audio}: on the shipped model, whose contrastive
+/// audio-text space they use, and the error an AudioLDM folder (no such space) gives.
+final class AudioTextBindingsTests: XCTestCase {
+    let h = LuaHarness()
+
+    func testStyleScoreAndCandidatesOnTheShippedModel() {
+        let out = h.values("""
+            local p = foley.models.load(foley.models.default())
+            local t = {}
+            for i = 1, 8000 do t[i] = 0.3 * math.sin(2 * math.pi * 440 * i / 16000) end
+            local tone = foley.audio.from_tensor(foley.tensor.from(t), 16000)
+            local style = p:extract_style(tone)
+            local one = p:score(tone, 'a steady high tone')
+            local two = p:score({tone, tone}, {'a steady high tone', 'rain falling on a roof'})
+            local r = p:generate{prompt = 'a steady high tone', steps = 2, seconds = 0.5, candidates = 2, style = tone, style_weight = 0.3}
+            return style:shape()[1], string.format('%.5f', one), string.format('%.5f', two[1]), two[1] > two[2], r:duration()
+            """)
+        XCTAssertEqual(out.count, 5)
+        XCTAssertEqual(out[0], "384")
+        XCTAssertEqual(out[1], out[2], "one clip scored alone or in a list gives the same cosine")
+        XCTAssertEqual(out[3], "true", "a tone is closer to 'a steady high tone' than to rain")
+        XCTAssertEqual(out[4], "0.5")
+    }
+
+    func testModelsWithoutAnAudioTextSpaceSaySo() {
+        h.assertError("""
+            local p = foley.models.load('\(tinyModel)')
+            p:extract_style(foley.audio.from_tensor(foley.tensor.zeros(800), 16000))
+            """, "no audio encoder aligned with its text conditioning")
+        h.assertError("""
+            local p = foley.models.load('\(tinyModel)')
+            p:generate{prompt = 'x', steps = 1, seconds = 0.03, candidates = 2}
+            """, "candidates:")
+    }
+}

@@ -5,7 +5,7 @@ final class MetricTests: XCTestCase {
     func testParsesListsAndNamesUnknownEntries() throws {
         XCTAssertEqual(try Metric.parseList("fad, KL,is,,lsd"), [.fad, .kl, .is, .lsd])
         XCTAssertThrowsError(try Metric.parseList("fad,psnr")) { e in
-            XCTAssertEqual("\(e)", "--metrics: unknown metric 'psnr' (expected some of fad,kl,is,lsd,mcd,pesq)")
+            XCTAssertEqual("\(e)", "--metrics: unknown metric 'psnr' (expected some of fad,kl,is,lsd,mcd,pesq,clap)")
         }
     }
 
