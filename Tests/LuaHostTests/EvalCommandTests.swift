@@ -42,8 +42,12 @@ final class EvalCommandTests: XCTestCase {
         let m = try runFoley(["eval", "--generated", dir.path, "--reference", dir.path, "--metrics", "fad,psnr"])
         XCTAssertNotEqual(m.status, 0)
         XCTAssertTrue(m.stderr.contains("--metrics: unknown metric 'psnr' (expected some of fad,kl,is,lsd,mcd,pesq,clap)"), m.stderr)
-        let c = try runFoley(["eval", "--generated", dir.path, "--reference", dir.path, "--clap-model", tinyModel, "--metrics", "clap"])
+        let c = try runFoley(["eval", "--generated", dir.path, "--reference", dir.path, "--clap-model", tinyModel, "--metrics", "clap",
+                              "--backbone", "melstats"])
         XCTAssertNotEqual(c.status, 0)
         XCTAssertTrue(c.stderr.contains("no contrastive audio-text model"), c.stderr)
+        let b = try runFoley(["eval", "--generated", dir.path, "--reference", dir.path, "--clap-model", tinyModel])
+        XCTAssertNotEqual(b.status, 0)
+        XCTAssertTrue(b.stderr.contains("foley needs a model with a contrastive audio-text model"), b.stderr)
     }
 }
