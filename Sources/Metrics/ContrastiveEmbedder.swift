@@ -1,6 +1,7 @@
 import Diffusion
 import Foundation
 import Tensors
+import Text
 
 /// Foley's own backbone (`foley`): the default model's contrastive audio encoder as the embedder, and zero-shot
 /// classification over the procedural corpus's sound families through its text side (CLAP's recipe: softmax of the
@@ -39,9 +40,7 @@ public final class ContrastiveEmbedder: AudioClassifier {
         labels = Self.families.map(\.label)
         var rows: [Tensor] = []
         for (_, prompts) in Self.families {
-            let e = try pipeline.textEmbeddings(prompts)
-            let mean = try e.mean(axis: 0, keepDim: true)
-            rows.append(try mean / (try (mean * mean).sum().sqrt().item))
+            rows.append(try TextOps.l2Normalize(try pipeline.textEmbeddings(prompts).mean(axis: 0, keepDim: true)))
         }
         labelEmbeddings = try Tensor.concat(rows, axis: 0)
         embeddingSize = model.config.projectionDim

@@ -1,6 +1,7 @@
 import Foundation
 import NN
 import Tensors
+import Text
 
 /// One conv block of the audio encoder: two 3x3 convs with GroupNorm and SiLU, then 2x2 average pooling (CNN14's
 /// block shape, with GroupNorm so small batches train and evaluate alike).
@@ -91,7 +92,7 @@ public final class ContrastiveAudioText: Module {
 
     /// Unit-length audio embeddings [B, D] from log-mel [B, 1, frames, mels].
     public func audioEmbeddings(_ logMel: Tensor) throws -> Tensor {
-        try ContrastiveAudioText.normalize(try audioProjection(try audioFeatures(logMel)))
+        try TextOps.l2Normalize(try audioProjection(try audioFeatures(logMel)))
     }
 
     /// Unit-length text embeddings [B, D] from pooled text vectors [B, textEmbedDim] (MiniLM's, L2-normalized).
@@ -99,7 +100,7 @@ public final class ContrastiveAudioText: Module {
         guard pooled.shape.count == 2, pooled.shape[1] == config.textEmbedDim else {
             throw DiffusionError.invalidArgument("pooled", "expected [batch, \(config.textEmbedDim)] pooled text vectors, got \(pooled.shape)")
         }
-        return try ContrastiveAudioText.normalize(try textProjection(pooled))
+        return try TextOps.l2Normalize(try textProjection(pooled))
     }
 
     /// The temperature-scaled similarity of every audio row to every text row, [A, T].
@@ -120,10 +121,6 @@ public final class ContrastiveAudioText: Module {
         let a2t = try (try l.logSoftmax(axis: 1) * eye).sum()
         let t2a = try (try l.logSoftmax(axis: 0) * eye).sum()
         return try (a2t + t2a) * (-0.5 / Float(n))
-    }
-
-    static func normalize(_ x: Tensor) throws -> Tensor {
-        try x / (try (x * x).sum(axis: -1, keepDim: true).sqrt().clamp(min: 1e-12))
     }
 
     /// Loads `config.json` and `model.safetensors` from a model folder.
