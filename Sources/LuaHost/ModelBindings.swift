@@ -66,9 +66,9 @@ public enum ModelBindings {
         if let ref = try opt("from", { i -> AudioBuffer in
             if lua.isString(i) { return try AudioFile.read(try lua.string(i), mono: true) }
             guard let clip = lua.toObject(i, as: AudioClip.self) else { throw lua.typeError(i, "Audio or path") }
-            return clip.buffer.mixedToMono()
+            return clip.buffer
         }) {
-            o.reference = ref.sampleRate == pipe.sampleRate ? ref.samples : try ref.resampled(to: pipe.sampleRate).samples
+            o.reference = try pipe.modelRateSamples(ref)
         }
         if let v = try opt("strength", { try lua.number($0) }) { o.strength = Float(v) }
         if let keep = try opt("keep", { i -> [Double] in
@@ -236,10 +236,7 @@ public enum ModelBindings {
             """) { lua, p in
                 let single = lua.toObject(2, as: AudioClip.self) != nil
                 let clips: [AudioClip] = single ? [try lua.audio(2)] : try lua.audioList(2)
-                let waves = try clips.map { c -> [Float] in
-                    let b = c.buffer.mixedToMono()
-                    return b.sampleRate == p.pipeline.sampleRate ? b.samples : try b.resampled(to: p.pipeline.sampleRate).samples
-                }
+                let waves = try clips.map { try p.pipeline.modelRateSamples($0.buffer) }
                 var prompts = try lua.strings(3)
                 if prompts.count == 1 { prompts = Array(repeating: prompts[0], count: waves.count) }
                 guard prompts.count == waves.count else {
@@ -289,10 +286,7 @@ public enum ModelBindings {
             p:mel(audio) -> Tensor
             The model's log-mel front end [frames, mel_bins] of a clip (mixed to mono, resampled to the model's rate).
             """) { lua, p in
-                let clip = try lua.audio(2)
-                var b = clip.buffer.mixedToMono()
-                if b.sampleRate != p.pipeline.sampleRate { b = try b.resampled(to: p.pipeline.sampleRate) }
-                let spec = try p.pipeline.frontEnd(b.samples)
+                let spec = try p.pipeline.frontEnd(try p.pipeline.modelRateSamples(try lua.audio(2).buffer))
                 lua.push(Tensor(shape: [spec.frames, spec.bins], data: spec.values))
                 return 1
             },

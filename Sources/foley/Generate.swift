@@ -49,7 +49,7 @@ struct Generate: ParsableCommand {
         o.noiseTemperature = temperature
         if let from {
             let ref = try AudioFile.read(from, mono: true)
-            o.reference = ref.sampleRate == pipe.sampleRate ? ref.samples : try Resample.resample(ref.samples, from: ref.sampleRate, to: pipe.sampleRate)
+            o.reference = try pipe.modelRateSamples(ref)
             o.strength = strength
         }
         if let keep {

@@ -11,21 +11,15 @@ extension TextToAudioPipeline {
         return c
     }
 
-    /// The log-mel of `samples` (at the model's rate) as the contrastive model's input [1, 1, frames, mels], padded
-    /// with the log floor (silence) to the model's shortest input.
-    func contrastiveInput(_ samples: [Float], model: ContrastiveAudioText) throws -> Tensor {
-        guard !samples.isEmpty else { throw DiffusionError.invalidArgument("audio", "the recording is empty") }
-        let spec = try frontEnd(samples)
-        let frames = max(spec.frames, model.config.frameUnit)
-        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: frames * melBins)
-        values.replaceSubrange(0..<(spec.frames * melBins), with: spec.values[0..<(spec.frames * melBins)])
-        return Tensor(shape: [1, 1, frames, melBins], data: values)
-    }
-
     /// Unit-length audio embeddings [N, D] of waveforms at the model's rate.
     public func audioEmbeddings(_ waveforms: [[Float]]) throws -> Tensor {
         let c = try requireContrastive("audio")
-        let rows = try waveforms.map { w in try GradMode.noGrad { try c.audioEmbeddings(try contrastiveInput(w, model: c)) } }
+        let rows = try waveforms.map { w -> Tensor in
+            guard !w.isEmpty else { throw DiffusionError.invalidArgument("audio", "the recording is empty") }
+            // Short clips are padded with silence to the encoder's shortest input.
+            let mel = try logMelInput(w) { max($0, c.config.frameUnit) }
+            return try GradMode.noGrad { try c.audioEmbeddings(mel) }
+        }
         return try Tensor.concat(rows, axis: 0)
     }
 
@@ -40,8 +34,7 @@ extension TextToAudioPipeline {
     /// The seed's `extract_style`: a recording's vector [D] in the conditioning space, to mix into a prompt's with
     /// `GenerationOptions.style` / `styleWeight`. `sampleRate` other than the model's is resampled.
     public func extractStyle(_ samples: [Float], sampleRate rate: Int) throws -> Tensor {
-        let at = rate == sampleRate ? samples : try AudioBuffer(mono: samples, sampleRate: rate).resampled(to: sampleRate).samples
-        return try audioEmbeddings([at]).reshape([-1])
+        return try audioEmbeddings([try modelRateSamples(try AudioBuffer(mono: samples, sampleRate: rate))]).reshape([-1])
     }
 
     /// Cosine similarity of each waveform to the prompt at the same index.

@@ -215,13 +215,26 @@ public final class TextToAudioPipeline {
     /// A reference recording -> its log-mel padded/cropped to `frames` -> the VAE posterior mode, scaled.
     public func encodeReference(_ samples: [Float], frames: Int, batch: Int) throws -> Tensor {
         guard !samples.isEmpty else { throw DiffusionError.invalidArgument("reference", "the reference recording is empty") }
-        let spec = try frontEnd(samples)
-        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: frames * melBins)
-        let n = min(frames, spec.frames) * melBins
-        values.replaceSubrange(0..<n, with: spec.values[0..<n])
-        let mel = Tensor(shape: [1, 1, frames, melBins], data: values)
+        let mel = try logMelInput(samples) { _ in frames }
         let z = try GradMode.noGrad { try vae.encode(mel).mode * vae.scalingFactor }
         return try z.expand([batch] + z.shape.dropFirst())
+    }
+
+    /// The front end's log-mel of `samples` as a model input [1, 1, frames, mels], cropped or padded with the log
+    /// floor (silence) to `frames(its own frame count)`.
+    func logMelInput(_ samples: [Float], frames: (Int) -> Int) throws -> Tensor {
+        let spec = try frontEnd(samples)
+        let count = frames(spec.frames)
+        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: count * melBins)
+        let n = min(count, spec.frames) * melBins
+        values.replaceSubrange(0..<n, with: spec.values[0..<n])
+        return Tensor(shape: [1, 1, count, melBins], data: values)
+    }
+
+    /// A recording's samples as the model takes them: mixed to mono and resampled to the model's rate.
+    public func modelRateSamples(_ audio: AudioBuffer) throws -> [Float] {
+        let mono = audio.mixedToMono()
+        return mono.sampleRate == sampleRate ? mono.samples : try mono.resampled(to: sampleRate).samples
     }
 
     func keepMask(_ range: ClosedRange<Double>, latentShape: [Int]) -> Tensor {
