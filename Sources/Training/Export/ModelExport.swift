@@ -222,8 +222,9 @@ public enum ModelExport {
         if s.stage == "clap" {
             let mc = try ModelConfig.decode(ContrastiveAudioTextConfig.self, from: Data(s.modelConfig.utf8), path: path)
             let model = try ContrastiveAudioText(config: mc)
-            try model.load(stateDict: try c.tensors(prefix: "model."))
-            if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { try model.stateDict()[k]?.assign(t) } }
+            var w = try c.tensors(prefix: "model.")
+            if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { w[k] = t } }
+            try model.load(stateDict: w)
             try model.save(to: folder, as: storage)
             return
         }
