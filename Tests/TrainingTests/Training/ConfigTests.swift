@@ -52,6 +52,15 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(ft.ldm?.contrastive, "runs/default-clap")
         XCTAssertEqual(ft.ldm?.blockOutChannels, l.ldm?.blockOutChannels, "fine-tunes the same architecture")
         XCTAssertEqual(ft.ldm?.downBlockTypes, l.ldm?.downBlockTypes)
+        // Stage 2c: the same UNet and conditioning, trained to predict v.
+        let v = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-v.yaml").path)
+        XCTAssertEqual(v.name, "default-ldm-v")
+        XCTAssertEqual(ft.diffusion.predictionType, "epsilon")
+        XCTAssertEqual(v.diffusion.predictionType, "v_prediction")
+        XCTAssertEqual(v.ldm?.contrastive, ft.ldm?.contrastive)
+        XCTAssertEqual(v.ldm?.blockOutChannels, l.ldm?.blockOutChannels)
+        XCTAssertEqual(v.diffusion.betaStart, ft.diffusion.betaStart, "same noise schedule as the stages it continues")
+        XCTAssertEqual(v.diffusion.betaEnd, ft.diffusion.betaEnd)
     }
 
     func error(_ yaml: String) -> String {
