@@ -6,9 +6,7 @@ import XCTest
 /// The probe evaluation on a small subset, with the shipped default model, as `foley eval-probes` runs it.
 final class ProbeEvaluationTests: XCTestCase {
     func testShippedModelRunsOneProbePerKind() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let folder = root.appendingPathComponent("models/default")
+        let folder = TrainFixture.repositoryRoot.appendingPathComponent("models/default")
         let pipe = try TextToAudioPipeline.load(folder: folder)
         let probes = try ProbeSet.make(perKind: 1, seed: 3)
         var seen = 0

@@ -4,10 +4,7 @@ import Foundation
 import XCTest
 
 final class ConfigTests: XCTestCase {
-    static var configsFolder: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("configs")
-    }
+    static var configsFolder: URL { TrainFixture.repositoryRoot.appendingPathComponent("configs") }
 
     /// Every shipped config parses; the CPU-sized ones build their models (the full-size ones are too big to build in a
     /// unit test, but their UNet config is checked for the conditioning widths).

@@ -8,8 +8,7 @@ import XCTest
 /// (x_t - sqrt(1 - abar) eps) / sqrt(abar) multiplies its error by 1 / abar (about 7000 at t = 999), which made
 /// every output a loud broadband smear. Stage 2c predicts v; these pin that down on clips the corpus makes.
 final class ShippedModelTests: XCTestCase {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models/default")
+    static let folder = TrainFixture.repositoryRoot.appendingPathComponent("models/default")
 
     func testShippedModelPredictsV() throws {
         let pipe = try TextToAudioPipeline.load(folder: Self.folder)
@@ -21,6 +20,7 @@ final class ShippedModelTests: XCTestCase {
     func testCleanLatentEstimateAtTheFirstStepIsUseful() throws {
         let pipe = try TextToAudioPipeline.load(folder: Self.folder)
         let recipe = CorpusRecipe(seconds: 4, espeak: nil)
+        let sampler = try pipe.makeSampler(GenerationOptions())
         let ac = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: pipe.schedulerConfig))
         let t = ac.count - 1
         let a = ac[t].squareRoot(), s = (1 - ac[t]).squareRoot()
@@ -29,7 +29,7 @@ final class ShippedModelTests: XCTestCase {
             let clip = try recipe.clip(index: index, seed: 777)
             let z = try pipe.encodeReference(clip.samples, frames: pipe.melFrames(seconds: 4), batch: 1)
             let noise = Tensor.randn(z.shape, generator: RandomGenerator(seed: UInt64(index)))
-            let xt = try z * a + noise * s
+            let xt = try sampler.addNoise(original: z, noise: noise, timestep: Float(t))
             let c = try pipe.encode(prompts: [clip.caption])
             let v = try GradMode.noGrad {
                 try pipe.unet(xt, timesteps: [Float(t)], encoderHiddenStates: c.tokens, classLabels: c.pooled,

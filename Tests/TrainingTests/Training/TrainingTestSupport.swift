@@ -9,6 +9,10 @@ import XCTest
 
 /// Synthetic clips and tiny configs shared by the training tests.
 enum TrainFixture {
+    /// The repository's root (configs/, models/default), found from this file's place in Tests/TrainingTests.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
     static func tempDir(_ name: String) throws -> URL {
         let u = FileManager.default.temporaryDirectory.appendingPathComponent("foley-train-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
