@@ -117,6 +117,9 @@ public struct TrainingConfig {
         public var samplePosterior = true
         /// LDM: probability of replacing a caption by the empty prompt (classifier-free guidance).
         public var textDropout: Double = 0.1
+        /// LDM with a contrastive model: probability that a kept caption's class-embedding input is the clip's own
+        /// contrastive audio embedding instead of the caption's text embedding (AudioLDM trains on audio only, 1).
+        public var pooledFromAudio: Double = 0
         public var ema = false
         public var emaDecay: Double = 0.999
         public var logEvery = 10
@@ -334,13 +337,18 @@ public struct TrainingConfig {
             c.validationClips = try t.int("validation_clips", default: 4, min: 0)
         } else if stage == .ldm {
             c.textDropout = try t.double("text_dropout", default: 0.1, min: 0, max: 1)
+            c.pooledFromAudio = try t.double("pooled_from_audio", default: 0, min: 0, max: 1)
             for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips"] {
                 try t.forbid(k, because: "key in a stage-2 (AudioLDM) config: it only applies to the VAE")
             }
         }
-        if stage == .vae { try t.forbid("text_dropout", because: "key in a stage-1 (AutoencoderKL) config: it only applies to the LDM") }
+        if stage == .vae {
+            for k in ["text_dropout", "pooled_from_audio"] {
+                try t.forbid(k, because: "key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
+            }
+        }
         if stage == .clap {
-            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout"] {
+            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout", "pooled_from_audio"] {
                 try t.forbid(k, because: "key in a ContrastiveAudioText config: it applies to the VAE or the LDM")
             }
         }

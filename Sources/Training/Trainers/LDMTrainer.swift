@@ -53,6 +53,10 @@ public final class LDMTrainer {
             throw TrainingError.config(key: "model.contrastive", found: "a model taking \(c.config.textEmbedDim)-d text and \(c.config.numMels) mels",
                                        expected: "\(enc.pooledSize)-d pooled text (the text encoder's) and \(dataset.melBins) mels (the dataset's)")
         }
+        if config.train.pooledFromAudio > 0 && (contrastive == nil || m.conditioning == .tokens) {
+            throw TrainingError.config(key: "train.pooled_from_audio", found: "\(config.train.pooledFromAudio)",
+                                       expected: "0 unless the UNet has a class embedding fed by a contrastive model (model.contrastive and conditioning: pooled or both)")
+        }
         let pooledSize = contrastive?.config.projectionDim ?? enc.pooledSize
 
         // The frozen VAE: the resumed checkpoint's copy, else model.pretrained_vae, else --init-from's vae/.
@@ -336,13 +340,31 @@ final class LDMStage: TrainingStage {
             dropped += 1
             return ""
         }
-        let cond = try conditioningBatch(captions)
+        var cond = try conditioningBatch(captions)
+        var swapped = 0
+        if let pooled = cond.pooled { (cond.pooled, swapped) = try pooledFromAudio(pooled, captions: captions, mel: batch.mel, rng: rng) }
         let pred = try unet(noisy, timesteps: steps.map(Float.init), encoderHiddenStates: cond.tokens, classLabels: cond.pooled,
                             encoderAttentionMask: cond.mask)
         let target = vPrediction ? try noise * a - z * s : noise
         let d = try pred - target
         let loss = config.train.lossType == "l1" ? try d.abs().mean() : try (d * d).mean()
-        return (loss, ["text_dropped": Double(dropped) / Double(b)])
+        var stats = ["text_dropped": Double(dropped) / Double(b)]
+        if config.train.pooledFromAudio > 0 { stats["pooled_from_audio"] = Double(swapped) / Double(b) }
+        return (loss, stats)
+    }
+
+    /// AudioLDM's trick (`train.pooled_from_audio`): a kept caption's class-embedding input becomes, with that probability,
+    /// the clip's own contrastive audio embedding. It states what the clip holds (count, pitch, level), which the caption
+    /// says only in words; both live in the contrastive space, so generation still conditions on text. Dropped captions
+    /// keep the empty prompt's vector, the unconditional branch generation uses. Returns the rows and how many changed.
+    func pooledFromAudio(_ pooled: Tensor, captions: [String], mel: Tensor, rng: RandomGenerator) throws -> (Tensor, Int) {
+        let p = Float(config.train.pooledFromAudio)
+        guard p > 0, let c = contrastive else { return (pooled, 0) }
+        let rows = captions.indices.filter { captions[$0] != "" && rng.nextUniform() < p }
+        if rows.isEmpty { return (pooled, 0) }
+        let audio = try GradMode.noGrad { try c.audioEmbeddings(mel) }
+        let pick = Tensor(shape: [captions.count, 1], data: captions.indices.map { rows.contains($0) ? 1 : 0 })
+        return (try pooled * (1 - pick) + audio * pick, rows.count)
     }
 
     func extraTensors() -> [String: [String: Tensor]] {

@@ -58,6 +58,17 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(v.ldm?.blockOutChannels, l.ldm?.blockOutChannels)
         XCTAssertEqual(v.diffusion.betaStart, ft.diffusion.betaStart, "same noise schedule as the stages it continues")
         XCTAssertEqual(v.diffusion.betaEnd, ft.diffusion.betaEnd)
+        XCTAssertEqual(v.train.pooledFromAudio, 0)
+        // Stage 2d: stage 2c's UNet, half of its kept class-embedding inputs taken from the clips' audio embeddings.
+        let a = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-audio.yaml").path)
+        XCTAssertEqual(a.name, "default-ldm-audio")
+        XCTAssertEqual(a.train.pooledFromAudio, 0.5)
+        XCTAssertEqual(a.diffusion.predictionType, "v_prediction")
+        XCTAssertEqual(a.ldm?.contrastive, v.ldm?.contrastive)
+        XCTAssertEqual(a.ldm?.conditioning, .both)
+        XCTAssertEqual(a.ldm?.blockOutChannels, v.ldm?.blockOutChannels)
+        XCTAssertEqual(a.diffusion.betaStart, v.diffusion.betaStart)
+        XCTAssertEqual(a.diffusion.betaEnd, v.diffusion.betaEnd)
     }
 
     func error(_ yaml: String) -> String {
@@ -134,6 +145,10 @@ final class ConfigTests: XCTestCase {
                        "config key 'model.attention_heads': found 3, expected a divisor of the channels of every attention block (64 is not divisible)")
         XCTAssertEqual(error(ldm.replacingOccurrences(of: "  pretrained_vae: runs/v", with: "  mid_block_type: Fancy")),
                        "config key 'model.mid_block_type': found 'Fancy', expected one of UNetMidBlock2DCrossAttn, UNetMidBlock2D, none")
+        XCTAssertEqual(error(ldm + "\ntrain:\n  pooled_from_audio: 1.5\n"),
+                       "config key 'train.pooled_from_audio': found 1.5, expected a number in [0.0, 1.0]")
+        XCTAssertEqual(error(vae + "\ntrain:\n  pooled_from_audio: 0.5\n"),
+                       "config key 'train.pooled_from_audio': found 0.5, expected no 'pooled_from_audio' key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
         // Valid: defaults fill the rest; scaling_factor auto and a number both parse.
         XCTAssertEqual(error(ldm + "\ndiffusion:\n  scaling_factor: auto\n"), "no error")
         XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ndiffusion:\n  scaling_factor: 0.5\n").diffusion.scalingFactor, 0.5)
@@ -158,6 +173,15 @@ final class ConfigTests: XCTestCase {
             .replacingOccurrences(of: "inference:", with: "text_encoder:\n  type: folder\n  path: \(root.path)/noencoder\ninference:"))
         XCTAssertThrowsError(try LDMTrainer(config: ldm, options: TrainFixture.quiet(root.appendingPathComponent("runs3")))) { e in
             XCTAssertTrue("\(e)".hasPrefix("\(root.path)/noencoder: cannot load the text encoder"), "\(e)")
+        }
+        if TrainFixture.miniLMAvailable {
+            // Audio embeddings need a contrastive model to come from.
+            let vae = try TrainFixture.vaeCheckpoint(root)
+            let noClap = try TrainingConfig.parse(yaml: TrainFixture.ldmYAML(data: data, vae: vae, trainExtra: "  pooled_from_audio: 0.5\n"))
+            XCTAssertThrowsError(try LDMTrainer(config: noClap, options: TrainFixture.quiet(root.appendingPathComponent("runs4")),
+                                                conditioner: try TrainFixture.conditioner())) { e in
+                XCTAssertTrue("\(e)".hasPrefix("config key 'train.pooled_from_audio': found 0.5, expected 0 unless the UNet has a class embedding fed by a contrastive model"), "\(e)")
+            }
         }
     }
 

@@ -109,6 +109,25 @@ final class ContrastiveTrainerTests: XCTestCase {
             .replacingOccurrences(of: "  conditioning: both", with: "  conditioning: both\n  contrastive: \(runs.appendingPathComponent("tiny-clap-test").path)")
         let ldm = try LDMTrainer(config: try TrainingConfig.parse(yaml: ldmYAML), options: TrainFixture.quiet(runs), conditioner: enc)
         XCTAssertEqual(ldm.unet.config.projectionClassEmbeddingsInputDim, 16, "the class embedding takes the contrastive space's width")
+
+        // pooled_from_audio 1: every kept caption's class-embedding input is its clip's audio embedding; a dropped
+        // caption keeps the empty prompt's text embedding, which generation's unconditional branch uses.
+        let mixer = try LDMTrainer(config: try TrainingConfig.parse(yaml: ldmYAML.replacingOccurrences(of: "name: tiny-ldm-test", with: "name: tiny-mix-test")
+            .replacingOccurrences(of: "  keep_checkpoints: 2", with: "  keep_checkpoints: 2\n  pooled_from_audio: 1")),
+                                   options: TrainFixture.quiet(runs), conditioner: enc)
+        let captions = ["a low hum", "", "a high tone"]
+        let mel = Tensor.randn([3, 1, 16, train.melBins], generator: RandomGenerator(seed: 4))
+        let text = try XCTUnwrap(try mixer.stage.conditioningBatch(captions).pooled)
+        let (mixed, swapped) = try mixer.stage.pooledFromAudio(text, captions: captions, mel: mel, rng: RandomGenerator(seed: 1))
+        XCTAssertEqual(swapped, 2)
+        let audio = try GradMode.noGrad { try XCTUnwrap(mixer.contrastive).audioEmbeddings(mel) }
+        let width = 16
+        for (row, source) in [(0, audio), (1, text), (2, audio)] {
+            let got = Array(mixed.scalars[row * width..<(row + 1) * width]), want = Array(source.scalars[row * width..<(row + 1) * width])
+            for (g, w) in zip(got, want) { XCTAssertEqual(g, w, accuracy: 1e-6, "row \(row)") }
+        }
+        XCTAssertGreaterThan(zip(text.scalars[0..<width], audio.scalars[0..<width]).map { abs($0 - $1) }.max()!, 1e-3,
+                             "the caption's and the clip's embeddings differ, so the rows above tell them apart")
         let model = try XCTUnwrap(try ldm.run().exported)
         let pipe = try TextToAudioPipeline.load(folder: model)
         let c = try XCTUnwrap(pipe.contrastive)
