@@ -360,11 +360,12 @@ final class LDMStage: TrainingStage {
     func pooledFromAudio(_ pooled: Tensor, captions: [String], mel: Tensor, rng: RandomGenerator) throws -> (Tensor, Int) {
         let p = Float(config.train.pooledFromAudio)
         guard p > 0, let c = contrastive else { return (pooled, 0) }
-        let rows = captions.indices.filter { captions[$0] != "" && rng.nextUniform() < p }
-        if rows.isEmpty { return (pooled, 0) }
+        let picked: [Float] = captions.map { $0 != "" && rng.nextUniform() < p ? 1 : 0 }
+        let swapped = Int(picked.reduce(0, +))
+        if swapped == 0 { return (pooled, 0) }
         let audio = try GradMode.noGrad { try c.audioEmbeddings(mel) }
-        let pick = Tensor(shape: [captions.count, 1], data: captions.indices.map { rows.contains($0) ? 1 : 0 })
-        return (try pooled * (1 - pick) + audio * pick, rows.count)
+        let pick = Tensor(shape: [captions.count, 1], data: picked)
+        return (try pooled * (1 - pick) + audio * pick, swapped)
     }
 
     func extraTensors() -> [String: [String: Tensor]] {

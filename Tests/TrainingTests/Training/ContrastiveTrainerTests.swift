@@ -121,7 +121,7 @@ final class ContrastiveTrainerTests: XCTestCase {
         let (mixed, swapped) = try mixer.stage.pooledFromAudio(text, captions: captions, mel: mel, rng: RandomGenerator(seed: 1))
         XCTAssertEqual(swapped, 2)
         let audio = try GradMode.noGrad { try XCTUnwrap(mixer.contrastive).audioEmbeddings(mel) }
-        let width = 16
+        let width = text.shape[1]
         for (row, source) in [(0, audio), (1, text), (2, audio)] {
             let got = Array(mixed.scalars[row * width..<(row + 1) * width]), want = Array(source.scalars[row * width..<(row + 1) * width])
             for (g, w) in zip(got, want) { XCTAssertEqual(g, w, accuracy: 1e-6, "row \(row)") }
