@@ -11,10 +11,14 @@ struct CorpusCommand: ParsableCommand {
     @Option(help: "Number of clips.") var count = 1000
     @Option(help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 0
     @Option(help: "Seconds per clip.") var seconds: Double = 4
+    @Option(help: "Recipe version: 1 is the original sampling; 2 draws beep counts uniformly over 1-8.") var recipe = 1
+    @Option(help: "Comma-separated families to draw from (tone, chord, sweep, beeps, noise, percussion, pluck, texture, speech); default all.")
+    var families: String?
 
     func run() throws {
         let bar = ProgressBar(total: count, label: "corpus")
-        let summary = try Corpus.generate(outDir: URL(fileURLWithPath: out), count: count, seed: seed, seconds: seconds) { event in
+        let summary = try Corpus.generate(outDir: URL(fileURLWithPath: out), count: count, seed: seed, seconds: seconds, version: recipe,
+                                             only: families.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }) { event in
             switch event {
             case let .notice(m): FileHandle.standardError.write(Data("corpus: \(m)\n".utf8))
             case let .clip(index, total, _): bar.update(index + 1, total: total)

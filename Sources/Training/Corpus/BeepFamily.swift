@@ -5,8 +5,15 @@ import Tensors
 public struct BeepFamily: SoundFamily {
     public let name = "beeps"
     public var seconds: Double
+    /// Draw the count first, uniformly over 1-8, then a rhythm that allows it (corpus recipe 2). Recipe 1 draws the
+    /// count, then the rhythm, and lets "pairs" and "accelerating" override it, so only 3% of its beep clips have
+    /// three beeps while 4, 6 and 8 are over-represented.
+    public var uniformCounts: Bool
 
-    public init(seconds: Double = 4) { self.seconds = seconds }
+    public init(seconds: Double = 4, uniformCounts: Bool = false) {
+        self.seconds = seconds
+        self.uniformCounts = uniformCounts
+    }
 
     struct Rhythm {
         let id: String
@@ -47,12 +54,26 @@ public struct BeepFamily: SoundFamily {
         "{beeping} once {ppred}",
     ]
 
+    /// Whether a rhythm is audible with `count` beeps: pairs need an even count of at least four, speeding up at least four.
+    static func allows(_ rhythm: Rhythm, count: Int) -> Bool {
+        switch rhythm.id {
+        case "pairs": return count >= 4 && count % 2 == 0
+        case "accelerating": return count >= 4
+        default: return true
+        }
+    }
+
     public func render(rng: RandomGenerator) -> Clip {
         let n = sampleCount
         var count = rng.int(1...8)
-        var rhythm = rng.pick(Self.rhythms)
-        if rhythm.id == "pairs" { count = rng.pick([4, 6, 8]) }
-        if rhythm.id == "accelerating" { count = max(count, 4) }
+        var rhythm: Rhythm
+        if uniformCounts {
+            rhythm = rng.pick(Self.rhythms.filter { Self.allows($0, count: count) })
+        } else {
+            rhythm = rng.pick(Self.rhythms)
+            if rhythm.id == "pairs" { count = rng.pick([4, 6, 8]) }
+            if rhythm.id == "accelerating" { count = max(count, 4) }
+        }
         let pitch = rng.chance(0.3) ? PitchWords(midi: rng.int(67...96))
             : PitchWords(hz: rng.pick([400.0, 500, 600, 800, 880, 1000, 1200, 1500, 2000, 2500, 3000]), note: nil)
         let waveform: Waveform = rng.pick([.sine, .sine, .square, .triangle])

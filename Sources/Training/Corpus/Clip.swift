@@ -42,10 +42,10 @@ extension SoundFamily {
 /// The standard family set, in the fixed order the corpus draws from (order matters for determinism).
 public enum SoundFamilies {
     /// Every family; speech only when an espeak-ng is given, since it needs that binary.
-    public static func standard(seconds: Double = 4, espeak: Espeak?) -> [SoundFamily] {
+    public static func standard(seconds: Double = 4, espeak: Espeak?, uniformBeepCounts: Bool = false) -> [SoundFamily] {
         var all: [SoundFamily] = [
             ToneFamily(seconds: seconds), ChordFamily(seconds: seconds), SweepFamily(seconds: seconds),
-            BeepFamily(seconds: seconds), NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds),
+            BeepFamily(seconds: seconds, uniformCounts: uniformBeepCounts), NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds),
             PluckFamily(seconds: seconds), TextureFamily(seconds: seconds),
         ]
         if let espeak { all.append(SpeechFamily(seconds: seconds, espeak: espeak)) }

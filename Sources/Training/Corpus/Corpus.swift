@@ -21,15 +21,16 @@ public enum Corpus {
     /// The settings file that pins a directory to one seed and length, so a re-run cannot mix two corpora.
     static let settingsName = "corpus.json"
 
-    /// Generates `count` clips of `seconds` with `seed` into `outDir`, using espeak-ng for speech when installed.
+    /// Generates `count` clips of `seconds` with `seed` into `outDir`, using espeak-ng for speech when installed;
+    /// `version` and `only` pick the recipe version and the families (see `CorpusRecipe`).
     @discardableResult
-    public static func generate(outDir: URL, count: Int, seed: UInt64, seconds: Double = 4,
-                                progress: (CorpusEvent) -> Void = { _ in }) throws -> CorpusSummary {
+    public static func generate(outDir: URL, count: Int, seed: UInt64, seconds: Double = 4, version: Int = 1,
+                                only: [String]? = nil, progress: (CorpusEvent) -> Void = { _ in }) throws -> CorpusSummary {
         let espeak = Espeak.locate()
-        if espeak == nil {
+        if espeak == nil && (only == nil || only!.contains("speech")) {
             progress(.notice("espeak-ng not found on PATH (install it with scripts/setup): the speech family is skipped"))
         }
-        return try generate(outDir: outDir, count: count, seed: seed, recipe: CorpusRecipe(seconds: seconds, espeak: espeak),
+        return try generate(outDir: outDir, count: count, seed: seed, recipe: CorpusRecipe(seconds: seconds, espeak: espeak, version: version, only: only),
                             progress: progress)
     }
 
@@ -42,6 +43,7 @@ public enum Corpus {
         guard recipe.seconds >= 1, recipe.seconds <= 30 else {
             throw TrainingError.invalidArgument("seconds", "must be between 1 and 30, got \(recipe.seconds)")
         }
+        try recipe.validate()
         let fm = FileManager.default
         let audioDir = outDir.appendingPathComponent("audio"), textDir = outDir.appendingPathComponent("text")
         do {
@@ -111,7 +113,8 @@ public enum Corpus {
     static func checkSettings(_ dir: URL, seed: UInt64, recipe: CorpusRecipe) throws {
         let url = dir.appendingPathComponent(settingsName)
         let settings: [String: Any] = ["seed": String(seed), "seconds": recipe.seconds, "speech": recipe.espeak != nil,
-                                       "sample_rate": Clip.sampleRate, "format": "foley-corpus-1"]
+                                       "sample_rate": Clip.sampleRate, "format": "foley-corpus-1",
+                                       "recipe": recipe.version, "families": familiesSetting(recipe.only)]
         if let data = try? Data(contentsOf: url) {
             guard let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw TrainingError.file(url.path, "unreadable corpus settings; delete it or use another directory")
@@ -120,6 +123,9 @@ public enum Corpus {
                 ("seed", "\(old["seed"] as? String ?? "missing")", String(seed)),
                 ("seconds", "\(number(old["seconds"]) ?? -1)", "\(recipe.seconds)"),
                 ("speech", "\(old["speech"] as? Bool ?? ((number(old["speech"]) ?? 0) != 0))", "\(recipe.espeak != nil)"),
+                // Corpora written before recipe versions and family choices existed are version 1 with every family.
+                ("recipe", "\(Int(number(old["recipe"]) ?? 1))", "\(recipe.version)"),
+                ("families", old["families"] as? String ?? "all", familiesSetting(recipe.only)),
             ]
             for (key, was, now) in found where was != now {
                 throw TrainingError.file(url.path, "this directory holds a corpus made with \(key) \(was), not \(now); "
@@ -129,6 +135,11 @@ public enum Corpus {
         }
         let data = try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys, .prettyPrinted])
         try CorpusWAV.writeAtomically(data, to: url)
+    }
+
+    /// The families as corpus.json records them: "all", or the chosen names sorted and comma-separated.
+    static func familiesSetting(_ only: [String]?) -> String {
+        only.map { Set($0).sorted().joined(separator: ",") } ?? "all"
     }
 
     /// A JSON number as parsed by either Foundation (Int, Double or NSNumber).

@@ -12,13 +12,40 @@ public struct CorpusRecipe {
     public var effectProbability = 0.35
     /// How often a clip is made (and called) loud or quiet rather than left at the normal level.
     public var loudnessProbability = 0.25
+    /// Which version of the families' sampling: 1 is the original; 2 draws beep counts uniformly. A version never
+    /// changes once shipped, so a corpus made with it (and every model trained on that corpus) can be remade.
+    public var version: Int
+    /// The family names to draw from (mixtures pair two of them); nil draws from every family.
+    public var only: [String]?
 
-    public init(seconds: Double = 4, espeak: Espeak?) {
+    public static let versions = 1...2
+
+    public init(seconds: Double = 4, espeak: Espeak?, version: Int = 1, only: [String]? = nil) {
         self.seconds = seconds
         self.espeak = espeak
+        self.version = version
+        self.only = only
     }
 
-    public var families: [SoundFamily] { SoundFamilies.standard(seconds: seconds, espeak: espeak) }
+    public var families: [SoundFamily] {
+        var all = SoundFamilies.standard(seconds: seconds, espeak: espeak, uniformBeepCounts: version >= 2)
+        if let only { all = all.filter { only.contains($0.name) } }
+        return all
+    }
+
+    /// Throws when the version is unknown or `only` names a family that does not exist (or is speech without espeak-ng).
+    public func validate() throws {
+        guard Self.versions.contains(version) else {
+            throw TrainingError.invalidArgument("recipe", "must be \(Self.versions.lowerBound)-\(Self.versions.upperBound), got \(version)")
+        }
+        guard let only else { return }
+        let known = SoundFamilies.standard(seconds: seconds, espeak: espeak).map(\.name)
+        for name in only where !known.contains(name) {
+            let hint = name == "speech" ? " (speech needs espeak-ng; install it with scripts/setup)" : ""
+            throw TrainingError.invalidArgument("families", "unknown family '\(name)'\(hint); expected some of \(known.joined(separator: ", "))")
+        }
+        guard !only.isEmpty else { throw TrainingError.invalidArgument("families", "must name at least one family") }
+    }
 
     /// A well-mixed 64-bit seed for clip `index` of a corpus with `seed` (SplitMix64 finalizer over both), so
     /// neighbouring indices and neighbouring corpus seeds never share streams.
@@ -37,7 +64,7 @@ public struct CorpusRecipe {
         let rng = RandomGenerator(seed: Self.clipSeed(seed: seed, index: index))
         let all = families
         var clip: Clip
-        if rng.chance(mixtureProbability) {
+        if rng.chance(mixtureProbability) && all.count >= 2 {
             clip = try MixtureFamily(parts: all, seconds: seconds).render(rng: rng)
         } else {
             clip = try rng.pick(all).render(rng: rng)

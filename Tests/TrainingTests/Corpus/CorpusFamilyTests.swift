@@ -49,6 +49,33 @@ final class CorpusFamilyTests: XCTestCase {
         }
     }
 
+    func testUniformBeepCountsAreBalancedAndKeepRhythmsAudible() throws {
+        let counts = { (clips: [Clip]) in clips.map { Int($0.params["count"]!)! } }
+        // Recipe 1's sampling: pairs and speeding up override the count, so three beeps are rare.
+        let original = counts(try renders(BeepFamily(seconds: 4), seeds: 0..<400))
+        XCTAssertLessThan(original.filter { $0 == 3 }.count, 30, "recipe 1 has few three-beep clips")
+        let uniform = try renders(BeepFamily(seconds: 4, uniformCounts: true), seeds: 0..<400)
+        let histogram = Dictionary(grouping: counts(uniform), by: { $0 }).mapValues(\.count)
+        for n in 1...8 {
+            // 50 expected per count; the fit to the clip may drop a beep or two from slow, long runs.
+            XCTAssertGreaterThan(histogram[n] ?? 0, 30, "count \(n): \(histogram)")
+            XCTAssertLessThan(histogram[n] ?? 0, 75, "count \(n): \(histogram)")
+        }
+        for clip in uniform {
+            let count = Int(clip.params["count"]!)!
+            switch clip.params["rhythm"]! {
+            case "pairs": XCTAssertTrue(count >= 4 && count % 2 == 0, clip.caption)
+            case "accelerating": XCTAssertGreaterThanOrEqual(count, 4, clip.caption)
+            case "single": XCTAssertEqual(count, 1, clip.caption)
+            default: break
+            }
+            XCTAssertTrue(mentionsCount(clip.caption, count), "count \(count) not stated: \(clip.caption)")
+        }
+        for clip in uniform.prefix(40) {
+            XCTAssertEqual(Measure.onsets(clip.samples), Int(clip.params["count"]!)!, clip.caption)
+        }
+    }
+
     func testNoiseColorsOrderBySpectralSlope() throws {
         let plain = try renders(NoiseFamily(seconds: seconds), seeds: 0..<60) { $0["filter"] == "none" }
         var slopes: [String: Double] = [:]
@@ -150,7 +177,7 @@ func mentionsCount(_ caption: String, _ n: Int) -> Bool {
     let t = tokens(caption)
     var forms = [String(n)]
     if n < words.count { forms.append(words[n]) }
-    if n == 1 { forms += ["once", "single", "a"] } // "a beep at 880 Hz"
+    if n == 1 { forms += ["once", "single", "a", "an"] } // "a beep at 880 Hz", "an electronic beep"
     if n == 2 { forms.append("twice") }
     return forms.contains { t.contains($0) }
 }

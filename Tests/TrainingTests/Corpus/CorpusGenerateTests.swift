@@ -124,4 +124,65 @@ final class CorpusGenerateTests: XCTestCase {
         XCTAssertThrowsError(try Corpus.generate(outDir: dir, count: 1, seed: 1, recipe: CorpusRecipe(seconds: 2, espeak: nil)))
         XCTAssertThrowsError(try Corpus.generate(outDir: dir, count: 1, seed: 1, recipe: CorpusRecipe(seconds: 0.2, espeak: nil)))
     }
+
+    func testRecipeVersionTwoChangesOnlyBeepsAndFamiliesFilter() throws {
+        let one = CorpusRecipe(seconds: 2, espeak: nil), two = CorpusRecipe(seconds: 2, espeak: nil, version: 2)
+        var beeps = 0, others = 0
+        for i in 0..<60 {
+            let a = try one.clip(index: i, seed: 4), b = try two.clip(index: i, seed: 4)
+            let hasBeeps = a.family == "beeps" || (a.params["parts"]?.contains("beeps") ?? false)
+            if hasBeeps { beeps += 1; continue }
+            others += 1
+            XCTAssertEqual(a.caption, b.caption)
+            XCTAssertEqual(a.samples, b.samples, "version 2 must leave \(a.family) clips as version 1 makes them")
+        }
+        XCTAssertGreaterThan(beeps, 0)
+        XCTAssertGreaterThan(others, 40)
+
+        let focused = CorpusRecipe(seconds: 2, espeak: nil, version: 2, only: ["beeps", "tone"])
+        var seen = Set<String>()
+        for i in 0..<60 {
+            let clip = try focused.clip(index: i, seed: 4)
+            seen.insert(clip.family)
+            if clip.family == "mixture" { XCTAssertTrue(["beeps+tone", "tone+beeps"].contains(clip.params["parts"]!), clip.params["parts"]!) }
+            checkBasics(clip, seconds: 2)
+        }
+        XCTAssertEqual(seen, ["beeps", "tone", "mixture"])
+        let alone = CorpusRecipe(seconds: 2, espeak: nil, only: ["noise"])
+        XCTAssertEqual(Set(try (0..<30).map { try alone.clip(index: $0, seed: 4).family }), ["noise"])
+    }
+
+    func testBadRecipeOrFamilyNamesTheArgumentAndSettingsPinThem() throws {
+        for (recipe, key, detail) in [
+            (CorpusRecipe(seconds: 1, espeak: nil, version: 3), "recipe", "1-2"),
+            (CorpusRecipe(seconds: 1, espeak: nil, only: ["beep"]), "families", "beeps"),
+            (CorpusRecipe(seconds: 1, espeak: nil, only: ["speech"]), "families", "espeak-ng"),
+            (CorpusRecipe(seconds: 1, espeak: nil, only: []), "families", "at least one"),
+        ] {
+            XCTAssertThrowsError(try Corpus.generate(outDir: dir, count: 1, seed: 1, recipe: recipe)) { error in
+                XCTAssertTrue("\(error)".contains(key) && "\(error)".contains(detail), "\(error)")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("corpus.json").path))
+
+        let focused = CorpusRecipe(seconds: 1, espeak: nil, version: 2, only: ["tone", "beeps"])
+        try Corpus.generate(outDir: dir, count: 2, seed: 1, recipe: focused)
+        let settings = try String(contentsOf: dir.appendingPathComponent("corpus.json"), encoding: .utf8)
+        XCTAssertTrue(settings.contains("\"families\" : \"beeps,tone\""), settings)
+        for (other, key) in [(CorpusRecipe(seconds: 1, espeak: nil, only: ["tone", "beeps"]), "recipe"),
+                             (CorpusRecipe(seconds: 1, espeak: nil, version: 2), "families")] {
+            XCTAssertThrowsError(try Corpus.generate(outDir: dir, count: 2, seed: 1, recipe: other)) { error in
+                XCTAssertTrue("\(error)".contains(key), "\(error)")
+            }
+        }
+        XCTAssertEqual(try Corpus.generate(outDir: dir, count: 2, seed: 1, recipe: focused).skipped, 2)
+
+        // A corpus.json from before recipes and family choices reads as version 1 with every family.
+        let old = dir.appendingPathComponent("old")
+        try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+        try Data(#"{"format":"foley-corpus-1","sample_rate":16000,"seconds":1,"seed":"1","speech":false}"#.utf8)
+            .write(to: old.appendingPathComponent("corpus.json"))
+        XCTAssertEqual(try Corpus.generate(outDir: old, count: 1, seed: 1, recipe: CorpusRecipe(seconds: 1, espeak: nil)).written, 1)
+        XCTAssertThrowsError(try Corpus.generate(outDir: old, count: 1, seed: 1, recipe: CorpusRecipe(seconds: 1, espeak: nil, version: 2)))
+    }
 }
