@@ -171,17 +171,19 @@ public struct TrainingConfig {
     public static let upTypes = ["UpBlock2D", "CrossAttnUpBlock2D"]
     public static let midTypes = ["UNetMidBlock2DCrossAttn", "UNetMidBlock2D", "none"]
 
-    /// Reads and validates a config file.
+    /// Reads and validates a config file, merging in the file its `base:` names (see `ConfigBase`).
     public static func load(path: String) throws -> TrainingConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.file(path, FileManager.default.fileExists(atPath: path) ? "cannot read the config" : "no such config file")
         }
-        return try parse(yaml: text, defaultName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+        return try parse(yaml: try ConfigBase.resolve(text: text, path: path),
+                         defaultName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     }
 
     /// Parses and validates YAML text.
     public static func parse(yaml: String, defaultName: String = "run") throws -> TrainingConfig {
         let root = try ConfigReader.parse(yaml: yaml)
+        try root.forbid("base", because: "in config text: a base is merged in only when a config is loaded from its file")
         let name = try root.string("name", default: defaultName)
         guard !name.isEmpty, !name.contains("/") else {
             throw TrainingError.config(key: "name", found: "'\(name)'", expected: "a non-empty name without '/'")

@@ -69,6 +69,81 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(a.ldm?.blockOutChannels, v.ldm?.blockOutChannels)
         XCTAssertEqual(a.diffusion.betaStart, v.diffusion.betaStart)
         XCTAssertEqual(a.diffusion.betaEnd, v.diffusion.betaEnd)
+        // Stage 2e: stage 2d's settings through two more bases, on the data with recipe 2's beeps and tones.
+        let e = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-beeps.yaml").path)
+        XCTAssertEqual(e.name, "default-ldm-beeps")
+        XCTAssertEqual(e.data.dataset, "data/stage2e")
+        XCTAssertEqual(e.train.maxSteps, 1500)
+        XCTAssertEqual(e.train.learningRate, a.train.learningRate)
+        XCTAssertEqual(e.train.pooledFromAudio, 0.5)
+        XCTAssertEqual(e.diffusion, a.diffusion)
+        XCTAssertEqual(e.ldm, a.ldm)
+        XCTAssertEqual(e.inference, a.inference)
+        XCTAssertEqual(a.data.dataset, l.data.dataset, "stage 2d reads stage 2a's data through its bases")
+        // What a checkpoint stores is self-contained: it parses alone to the same settings.
+        XCTAssertFalse(e.yaml.contains("\nbase:"), e.yaml)
+        let again = try TrainingConfig.parse(yaml: e.yaml)
+        XCTAssertEqual(again.name, e.name)
+        XCTAssertEqual(again.train, e.train)
+        XCTAssertEqual(again.data, e.data)
+        XCTAssertEqual(again.ldm, e.ldm)
+        XCTAssertEqual(again.diffusion, e.diffusion)
+    }
+
+    func testBaseMergesSectionsKeyByKeyAndReportsBadBases() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foley-base-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ name: String, _ text: String) throws -> String {
+            let url = dir.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return url.path
+        }
+        _ = try write("sub/parent.yaml", """
+        name: parent
+        model:
+          type: AutoencoderKL
+          block_out_channels: [32, 64]
+          latent_channels: 4
+        data:
+          dataset: /tmp/x
+          batch_size: 4
+        train:
+          max_steps: 10
+          warmup_steps: 5
+        """)
+        let child = try write("child.yaml", """
+        base: sub/parent.yaml
+        model:
+          block_out_channels: [64]
+        data:
+          batch_size: 2
+        train:
+          warmup_steps: null
+        """)
+        let c = try TrainingConfig.load(path: child)
+        XCTAssertEqual(c.name, "child", "the base's name is not inherited")
+        XCTAssertEqual(c.vae.blockOutChannels, [64], "lists replace whole")
+        XCTAssertEqual(c.vae.latentChannels, 4, "keys the file leaves out come from the base")
+        XCTAssertEqual(c.data.batchSize, 2)
+        XCTAssertEqual(c.data.dataset, "/tmp/x")
+        XCTAssertEqual(c.train.maxSteps, 10)
+        XCTAssertEqual(c.train.warmupSteps, 0, "null drops the base's value back to the default")
+
+        let missing = try write("missing.yaml", "base: nowhere.yaml\n")
+        XCTAssertThrowsError(try TrainingConfig.load(path: missing)) { error in
+            XCTAssertTrue("\(error)".contains("nowhere.yaml") && "\(error)".contains("missing.yaml"), "\(error)")
+        }
+        _ = try write("a.yaml", "base: b.yaml\n")
+        let cyclic = try write("b.yaml", "base: a.yaml\n")
+        XCTAssertThrowsError(try TrainingConfig.load(path: cyclic)) { error in
+            XCTAssertTrue("\(error)".contains("cycle"), "\(error)")
+        }
+        let notText = try write("number.yaml", "base: 3\n")
+        XCTAssertThrowsError(try TrainingConfig.load(path: notText)) { error in
+            XCTAssertTrue("\(error)".contains("base") && "\(error)".contains("path of another config"), "\(error)")
+        }
+        XCTAssertTrue(error("base: x.yaml\n" + vae).contains("loaded from its file"), error("base: x.yaml\n" + vae))
     }
 
     func error(_ yaml: String) -> String {

@@ -1,0 +1,67 @@
+import Foundation
+import Yams
+
+/// Config inheritance: a config file's `base:` names another config file (relative to it) whose settings it starts
+/// from. The file's own keys override the base's, key by key inside each section; lists and scalars replace whole,
+/// and `key: null` drops a base value back to its default. The base's `name` is never inherited.
+///
+/// Resolution happens once, when a file is loaded, and yields self-contained YAML: checkpoints, `--resume` and an
+/// exported model's training.yaml keep that text, so they never depend on the base file staying as it was.
+enum ConfigBase {
+    /// The self-contained YAML of the config at `path` with text `text`: `text` itself when it has no `base:`.
+    static func resolve(text: String, path: String) throws -> String {
+        try resolve(text: text, path: path, chain: [])
+    }
+
+    private static func resolve(text: String, path: String, chain: [String]) throws -> String {
+        let file = URL(fileURLWithPath: path).standardizedFileURL
+        guard let mapping = try? Yams.load(yaml: text) as? [String: Any], let base = mapping["base"] else { return text }
+        guard let baseName = base as? String, !baseName.isEmpty else {
+            throw TrainingError.config(key: "base", found: ConfigReader.describe(base),
+                                       expected: "the path of another config file, relative to \(path)")
+        }
+        let baseURL = URL(fileURLWithPath: baseName, relativeTo: file.deletingLastPathComponent()).standardizedFileURL
+        let visited = chain + [file.path]
+        if visited.contains(baseURL.path) {
+            throw TrainingError.config(key: "base", found: "'\(baseName)' in \(path)",
+                                       expected: "no cycle of bases (\((visited + [baseURL.path]).joined(separator: " -> ")))")
+        }
+        guard let baseText = try? String(contentsOf: baseURL, encoding: .utf8) else {
+            throw TrainingError.file(baseURL.path, "cannot read the base config named by 'base' in \(path)")
+        }
+        let resolvedBase = try resolve(text: baseText, path: baseURL.path, chain: visited)
+        guard var merged = try? Yams.load(yaml: resolvedBase) as? [String: Any] else {
+            throw TrainingError.config(key: "base", found: "'\(baseName)', which is not a YAML mapping of sections",
+                                       expected: "a config file")
+        }
+        merged.removeValue(forKey: "name")
+        var own = mapping
+        own.removeValue(forKey: "base")
+        merged = merge(merged, over: own)
+        let dumped: String
+        do { dumped = try Yams.dump(object: merged, sortKeys: true) } catch {
+            throw TrainingError.config(key: "base", found: "settings that cannot be written back as YAML (\(error))",
+                                       expected: "plain YAML values")
+        }
+        return leadingComments(text) + "# (base: \(baseName), merged in)\n" + dumped
+    }
+
+    /// `over` on top of `base`: mappings merge recursively, anything else replaces.
+    static func merge(_ base: [String: Any], over: [String: Any]) -> [String: Any] {
+        var out = base
+        for (key, value) in over {
+            if let inner = value as? [String: Any], let below = base[key] as? [String: Any] {
+                out[key] = merge(below, over: inner)
+            } else {
+                out[key] = value
+            }
+        }
+        return out
+    }
+
+    /// The comment block a config opens with: it says what the stage is for, so the resolved text keeps it.
+    private static func leadingComments(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { $0.hasPrefix("#") }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+}
