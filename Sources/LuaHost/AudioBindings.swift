@@ -239,6 +239,33 @@ public enum AudioBindings {
                 lua.push(clip.buffer.duration)
                 return 1
             },
+            LuaMethod("events", """
+            a:events() -> {seconds}
+            Onset times of the separate sound events (beeps, hits, plucks) the probe evaluation counts:
+            #a:events() is the count.
+            """) { lua, clip in
+                let mono = clip.buffer.mixedToMono()
+                lua.push(numbers: try EventCounter(sampleRate: mono.sampleRate).events(mono.samples).map(\.lowerBound))
+                return 1
+            },
+            LuaMethod("pitch", """
+            a:pitch() -> number or nil
+            The fundamental in Hz (YIN's median over periodic frames, 50-4000 Hz), as the pitch probe reads it;
+            nil when the clip has no clear pitch (noise, silence).
+            """) { lua, clip in
+                let mono = clip.buffer.mixedToMono()
+                if let f0 = try PitchDetector(sampleRate: mono.sampleRate).fundamental(mono.samples) { lua.push(f0) } else { lua.pushNil() }
+                return 1
+            },
+            LuaMethod("spectral_slope", """
+            a:spectral_slope() -> number
+            The long-term spectrum's slope in dB per octave up to 6 kHz: about 0 for white noise, -3 pink, -6 brown.
+            """) { lua, clip in
+                let mono = clip.buffer.mixedToMono()
+                let top = min(6000, Double(mono.sampleRate) / 2)
+                lua.push(try SpectralSlope(sampleRate: mono.sampleRate, fmax: top).dBPerOctave(mono.samples))
+                return 1
+            },
             LuaMethod("mono", "a:mono() -> Audio\nThe channels mixed down to one.") { lua, clip in
                 lua.push(AudioClip(clip.buffer.mixedToMono()))
                 return 1

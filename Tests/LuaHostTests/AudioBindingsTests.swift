@@ -33,6 +33,30 @@ final class AudioBindingsTests: XCTestCase {
         XCTAssertEqual(try RGBImage(contentsOfPNG: png).width > 100, true)
     }
 
+    /// Three 880 Hz beeps measure as three onsets at their start times and 880 Hz; white noise has no pitch and a
+    /// flat spectrum, and brown noise (white noise summed) falls by about 6 dB per octave.
+    func testEventsPitchAndSpectralSlope() {
+        let out = h.values("""
+            local rate, x = 16000, {}
+            for i = 1, 2 * rate do x[i] = 0 end
+            for _, start in ipairs({0.25, 0.85, 1.45}) do
+              for i = 0, math.floor(0.15 * rate) - 1 do
+                x[math.floor(start * rate) + i + 1] = 0.5 * math.sin(2 * math.pi * 880 * i / rate)
+              end
+            end
+            local beeps = foley.audio.from_tensor(foley.tensor.from(x), rate)
+            local on = beeps:events()
+            local white = foley.audio.from_tensor(foley.tensor.randn({rate * 2}, 3) * 0.1, rate)
+            local w, b, acc = foley.tensor.randn({rate * 2}, 3):totable(), {}, 0
+            for i, v in ipairs(w) do acc = acc * 0.9995 + v; b[i] = acc * 0.001 end
+            local brown = foley.audio.from_tensor(foley.tensor.from(b), rate)
+            local near = math.abs(on[1] - 0.25) < 0.03 and math.abs(on[2] - 0.85) < 0.03 and math.abs(on[3] - 1.45) < 0.03
+            return #on, near, string.format('%.0f', beeps:pitch()),
+                   tostring(white:pitch()), math.abs(white:spectral_slope()) < 0.5, math.abs(brown:spectral_slope() + 6) < 1
+            """)
+        XCTAssertEqual(out, ["3", "true", "880", "nil", "true", "true"])
+    }
+
     func testLoudnessNormalize() {
         let out = h.values("""
             local t = foley.tensor.arange(48000) * (2 * math.pi * 440 / 48000)
