@@ -41,8 +41,10 @@ public struct CorpusRecipe {
         guard let only else { return }
         let known = SoundFamilies.standard(seconds: seconds, espeak: espeak).map(\.name)
         for name in only where !known.contains(name) {
-            let hint = name == "speech" ? " (speech needs espeak-ng; install it with scripts/setup)" : ""
-            throw TrainingError.invalidArgument("families", "unknown family '\(name)'\(hint); expected some of \(known.joined(separator: ", "))")
+            if name == "speech" {
+                throw TrainingError.invalidArgument("families", "speech needs espeak-ng, which was not found (scripts/setup installs it)")
+            }
+            throw TrainingError.invalidArgument("families", "unknown family '\(name)'; expected some of \(known.joined(separator: ", "))")
         }
         guard !only.isEmpty else { throw TrainingError.invalidArgument("families", "must name at least one family") }
     }
