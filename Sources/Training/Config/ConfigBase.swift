@@ -10,16 +10,24 @@ import Yams
 enum ConfigBase {
     /// The self-contained YAML of the config at `path` with text `text`: `text` itself when it has no `base:`.
     static func resolve(text: String, path: String) throws -> String {
-        try resolve(text: text, path: path, chain: [])
+        guard let mapping = try? Yams.load(yaml: text) as? [String: Any], mapping["base"] != nil else { return text }
+        let merged = try resolvedMapping(mapping, path: path, chain: [])
+        let dumped: String
+        do { dumped = try Yams.dump(object: merged, sortKeys: true) } catch {
+            throw TrainingError.config(key: "base", found: "settings that cannot be written back as YAML (\(error))",
+                                       expected: "plain YAML values")
+        }
+        return leadingComments(text) + "# (base: \(mapping["base"] as? String ?? ""), merged in)\n" + dumped
     }
 
-    private static func resolve(text: String, path: String, chain: [String]) throws -> String {
-        let file = URL(fileURLWithPath: path).standardizedFileURL
-        guard let mapping = try? Yams.load(yaml: text) as? [String: Any], let base = mapping["base"] else { return text }
+    /// `mapping`, the config at `path`, with its chain of bases merged under it (each file read and parsed once).
+    private static func resolvedMapping(_ mapping: [String: Any], path: String, chain: [String]) throws -> [String: Any] {
+        guard let base = mapping["base"] else { return mapping }
         guard let baseName = base as? String, !baseName.isEmpty else {
             throw TrainingError.config(key: "base", found: ConfigReader.describe(base),
                                        expected: "the path of another config file, relative to \(path)")
         }
+        let file = URL(fileURLWithPath: path).standardizedFileURL
         let baseURL = URL(fileURLWithPath: baseName, relativeTo: file.deletingLastPathComponent()).standardizedFileURL
         let visited = chain + [file.path]
         if visited.contains(baseURL.path) {
@@ -29,21 +37,15 @@ enum ConfigBase {
         guard let baseText = try? String(contentsOf: baseURL, encoding: .utf8) else {
             throw TrainingError.file(baseURL.path, "cannot read the base config named by 'base' in \(path)")
         }
-        let resolvedBase = try resolve(text: baseText, path: baseURL.path, chain: visited)
-        guard var merged = try? Yams.load(yaml: resolvedBase) as? [String: Any] else {
+        guard let baseMapping = try? Yams.load(yaml: baseText) as? [String: Any] else {
             throw TrainingError.config(key: "base", found: "'\(baseName)', which is not a YAML mapping of sections",
                                        expected: "a config file")
         }
+        var merged = try resolvedMapping(baseMapping, path: baseURL.path, chain: visited)
         merged.removeValue(forKey: "name")
         var own = mapping
         own.removeValue(forKey: "base")
-        merged = merge(merged, over: own)
-        let dumped: String
-        do { dumped = try Yams.dump(object: merged, sortKeys: true) } catch {
-            throw TrainingError.config(key: "base", found: "settings that cannot be written back as YAML (\(error))",
-                                       expected: "plain YAML values")
-        }
-        return leadingComments(text) + "# (base: \(baseName), merged in)\n" + dumped
+        return merge(merged, over: own)
     }
 
     /// `over` on top of `base`: mappings merge recursively, anything else replaces.
