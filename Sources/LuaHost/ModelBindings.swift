@@ -161,14 +161,15 @@ public enum ModelBindings {
             },
         ])
         lua.register(type: PipelineObject.self, help: """
-        Pipeline: a loaded text-to-audio model (fields sample_rate, identity, folder, mel_bins).
+        Pipeline: a loaded text-to-audio model (fields sample_rate, identity, folder, mel_bins, default_seconds).
         """, methods: [
             LuaMethod("generate", """
-            p:generate{prompt=, negative=, steps=50, guidance=2.5, sampler=, eta=, seed=0, seconds=5, count=1,
+            p:generate{prompt=, negative=, steps=50, guidance=2.5, sampler=, eta=, seed=0, seconds=, count=1,
                        loudness=, temperature=1, from=Audio|path, strength=0.6, keep={a, b}, latents=Tensor,
                        style=Tensor|Audio, style_weight=0.5, candidates=1,
                        on_step=function(step, t, latents) end} -> Audio or {Audio}
-            Generates audio: one Audio for one prompt and count 1, else a table (prompt-major). prompt and
+            Generates audio: one Audio for one prompt and count 1, else a table (prompt-major). seconds defaults
+            to the length the model was trained on (p.default_seconds). prompt and
             negative take a string or a table of strings; from= is audio-to-audio (SDEdit at strength), with
             keep={from, to} seconds of it kept (inpainting). style= mixes a p:extract_style vector (or a recording's)
             into the prompt's; candidates=N generates N per output and keeps the best by p:score. on_step returning false stops the run (generate then
@@ -390,6 +391,7 @@ public enum ModelBindings {
                 "identity": { lua, p in lua.push(p.pipeline.identity) },
                 "folder": { lua, p in lua.push(p.folder) },
                 "mel_bins": { lua, p in lua.push(p.pipeline.melBins) },
+                "default_seconds": { lua, p in lua.push(p.pipeline.defaultSeconds) },
                 "scaling_factor": { lua, p in lua.push(Double(p.pipeline.vae.scalingFactor)) },
             ]),
             LuaFunction("__tostring") { lua in

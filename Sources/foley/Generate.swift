@@ -16,7 +16,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Sampler: \(samplerNames.joined(separator: ", ")) (default: the model's).") var sampler: String?
     @Option(help: "DDIM eta (0 = deterministic).") var eta: Float?
     @Option(help: "Random seed; output i uses seed + i.") var seed: UInt64 = 42
-    @Option(help: "Duration in seconds.") var seconds: Double = 5
+    @Option(help: "Duration in seconds (default: the length the model was trained on; 5 s if its config does not say).") var seconds: Double?
     @Option(help: "Outputs for this prompt.") var count = 1
     @Option(help: "Target integrated loudness in LUFS.") var loudness: Double?
     @Option(help: "Noise temperature (scales the initial and ancestral noise).") var temperature: Float = 1

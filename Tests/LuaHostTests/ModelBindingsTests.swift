@@ -42,6 +42,11 @@ final class ModelBindingsTests: XCTestCase {
             return #r, steps, #paths, p.sample_rate, p.mel_bins, table.concat(p:latent_shape(0.03), 'x')
             """)
         XCTAssertEqual(out, ["4", "2", "4", "16000", "8", "1x4x60x4"])
+        // Without seconds, generate makes the model's trained length: sample_size 32 x VAE 2 x hop 4 / 16 kHz.
+        XCTAssertEqual(h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            return p.default_seconds, p:generate{prompt = 'a', steps = 1}:duration()
+            """), ["0.016", "0.016"])
         for i in 1...4 {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out-\(i).json").path))
         }

@@ -17,7 +17,8 @@ public struct GenerationOptions {
     public var seed: UInt64 = 0
     /// Outputs per prompt; output j of prompt i uses seed + i * count + j.
     public var count = 1
-    public var seconds: Double = 5
+    /// Output length; nil generates the model's trained length (`defaultSeconds`, diffusers' `audio_length_in_s=None`).
+    public var seconds: Double?
     /// Scales the initial and the ancestral noise (1 = as trained).
     public var noiseTemperature: Float = 1
     /// Target integrated loudness of each output in LUFS (nil = untouched).
@@ -43,7 +44,7 @@ public struct GenerationOptions {
         guard steps > 0 else { throw DiffusionError.invalidArgument("steps", "expected a positive integer, got \(steps)") }
         guard count > 0 else { throw DiffusionError.invalidArgument("count", "expected a positive integer, got \(count)") }
         guard candidates > 0 else { throw DiffusionError.invalidArgument("candidates", "expected a positive integer, got \(candidates)") }
-        guard seconds > 0, seconds.isFinite else {
+        if let seconds, !(seconds > 0 && seconds.isFinite) {
             throw DiffusionError.invalidArgument("seconds", "expected a positive duration, got \(seconds)")
         }
         guard guidanceScale.isFinite, guidanceScale >= 0 else {

@@ -52,6 +52,20 @@ public final class TextToAudioPipeline {
     public var sampleRate: Int { vocoder.sampleRate }
     /// Mel frames per latent frame.
     public var vaeScaleFactor: Int { 1 << (vae.config.blockOutChannels.count - 1) }
+
+    /// The length generated when none is asked: the UNet's `sample_size` (latent frames, its training crop) in seconds,
+    /// as diffusers' AudioLDM pipeline derives `audio_length_in_s`; 5 s when the config has none. A UNet generates
+    /// other lengths, but only the trained one puts its events where training did.
+    public var defaultSeconds: Double {
+        let frames: Int?
+        switch unet.config.sampleSize {
+        case let .int(n)?: frames = n
+        case let .list(l)?: frames = l.first
+        case nil: frames = nil
+        }
+        guard let frames, frames > 0 else { return 5 }
+        return Double(frames * vaeScaleFactor * hopLength) / Double(sampleRate)
+    }
     /// Latent frames must divide by this for the UNet's down/up path to line up.
     var unetFactor: Int { 1 << (unet.config.blockOutChannels.count - 1) }
 
@@ -125,7 +139,8 @@ public final class TextToAudioPipeline {
         }
         let both = try uncond.map { try ConditioningEmbeddings.joined($0, cond) } ?? cond
 
-        let frames = melFrames(seconds: options.seconds)
+        let seconds = options.seconds ?? defaultSeconds
+        let frames = melFrames(seconds: seconds)
         let latentShape = [b, unet.config.inChannels, frames / vaeScaleFactor, melBins / vaeScaleFactor]
         let sampler = try makeSampler(options)
         try sampler.setTimesteps(options.steps)
@@ -193,7 +208,7 @@ public final class TextToAudioPipeline {
         if let error = loop.error { throw error }
         latents = loop.latents
 
-        let (waves, mel) = try decode(latents: latents, samples: Int(options.seconds * Double(sampleRate)))
+        let (waves, mel) = try decode(latents: latents, samples: Int(seconds * Double(sampleRate)))
         var out = waves
         if let lufs = options.loudness {
             out = try out.map { try AudioBuffer(mono: $0, sampleRate: sampleRate).loudnessNormalized(to: lufs).samples }

@@ -57,6 +57,16 @@ public enum ModelExport {
         }
     }
 
+    /// The UNet's `sample_size` to export: its training crop in latent frames, from which a pipeline derives the
+    /// length it generates by default (diffusers' AudioLDM: sample_size x VAE factor x hop / rate seconds).
+    static func trainedSampleSize(_ config: TrainingConfig, info: DatasetInfo, unet: UNet2DConditionConfig,
+                                  vae: AutoencoderKLConfig) -> IntOrList? {
+        let vaeFactor = 1 << (vae.blockOutChannels.count - 1)
+        let unit = vaeFactor * (1 << (unet.blockOutChannels.count - 1))
+        guard let frames = try? TrainingLoop.cropFrames(config, info: info, unit: unit) else { return nil }
+        return .int(frames / vaeFactor)
+    }
+
     /// The scheduler config a Foley folder ships: the training noise schedule, sampled by `sampler`.
     public static func schedulerConfig(diffusion d: TrainingConfig.DiffusionConfig, sampler: String) -> SchedulerConfig {
         var s = SchedulerConfig(className: nil, numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd,
@@ -231,13 +241,15 @@ public enum ModelExport {
         guard let vaeJSON = s.vaeConfig, let scale = s.scalingFactor else {
             throw TrainingError.file(path, "stage-2 checkpoint lacks its VAE config or scaling factor")
         }
-        let uc = try decodeUNetConfig(s.modelConfig, source: path)
+        var uc = try decodeUNetConfig(s.modelConfig, source: path)
         var unetW = try c.tensors(prefix: "model.")
         if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { unetW[k] = t } }
         let info = try Preprocessor.readInfo(folder: cfg.data.dataset)
+        let vc = try decodeVAEConfig(vaeJSON, source: path)
+        uc.sampleSize = trainedSampleSize(cfg, info: info, unet: uc, vae: vc) ?? uc.sampleSize
         let te = cfg.textEncoder
         let parts = FoleyFolderParts(
-            name: cfg.name, unetConfig: uc, unetWeights: unetW, vaeConfig: try decodeVAEConfig(vaeJSON, source: path),
+            name: cfg.name, unetConfig: uc, unetWeights: unetW, vaeConfig: vc,
             vaeWeights: try c.tensors(prefix: "vae."), scalingFactor: scale,
             scheduler: schedulerConfig(diffusion: cfg.diffusion, sampler: cfg.inference.sampler),
             conditioning: cfg.ldm?.conditioning ?? .both, dataset: info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,

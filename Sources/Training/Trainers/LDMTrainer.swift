@@ -446,8 +446,10 @@ final class LDMStage: TrainingStage {
 
     func exportParts(ema: EMA?) -> ModelExport.FoleyFolderParts {
         let te = config.textEncoder
+        var uc = unet.config
+        uc.sampleSize = ModelExport.trainedSampleSize(config, info: dataset.info, unet: uc, vae: vae.config) ?? uc.sampleSize
         return ModelExport.FoleyFolderParts(
-            name: config.name, unetConfig: unet.config, unetWeights: ModelExport.weights(unet, ema: ema, names: named.map(\.0)),
+            name: config.name, unetConfig: uc, unetWeights: ModelExport.weights(unet, ema: ema, names: named.map(\.0)),
             vaeConfig: vae.config, vaeWeights: vae.stateDict(), scalingFactor: vae.scalingFactor,
             scheduler: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
             conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,

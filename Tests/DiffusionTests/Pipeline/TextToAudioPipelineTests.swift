@@ -51,6 +51,19 @@ final class TextToAudioPipelineTests: XCTestCase {
         return o
     }
 
+    /// Without seconds, the length is the UNet's sample_size, as diffusers' AudioLDMPipeline computes it for
+    /// audio_length_in_s=None: 32 latent frames x VAE factor 2 x hop 4 / 16 kHz = 16 ms = 256 samples.
+    func testDefaultLengthIsTheUNetSampleSize() throws {
+        let pipe = try self.pipe
+        XCTAssertEqual(pipe.unet.config.sampleSize, .int(32))
+        XCTAssertEqual(pipe.defaultSeconds, 0.016, accuracy: 1e-12)
+        var o = small()
+        o.seconds = nil
+        let r = try pipe.generate(o)
+        XCTAssertEqual(r.latents.shape[2], 32)
+        XCTAssertEqual(r.waveforms[0].count, 256)
+    }
+
     func testSeedsReproduceBytesAndDifferentSeedsDiffer() throws {
         let a = try pipe.generate(small()).waveforms[0]
         XCTAssertEqual(try pipe.generate(small()).waveforms[0], a)
@@ -105,7 +118,7 @@ final class TextToAudioPipelineTests: XCTestCase {
         var zero = small()
         zero.reference = ref
         zero.strength = 0
-        let frames = pipe.melFrames(seconds: zero.seconds)
+        let frames = pipe.melFrames(seconds: zero.seconds!)
         let recon = try pipe.decode(latents: try pipe.encodeReference(ref, frames: frames, batch: 1), samples: 480).waveforms[0]
         XCTAssertEqual(try pipe.generate(zero).waveforms[0], recon)
         var one = small()
@@ -127,7 +140,7 @@ final class TextToAudioPipelineTests: XCTestCase {
         o.reference = ref
         o.keepRange = 0...0.01
         let r = try pipe.generate(o)
-        let refLatents = try pipe.encodeReference(ref, frames: pipe.melFrames(seconds: o.seconds), batch: 1)
+        let refLatents = try pipe.encodeReference(ref, frames: pipe.melFrames(seconds: o.seconds!), batch: 1)
         // Latent frames covering 0-10 ms (16 kHz / hop 4 / VAE 2 = 2000 latent frames per second): the first 20.
         let kept = try r.latents.slice(axis: 2, start: 0, end: 20), want = try refLatents.slice(axis: 2, start: 0, end: 20)
         XCTAssertEqual(kept.scalars, want.scalars)

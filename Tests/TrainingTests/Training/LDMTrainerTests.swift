@@ -105,6 +105,9 @@ final class LDMTrainerTests: XCTestCase {
         XCTAssertEqual(pipe.conditioning, .both)
         XCTAssertEqual(pipe.vae.scalingFactor, try XCTUnwrap(a.state.scalingFactor))
         XCTAssertEqual(pipe.schedulerConfig.className, "DDIMScheduler")
+        // The UNet records its training crop, 16 mel frames = 8 latent frames, as sample_size: the default length.
+        XCTAssertEqual(pipe.unet.config.sampleSize, .int(8))
+        XCTAssertEqual(pipe.defaultSeconds, Double(16 * pipe.hopLength) / Double(pipe.sampleRate), accuracy: 1e-12)
         var o = GenerationOptions(prompt: "a low hum")
         o.steps = 3
         o.seconds = 0.25
@@ -124,6 +127,6 @@ final class LDMTrainerTests: XCTestCase {
         try ModelExport.export(checkpoint: a.path, to: again)
         let uc = try SafeTensorsFile(path: again.appendingPathComponent("unet/diffusion_pytorch_model.safetensors").path)
         XCTAssertEqual(try uc.tensor("conv_out.weight").scalars, try ua.tensor("conv_out.weight").scalars)
-        XCTAssertNoThrow(try TextToAudioPipeline.load(folder: again))
+        XCTAssertEqual(try TextToAudioPipeline.load(folder: again).unet.config.sampleSize, .int(8))
     }
 }
