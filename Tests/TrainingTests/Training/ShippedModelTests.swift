@@ -15,6 +15,17 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(pipe.schedulerConfig.predictionType, "v_prediction")
     }
 
+    /// Without --seconds the shipped model makes the 4 s it was trained on (100 latent frames x 4 x hop 160 at
+    /// 16 kHz), so no event lands past the end of what it learned; and it samples with DDPM, as its config says.
+    func testShippedModelDefaultsToItsTrainedLengthAndDDPM() throws {
+        let pipe = try TextToAudioPipeline.load(folder: Self.folder)
+        XCTAssertEqual(pipe.defaultSeconds, 4, accuracy: 1e-12)
+        XCTAssertEqual(pipe.schedulerConfig.className, "DDPMScheduler")
+        XCTAssertTrue(try pipe.makeSampler(GenerationOptions()) is DDPMSampler)
+        let yaml = try String(contentsOf: Self.folder.appendingPathComponent("training.yaml"), encoding: .utf8)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: yaml).data.segmentSeconds, 4)
+    }
+
     /// At t = 999 the x0 estimate from the captioned clip's noisy latent must beat predicting all zeros (the
     /// latent's own mean square) by half; stage 2b's epsilon model was worse than zeros here (1.3-1.5 times).
     func testCleanLatentEstimateAtTheFirstStepIsUseful() throws {
