@@ -57,14 +57,11 @@ public enum ModelExport {
         }
     }
 
-    /// The UNet's `sample_size` to export: its training crop in latent frames, from which a pipeline derives the
-    /// length it generates by default (diffusers' AudioLDM: sample_size x VAE factor x hop / rate seconds).
-    static func trainedSampleSize(_ config: TrainingConfig, info: DatasetInfo, unet: UNet2DConditionConfig,
-                                  vae: AutoencoderKLConfig) -> IntOrList? {
-        let vaeFactor = 1 << (vae.blockOutChannels.count - 1)
-        let unit = vaeFactor * (1 << (unet.blockOutChannels.count - 1))
-        guard let frames = try? TrainingLoop.cropFrames(config, info: info, unit: unit) else { return nil }
-        return .int(frames / vaeFactor)
+    /// The UNet's `sample_size` to export: its training crop (rounded to `unit` mel frames, as the loader crops) in
+    /// latent frames, from which a pipeline derives the length it generates by default (diffusers' AudioLDM:
+    /// sample_size x VAE factor x hop / rate seconds).
+    static func trainedSampleSize(_ config: TrainingConfig, info: DatasetInfo, vaeFactor: Int, unit: Int) throws -> IntOrList {
+        .int(try TrainingLoop.cropFrames(config, info: info, unit: unit) / vaeFactor)
     }
 
     /// The scheduler config a Foley folder ships: the training noise schedule, sampled by `sampler`.
@@ -246,7 +243,8 @@ public enum ModelExport {
         if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { unetW[k] = t } }
         let info = try Preprocessor.readInfo(folder: cfg.data.dataset)
         let vc = try decodeVAEConfig(vaeJSON, source: path)
-        uc.sampleSize = trainedSampleSize(cfg, info: info, unet: uc, vae: vc) ?? uc.sampleSize
+        let vaeFactor = 1 << (vc.blockOutChannels.count - 1)
+        uc.sampleSize = try trainedSampleSize(cfg, info: info, vaeFactor: vaeFactor, unit: vaeFactor * (1 << (uc.blockOutChannels.count - 1)))
         let te = cfg.textEncoder
         let parts = FoleyFolderParts(
             name: cfg.name, unetConfig: uc, unetWeights: unetW, vaeConfig: vc,

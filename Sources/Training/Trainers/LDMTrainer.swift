@@ -444,10 +444,10 @@ final class LDMStage: TrainingStage {
         return ["samples": dir.path, "prompts": prompts, "rms": rms]
     }
 
-    func exportParts(ema: EMA?) -> ModelExport.FoleyFolderParts {
+    func exportParts(ema: EMA?) throws -> ModelExport.FoleyFolderParts {
         let te = config.textEncoder
         var uc = unet.config
-        uc.sampleSize = ModelExport.trainedSampleSize(config, info: dataset.info, unet: uc, vae: vae.config) ?? uc.sampleSize
+        uc.sampleSize = try ModelExport.trainedSampleSize(config, info: dataset.info, vaeFactor: vae.downsamplingFactor, unit: frameUnit)
         return ModelExport.FoleyFolderParts(
             name: config.name, unetConfig: uc, unetWeights: ModelExport.weights(unet, ema: ema, names: named.map(\.0)),
             vaeConfig: vae.config, vaeWeights: vae.stateDict(), scalingFactor: vae.scalingFactor,
@@ -459,7 +459,7 @@ final class LDMStage: TrainingStage {
     }
 
     func export(to folder: URL, ema: EMA?) throws {
-        try ModelExport.writeFoleyFolder(exportParts(ema: ema), to: folder)
+        try ModelExport.writeFoleyFolder(try exportParts(ema: ema), to: folder)
     }
 
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
