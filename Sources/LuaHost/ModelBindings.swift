@@ -352,7 +352,7 @@ public enum ModelBindings {
                 let pipe = p.pipeline
                 let frames = pipe.melFrames(seconds: try lua.number(2))
                 let b = try lua.optInteger(3, 1)
-                lua.push(integers: [b, pipe.unet.config.inChannels, frames / pipe.vaeScaleFactor, pipe.melBins / pipe.vaeScaleFactor])
+                lua.push(integers: [b, pipe.unet.config.sampleChannels, frames / pipe.vaeScaleFactor, pipe.melBins / pipe.vaeScaleFactor])
                 return 1
             },
             LuaMethod("save", """

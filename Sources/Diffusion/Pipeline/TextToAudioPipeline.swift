@@ -141,7 +141,7 @@ public final class TextToAudioPipeline {
 
         let seconds = options.seconds ?? defaultSeconds
         let frames = melFrames(seconds: seconds)
-        let latentShape = [b, unet.config.inChannels, frames / vaeScaleFactor, melBins / vaeScaleFactor]
+        let latentShape = [b, unet.config.sampleChannels, frames / vaeScaleFactor, melBins / vaeScaleFactor]
         let sampler = try makeSampler(options)
         try sampler.setTimesteps(options.steps)
         let noise = BatchNoise(seeds: seeds, temperature: options.noiseTemperature)

@@ -44,11 +44,16 @@ public struct TrainingConfig {
         public var normNumGroups = 32
         public var classEmbeddingsConcat = false
         public var dropout: Float = 0
+        /// `time_channel`: the UNet gets each latent frame's time in seconds as an extra input channel
+        /// (`time_channel_seconds_per_frame`), so where a sound starts and stops can depend on the clip's clock.
+        public var timeChannel = false
 
-        /// The diffusers UNet config for latents of `latentChannels` and a text encoder of the given widths.
-        public func unetConfig(latentChannels: Int, hiddenSize: Int, pooledSize: Int) -> UNet2DConditionConfig {
+        /// The diffusers UNet config for latents of `latentChannels` and a text encoder of the given widths;
+        /// `secondsPerLatentFrame` is used when `timeChannel` is on.
+        public func unetConfig(latentChannels: Int, hiddenSize: Int, pooledSize: Int, secondsPerLatentFrame: Float = 0.04) -> UNet2DConditionConfig {
             var c = UNet2DConditionConfig()
-            c.inChannels = latentChannels
+            c.inChannels = latentChannels + (timeChannel ? 1 : 0)
+            if timeChannel { c.timeChannelSecondsPerFrame = secondsPerLatentFrame }
             c.outChannels = latentChannels
             c.blockOutChannels = blockOutChannels
             c.layersPerBlock = .int(layersPerBlock)
@@ -277,6 +282,7 @@ public struct TrainingConfig {
         try checkGroups(m, "norm_num_groups", c.normNumGroups, boc)
         c.classEmbeddingsConcat = try m.bool("class_embeddings_concat", default: false)
         c.dropout = Float(try m.double("dropout", default: 0, min: 0, max: 0.99))
+        c.timeChannel = try m.bool("time_channel", default: false)
         return c
     }
 

@@ -74,6 +74,7 @@ public final class LDMTrainer {
         if start.resume == nil { options.log("frozen VAE: \(source.description)") }
 
         // The UNet: the checkpoint's architecture, else --init-from's, else the config's.
+        let secondsPerLatentFrame = Float((1 << (source.config.blockOutChannels.count - 1)) * dataset.info.mel.hopLength) / Float(dataset.info.sampleRate)
         NNRandom.manualSeed(config.train.seed)
         var unetConfig: UNet2DConditionConfig
         var initWeights: [String: Tensor]?
@@ -82,8 +83,13 @@ public final class LDMTrainer {
         } else if let from = options.initFrom {
             (unetConfig, initWeights) = try LDMTrainer.unetSource(from)
             options.log("initialized the UNet from \(from) (its architecture replaces model.block_out_channels etc.)")
+            if m.timeChannel && unetConfig.timeChannelSecondsPerFrame == nil {
+                (unetConfig, initWeights) = try LDMTrainer.addingTimeChannel(unetConfig, initWeights!, secondsPerFrame: secondsPerLatentFrame)
+                options.log("added model.time_channel to the UNet: conv_in's new input starts at zero, so training starts from the same function")
+            }
         } else {
-            unetConfig = m.unetConfig(latentChannels: source.config.latentChannels, hiddenSize: enc.hiddenSize, pooledSize: pooledSize)
+            unetConfig = m.unetConfig(latentChannels: source.config.latentChannels, hiddenSize: enc.hiddenSize, pooledSize: pooledSize,
+                                      secondsPerLatentFrame: secondsPerLatentFrame)
         }
         try LDMTrainer.check(unetConfig, vae: source.config, encoder: enc, conditioning: m.conditioning, pooledSize: pooledSize)
         do { unet = try UNet2DConditionModel(config: unetConfig) } catch let e as DiffusionError {
@@ -174,12 +180,30 @@ public final class LDMTrainer {
         }
     }
 
+    /// `config` and `weights` with one more conv_in input, the time channel, whose weights are zero: the UNet computes
+    /// what it did before until training moves them.
+    static func addingTimeChannel(_ config: UNet2DConditionConfig, _ weights: [String: Tensor], secondsPerFrame: Float) throws -> (UNet2DConditionConfig, [String: Tensor]) {
+        var c = config
+        c.inChannels += 1
+        c.timeChannelSecondsPerFrame = secondsPerFrame
+        guard let t = weights["conv_in.weight"], t.rank == 4, t.shape[1] == config.inChannels else {
+            throw TrainingError.file("--init-from", "the UNet's weights have no conv_in.weight of \(config.inChannels) inputs to add model.time_channel to")
+        }
+        let (o, i, k) = (t.shape[0], t.shape[1], t.shape[2] * t.shape[3])
+        let old = t.scalars
+        var v = [Float](repeating: 0, count: o * (i + 1) * k)
+        for a in 0..<o { for b in 0..<i { for j in 0..<k { v[(a * (i + 1) + b) * k + j] = old[(a * i + b) * k + j] } } }
+        var w = weights
+        w["conv_in.weight"] = Tensor(shape: [o, i + 1, t.shape[2], t.shape[3]], data: v)
+        return (c, w)
+    }
+
     /// The UNet must take the VAE's latents and the encoder's widths for the chosen conditioning.
     static func check(_ u: UNet2DConditionConfig, vae: AutoencoderKLConfig, encoder: any TextEncoder,
                       conditioning: TextToAudioPipeline.Conditioning, pooledSize: Int? = nil) throws {
         let pooledSize = pooledSize ?? encoder.pooledSize
-        guard u.inChannels == vae.latentChannels, u.outChannels == vae.latentChannels else {
-            throw TrainingError.config(key: "model", found: "a UNet with \(u.inChannels) input channels",
+        guard u.sampleChannels == vae.latentChannels, u.outChannels == vae.latentChannels else {
+            throw TrainingError.config(key: "model", found: "a UNet with \(u.sampleChannels) input channels",
                                        expected: "\(vae.latentChannels) (the VAE's latent_channels)")
         }
         if conditioning != .tokens {

@@ -169,4 +169,68 @@ final class UNet2DConditionModelTests: XCTestCase {
         XCTAssertEqual(out.shape, [2, 4, 8, 8])
         XCTAssertTrue(out.scalars.allSatisfy(\.isFinite))
     }
+
+    /// The crossattn fixture's UNet with Foley's time channel added to conv_in (`timeWeight` on every tap of it).
+    func timeChannelModel(timeWeight: Float) throws -> UNet2DConditionModel {
+        var c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        c.inChannels += 1
+        c.timeChannelSecondsPerFrame = 0.04
+        let unet = try UNet2DConditionModel(config: c)
+        var w = try fixtureModel("unet_crossattn").stateDict()
+        let old = w["conv_in.weight"]!
+        let (o, i, k) = (old.shape[0], old.shape[1], old.shape[2] * old.shape[3])
+        var v = [Float](repeating: timeWeight, count: o * (i + 1) * k)
+        for a in 0..<o { for b in 0..<i { for j in 0..<k { v[(a * (i + 1) + b) * k + j] = old.scalars[(a * i + b) * k + j] } } }
+        w["conv_in.weight"] = Tensor(shape: [o, i + 1, old.shape[2], old.shape[3]], data: v)
+        try unet.load(stateDict: w)
+        return unet
+    }
+
+    func testTimeChannelWithZeroWeightsMatchesTheReferenceUNet() throws {
+        let unet = try timeChannelModel(timeWeight: 0)
+        XCTAssertEqual(unet.config.sampleChannels, 4)
+        XCTAssertEqual(unet.stateDict()["conv_in.weight"]?.shape[1], 5)
+        let cases = try Fixture.cases("unet_crossattn")
+        let sample = try cases.tensor("sample")
+        let out = try GradMode.noGrad {
+            try unet(sample, timesteps: cases.tensor("timestep").scalars, encoderHiddenStates: cases.tensor("encoder_hidden_states"))
+        }
+        Parity.check(out, try cases.tensor("output"), "unet_crossattn output through a zero time channel")
+        // Latents of in_channels (time channel included) are the caller's mistake: the UNet appends it.
+        let wide = Tensor.zeros([sample.shape[0], 5, sample.shape[2], sample.shape[3]])
+        XCTAssertThrowsError(try unet(wide, timestep: 1, encoderHiddenStates: try cases.tensor("encoder_hidden_states"))) { e in
+            XCTAssertTrue("\(e)".contains("expected [B, 4, H, W]"), "\(e)")
+        }
+    }
+
+    func testTimeChannelHoldsEachFramesTimeAndChangesTheOutput() throws {
+        let x = Tensor.zeros([2, 4, 5, 3])
+        let t = UNet2DConditionModel.timeChannel(like: x, secondsPerFrame: 0.04)
+        XCTAssertEqual(t.shape, [2, 1, 5, 3])
+        let frameTimes: [Float] = [0, 0.04, 0.08, 0.12, 0.16]
+        XCTAssertEqual(t.scalars, Array(repeating: frameTimes.flatMap { Array(repeating: $0, count: 3) }, count: 2).flatMap { $0 })
+        // A nonzero time weight makes the same latents denoise differently; zero leaves them as before.
+        let sample = Tensor.randn([1, 4, 8, 8], generator: RandomGenerator(seed: 4))
+        let states = Tensor.randn([1, 3, 16], generator: RandomGenerator(seed: 5))
+        let base = try GradMode.noGrad { try timeChannelModel(timeWeight: 0)(sample, timestep: 10, encoderHiddenStates: states) }
+        let timed = try GradMode.noGrad { try timeChannelModel(timeWeight: 0.5)(sample, timestep: 10, encoderHiddenStates: states) }
+        XCTAssertGreaterThan(Parity.relative(timed, base), 1e-3)
+    }
+
+    func testTimeChannelConfigRoundTripsAndIsChecked() throws {
+        var c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        XCTAssertNil(c.timeChannelSecondsPerFrame)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(c), as: UTF8.self).contains("time_channel"))
+        c.inChannels = 5
+        c.timeChannelSecondsPerFrame = 0.04
+        let json = try JSONEncoder().encode(c)
+        XCTAssertTrue(String(decoding: json, as: UTF8.self).contains("\"time_channel_seconds_per_frame\""))
+        let back = try JSONDecoder().decode(UNet2DConditionConfig.self, from: json)
+        XCTAssertEqual(back.timeChannelSecondsPerFrame, 0.04)
+        XCTAssertEqual(back.sampleChannels, 4)
+        c.timeChannelSecondsPerFrame = -1
+        XCTAssertThrowsError(try UNet2DConditionModel(config: c)) { e in
+            XCTAssertTrue("\(e)".contains("time_channel_seconds_per_frame"), "\(e)")
+        }
+    }
 }

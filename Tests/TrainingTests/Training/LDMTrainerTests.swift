@@ -129,4 +129,63 @@ final class LDMTrainerTests: XCTestCase {
         XCTAssertEqual(try uc.tensor("conv_out.weight").scalars, try ua.tensor("conv_out.weight").scalars)
         XCTAssertEqual(try TextToAudioPipeline.load(folder: again).unet.config.sampleSize, .int(8))
     }
+
+    /// model.time_channel: a new UNet gets in_channels = latents + 1 and the seconds of one latent frame; one
+    /// initialized from a UNet without it gets a zero conv_in column, so it computes the same output until trained.
+    /// Both export folders that the pipeline loads and generates from.
+    func testTimeChannelFromScratchAndAddedToAnInitFromUNet() throws {
+        let root = try TrainFixture.tempDir("timechannel")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 4)
+        let vae = try TrainFixture.vaeCheckpoint(root)
+        let runs = root.appendingPathComponent("runs")
+        let enc = try TrainFixture.conditioner()
+        let plainYAML = TrainFixture.ldmYAML(data: data, vae: vae, steps: 2)
+        let timedYAML = plainYAML.replacingOccurrences(of: "  conditioning: both\n", with: "  conditioning: both\n  time_channel: true\n")
+        XCTAssertNotEqual(plainYAML, timedYAML)
+        let timedConfig = try TrainingConfig.parse(yaml: timedYAML)
+        XCTAssertEqual(timedConfig.ldm?.timeChannel, true)
+
+        let scratch = try LDMTrainer(config: timedConfig, options: TrainFixture.quiet(runs, name: "scratch"), conditioner: enc)
+        XCTAssertEqual(scratch.unet.config.inChannels, scratch.unet.config.outChannels + 1)
+        let exported = try XCTUnwrap(try scratch.run().exported)
+        let pipe = try TextToAudioPipeline.load(folder: exported)
+        let seconds = Float(pipe.vaeScaleFactor * pipe.hopLength) / Float(pipe.sampleRate)
+        XCTAssertEqual(seconds, 0.02, accuracy: 1e-7)  // VAE factor 2, hop 160 at 16 kHz
+        XCTAssertEqual(scratch.unet.config.timeChannelSecondsPerFrame, seconds)
+        XCTAssertEqual(pipe.unet.config.timeChannelSecondsPerFrame, seconds)
+        var o = GenerationOptions(prompt: "a low hum")
+        o.steps = 2
+        o.seconds = 0.25
+        let r = try pipe.generate(o)
+        XCTAssertEqual(r.waveforms[0].count, 4000)
+        XCTAssertTrue(r.waveforms[0].allSatisfy(\.isFinite))
+
+        let plain = try XCTUnwrap(try LDMTrainer(config: try TrainingConfig.parse(yaml: plainYAML), options: TrainFixture.quiet(runs, name: "plain"),
+                                                 conditioner: enc).run().exported)
+        let before = try UNet2DConditionModel.load(folder: plain.appendingPathComponent("unet"))
+        XCTAssertNil(before.config.timeChannelSecondsPerFrame)
+        var messages: [String] = []
+        var opts = TrainFixture.quiet(runs, name: "added")
+        opts.initFrom = plain.path
+        opts.log = { messages.append($0) }
+        let added = try LDMTrainer(config: timedConfig, options: opts, conditioner: enc)
+        XCTAssertTrue(messages.contains { $0.hasPrefix("added model.time_channel") }, "\(messages)")
+        XCTAssertEqual(added.unet.config.timeChannelSecondsPerFrame, seconds)
+        let w0 = before.stateDict()["conv_in.weight"]!, w1 = added.unet.stateDict()["conv_in.weight"]!
+        let (outs, ins, k) = (w0.shape[0], w0.shape[1], w0.shape[2] * w0.shape[3])
+        XCTAssertEqual(w1.shape, [outs, ins + 1, w0.shape[2], w0.shape[3]])
+        for a in 0..<outs {
+            XCTAssertEqual(Array(w1.scalars[(a * (ins + 1) * k)..<((a * (ins + 1) + ins) * k)]), Array(w0.scalars[(a * ins * k)..<((a + 1) * ins * k)]))
+            XCTAssertEqual(Array(w1.scalars[((a * (ins + 1) + ins) * k)..<((a + 1) * (ins + 1) * k)]), Array(repeating: 0, count: k))
+        }
+        let x = Tensor.randn([2, ins, 8, 4], generator: RandomGenerator(seed: 9))
+        let states = Tensor.randn([2, 3, 384], generator: RandomGenerator(seed: 10))
+        let pooled = Tensor.randn([2, 384], generator: RandomGenerator(seed: 11))
+        let y0 = try GradMode.noGrad { try before(x, timesteps: [5, 700], encoderHiddenStates: states, classLabels: pooled) }
+        let y1 = try GradMode.noGrad { try added.unet(x, timesteps: [5, 700], encoderHiddenStates: states, classLabels: pooled) }
+        let scale = y0.scalars.map { abs($0) }.max()!
+        XCTAssertGreaterThan(scale, 0)
+        XCTAssertLessThanOrEqual(zip(y1.scalars, y0.scalars).map { abs($0 - $1) }.max()!, 1e-6 * scale)
+    }
 }

@@ -47,6 +47,13 @@ public struct UNet2DConditionConfig: Codable, Equatable, Sendable {
     public var crossAttentionNorm: String?
     public var encoderHidDim: Int?
     public var encoderHidDimType: String?
+    /// Foley's extension (not a diffusers key): when set, the UNet appends one input channel holding each latent
+    /// frame's time in seconds (frame index times this), so it knows where in the clip it is; `in_channels` counts
+    /// that channel, as diffusers' inpainting UNets count their mask channel, and callers pass `sampleChannels`.
+    public var timeChannelSecondsPerFrame: Float?
+
+    /// The channels a caller's latents have: `in_channels` less the time channel the UNet appends itself.
+    public var sampleChannels: Int { inChannels - (timeChannelSecondsPerFrame == nil ? 0 : 1) }
 
     public init() {}
 
@@ -71,6 +78,7 @@ public struct UNet2DConditionConfig: Codable, Equatable, Sendable {
         case classEmbeddingsConcat = "class_embeddings_concat", midBlockOnlyCrossAttention = "mid_block_only_cross_attention"
         case crossAttentionNorm = "cross_attention_norm", encoderHidDim = "encoder_hid_dim"
         case encoderHidDimType = "encoder_hid_dim_type"
+        case timeChannelSecondsPerFrame = "time_channel_seconds_per_frame"
     }
 
     public init(from decoder: Decoder) throws {
@@ -122,5 +130,6 @@ public struct UNet2DConditionConfig: Codable, Equatable, Sendable {
         crossAttentionNorm = try c.decodeIfPresent(String.self, forKey: .crossAttentionNorm)
         encoderHidDim = try c.decodeIfPresent(Int.self, forKey: .encoderHidDim)
         encoderHidDimType = try c.decodeIfPresent(String.self, forKey: .encoderHidDimType)
+        timeChannelSecondsPerFrame = try c.decodeIfPresent(Float.self, forKey: .timeChannelSecondsPerFrame)
     }
 }

@@ -42,6 +42,9 @@ public final class UNet2DConditionModel: Module {
         if let d = c.timeCondProjDim { throw unsupported("time_cond_proj_dim", "\(d)") }
         if let v = c.crossAttentionNorm { throw unsupported("cross_attention_norm", "'\(v)'") }
         if c.resnetSkipTimeAct { throw unsupported("resnet_skip_time_act", "true") }
+        if let s = c.timeChannelSecondsPerFrame, !(s > 0 && s.isFinite) || c.inChannels < 2 {
+            throw DiffusionError.invalidArgument("time_channel_seconds_per_frame", "expected a positive number of seconds and in_channels of 2 or more (the time channel plus the latents), got \(s) with in_channels \(c.inChannels)")
+        }
         guard let groups = c.normNumGroups else { throw unsupported("norm_num_groups", "null") }
         activation = try Activation(name: c.actFn, key: "act_fn")
         let timeNorm = try TimeEmbeddingNorm(name: c.resnetTimeScaleShift, key: "resnet_time_scale_shift")
@@ -219,8 +222,8 @@ public final class UNet2DConditionModel: Module {
     ///   - encoderAttentionMask: [B, S] with 1 for tokens to attend to and 0 for padding.
     public func callAsFunction(_ sample: Tensor, timesteps: [Float], encoderHiddenStates: Tensor? = nil,
                                classLabels: Tensor? = nil, encoderAttentionMask: Tensor? = nil) throws -> Tensor {
-        guard sample.rank == 4, sample.shape[1] == config.inChannels else {
-            throw DiffusionError.invalidArgument("sample", "expected [B, \(config.inChannels), H, W], got \(sample.shape)")
+        guard sample.rank == 4, sample.shape[1] == config.sampleChannels else {
+            throw DiffusionError.invalidArgument("sample", "expected [B, \(config.sampleChannels), H, W], got \(sample.shape)")
         }
         let b = sample.shape[0]
         guard timesteps.count == 1 || timesteps.count == b else {
@@ -260,6 +263,7 @@ public final class UNet2DConditionModel: Module {
 
         // 2. Pre-process.
         var h = config.centerInputSample ? sample * 2 - 1 : sample
+        if let s = config.timeChannelSecondsPerFrame { h = try Tensor.concat([h, Self.timeChannel(like: h, secondsPerFrame: s)], axis: 1) }
         h = try convIn(h)
 
         // 3. Down.
@@ -288,5 +292,13 @@ public final class UNet2DConditionModel: Module {
         // 6. Post-process.
         h = try activation(convNormOut(h))
         return try convOut(h)
+    }
+
+    /// [B, 1, H, W] holding each frame's start time in seconds along H (the latents' time axis).
+    public static func timeChannel(like x: Tensor, secondsPerFrame: Float) -> Tensor {
+        let (b, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        var v = [Float](repeating: 0, count: b * h * w)
+        for i in 0..<(b * h) { let t = Float(i % h) * secondsPerFrame; for j in 0..<w { v[i * w + j] = t } }
+        return Tensor(shape: [b, 1, h, w], data: v)
     }
 }
