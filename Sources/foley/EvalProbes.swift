@@ -9,7 +9,7 @@ struct EvalProbes: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-probes",
         abstract: "Score a model on measurable prompts (pitch, beep count, noise color, loud vs quiet, duration).",
-        discussion: "Each probe is also scored on a reference clip synthesized with the asked parameters, so the table shows what the measurements themselves get right.")
+        discussion: "Each probe is also scored on a reference clip synthesized with the asked parameters, so the table shows what the measurements themselves get right, and on that clip decoded through the model's own VAE and vocoder (the 'decoded' column: the most any UNet sample could score through this decoder).")
 
     @Option(help: "Model folder; default: the shipped model.") var model: String?
     @Option(help: "Probes per kind.") var perKind = 10

@@ -1,9 +1,11 @@
+import Audio
 import Diffusion
 import Foundation
 import Tensors
 
 /// Runs a probe set through a pipeline and scores every output, beside the same scoring of the reference clips
-/// (which shows what the measurements themselves get right).
+/// (which shows what the measurements themselves get right) and of the references decoded through the model's own
+/// VAE and vocoder (the most its UNet could score).
 public final class ProbeEvaluation {
     public let pipeline: TextToAudioPipeline
     /// Generation settings shared by every probe; prompt, seconds and seed are set per probe.
@@ -24,6 +26,8 @@ public final class ProbeEvaluation {
         public var probe: Probe
         public var generated: ProbeScoring.Reading
         public var reference: ProbeScoring.Reading
+        /// The reference after the model's VAE and vocoder (`TextToAudioPipeline.reconstruct`).
+        public var decoded: ProbeScoring.Reading
     }
 
     /// Generates and scores each probe in order; `progress(done, total)` returns false to stop early.
@@ -34,14 +38,22 @@ public final class ProbeEvaluation {
         for (i, probe) in probes.enumerated() {
             let audio = try generate(probe.caption, seconds: probe.seconds, index: i)
             let quiet = try probe.quietCaption.map { try generate($0, seconds: probe.seconds, index: i) }
+            let decoded = try scoring.score(probe, audio: try reconstruct(probe.reference),
+                                            quietAudio: try probe.quietReference.map(reconstruct))
             results.append(Result(probe: probe, generated: try scoring.score(probe, audio: audio, quietAudio: quiet),
-                                  reference: try referenceScoring.score(probe, audio: probe.reference, quietAudio: probe.quietReference)))
+                                  reference: try referenceScoring.score(probe, audio: probe.reference, quietAudio: probe.quietReference),
+                                  decoded: decoded))
             if let progress, !progress(i + 1, probes.count) { break }
         }
         return ProbeReport(results: results, settings: [
             "model": pipeline.identity, "steps": String(options.steps), "guidance": String(options.guidanceScale),
             "sampler": options.sampler ?? "default", "seed": String(options.seed),
         ])
+    }
+
+    /// A reference clip through the model's VAE and vocoder, at the model's rate.
+    func reconstruct(_ reference: [Float]) throws -> [Float] {
+        try pipeline.reconstruct(try pipeline.modelRateSamples(try AudioBuffer(mono: reference, sampleRate: Clip.sampleRate)))
     }
 
     /// A loudness probe's two prompts share a seed, so the phrase is the only difference between them.
@@ -59,10 +71,10 @@ public struct ProbeReport: Sendable {
     public var results: [ProbeEvaluation.Result]
     public var settings: [String: String]
 
-    /// (correct, total) of the generated outputs and of the references for one kind.
-    public func tally(_ kind: ProbeKind) -> (generated: Int, reference: Int, total: Int) {
+    /// (correct, total) of the generated outputs, the references and the decoded references for one kind.
+    public func tally(_ kind: ProbeKind) -> (generated: Int, reference: Int, decoded: Int, total: Int) {
         let r = results.filter { $0.probe.kind == kind }
-        return (r.filter(\.generated.correct).count, r.filter(\.reference.correct).count, r.count)
+        return (r.filter(\.generated.correct).count, r.filter(\.reference.correct).count, r.filter(\.decoded.correct).count, r.count)
     }
 
     public func accuracy(_ kind: ProbeKind) -> Double? {
@@ -70,14 +82,15 @@ public struct ProbeReport: Sendable {
         return t.total == 0 ? nil : Double(t.generated) / Double(t.total)
     }
 
-    /// A fixed-width summary: one row per kind, generated accuracy beside the references'.
+    /// A fixed-width summary: one row per kind, generated accuracy beside the references' and the decoded references'.
     public var table: String {
-        var lines = ["probe         n  model  reference", "-----------  --  -----  ---------"]
+        var lines = ["probe         n  model  reference  decoded", "-----------  --  -----  ---------  -------"]
         for kind in ProbeKind.allCases {
             let t = tally(kind)
             guard t.total > 0 else { continue }
-            lines.append(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: " %3d  %4.0f%%  %8.0f%%", t.total,
-                         100 * Double(t.generated) / Double(t.total), 100 * Double(t.reference) / Double(t.total)))
+            lines.append(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: " %3d  %4.0f%%  %8.0f%%  %6.0f%%", t.total,
+                         100 * Double(t.generated) / Double(t.total), 100 * Double(t.reference) / Double(t.total),
+                         100 * Double(t.decoded) / Double(t.total)))
         }
         return lines.joined(separator: "\n")
     }
@@ -87,7 +100,8 @@ public struct ProbeReport: Sendable {
         let rows: [[String: Any]] = results.map { r in
             var row: [String: Any] = ["kind": r.probe.kind.rawValue, "prompt": r.probe.caption, "expected": r.probe.expected,
                                       "seconds": r.probe.seconds, "measured": r.generated.measured, "correct": r.generated.correct,
-                                      "reference_measured": r.reference.measured, "reference_correct": r.reference.correct]
+                                      "reference_measured": r.reference.measured, "reference_correct": r.reference.correct,
+                                      "decoded_measured": r.decoded.measured, "decoded_correct": r.decoded.correct]
             if let q = r.probe.quietCaption { row["quiet_prompt"] = q }
             return row
         }
@@ -96,7 +110,8 @@ public struct ProbeReport: Sendable {
             let t = tally(kind)
             guard t.total > 0 else { continue }
             summary[kind.rawValue] = ["n": t.total, "accuracy": Double(t.generated) / Double(t.total),
-                                      "reference_accuracy": Double(t.reference) / Double(t.total)]
+                                      "reference_accuracy": Double(t.reference) / Double(t.total),
+                                      "decoded_accuracy": Double(t.decoded) / Double(t.total)]
         }
         return try JSONSerialization.data(withJSONObject: ["settings": settings, "summary": summary, "probes": rows],
                                           options: [.prettyPrinted, .sortedKeys])

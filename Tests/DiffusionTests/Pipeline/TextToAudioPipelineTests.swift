@@ -133,6 +133,21 @@ final class TextToAudioPipelineTests: XCTestCase {
         XCTAssertEqual(m.count, 480)
     }
 
+    /// reconstruct is the strength-0 path at the recording's own length: log-mel (frames rounded up to the VAE
+    /// factor) -> posterior mode -> decode -> vocoder, trimmed back.
+    func testReconstructIsTheAutoencoderRoundTripAtTheRecordingsLength() throws {
+        let pipe = try self.pipe
+        let ref = (0..<333).map { Float(sin(Double($0) * 0.2)) * 0.4 }
+        let f = pipe.vaeScaleFactor
+        let frames = (try pipe.frontEnd(ref).frames + f - 1) / f * f
+        let expected = try pipe.decode(latents: try pipe.encodeReference(ref, frames: frames, batch: 1), samples: ref.count).waveforms[0]
+        let got = try pipe.reconstruct(ref)
+        XCTAssertEqual(got.count, 333)
+        XCTAssertEqual(got, expected)
+        XCTAssertNotEqual(got, ref)
+        XCTAssertThrowsError(try pipe.reconstruct([])) { e in XCTAssertTrue("\(e)".contains("samples"), "\(e)") }
+    }
+
     func testInpaintingKeepsTheReferenceRange() throws {
         let pipe = try self.pipe
         let ref = (0..<480).map { Float(sin(Double($0) * 0.2)) * 0.5 }

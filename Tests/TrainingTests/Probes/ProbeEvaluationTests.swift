@@ -21,11 +21,19 @@ final class ProbeEvaluationTests: XCTestCase {
             XCTAssertEqual(report.tally(kind).reference, 1, "\(kind) reference misread")
             XCTAssertTrue(report.table.contains(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + "   1 "), report.table)
         }
+        XCTAssertTrue(report.table.hasPrefix("probe         n  model  reference  decoded"), report.table)
+        // The decoded references are the reference clips through the model's VAE and vocoder: same length, not the
+        // same samples, and the pipeline's trim makes their duration exact.
+        let d = try XCTUnwrap(report.results.first { $0.probe.kind == .duration })
+        XCTAssertTrue(d.decoded.correct, "\(d.decoded)")
+        XCTAssertEqual(report.tally(.duration).decoded, 1)
         // The pipeline trims to the asked length exactly, whatever the model learned.
         XCTAssertEqual(report.accuracy(.duration), 1)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
         XCTAssertEqual((json["probes"] as? [Any])?.count, 5)
-        XCTAssertNotNil((json["summary"] as? [String: Any])?["pitch"])
+        let pitch = try XCTUnwrap((json["summary"] as? [String: Any])?["pitch"] as? [String: Any])
+        XCTAssertNotNil(pitch["decoded_accuracy"] as? Double)
+        XCTAssertNotNil(((json["probes"] as? [[String: Any]])?.first)?["decoded_correct"] as? Bool)
         // Stopping early keeps what was scored.
         let partial = try ProbeEvaluation(pipeline: pipe, steps: 2, seed: 3).run(Array(probes.prefix(3))) { done, _ in done < 1 }
         XCTAssertEqual(partial.results.count, 1)

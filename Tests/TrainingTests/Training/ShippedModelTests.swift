@@ -1,3 +1,4 @@
+import Audio
 import Diffusion
 import Foundation
 import Tensors
@@ -52,5 +53,26 @@ final class ShippedModelTests: XCTestCase {
             worst = max(worst, Double(err / power))
         }
         XCTAssertGreaterThan(worst, 0, "the estimate cannot be exact from almost pure noise")
+    }
+
+    /// The shipped decoder keeps a steady tone's pitch and length: a 0.6-s 880 Hz tone through the VAE and vocoder
+    /// (the probe table's "decoded" column) still reads 880 Hz.
+    func testShippedDecoderKeepsAToneAndItsLength() throws {
+        let pipe = try TextToAudioPipeline.load(folder: Self.folder)
+        let rate = Double(pipe.sampleRate)
+        let tone = (0..<Int(2 * rate)).map { i -> Float in
+            let t = Double(i) / rate
+            return t >= 0.2 && t < 0.8 ? Float(0.3 * sin(2 * Double.pi * 880 * t)) : 0
+        }
+        let decoded = try pipe.reconstruct(tone)
+        XCTAssertEqual(decoded.count, tone.count)
+        let f0 = try XCTUnwrap(try PitchDetector(sampleRate: pipe.sampleRate).fundamental(decoded))
+        XCTAssertEqual(f0, 880, accuracy: 880 * 0.03)
+        // Its energy stays where the tone was: at least 10 dB more in 0.2-0.8 s than in the last second.
+        func power(_ a: Double, _ b: Double) -> Double {
+            let s = decoded[Int(a * rate)..<Int(b * rate)]
+            return s.reduce(0) { $0 + Double($1 * $1) } / Double(s.count)
+        }
+        XCTAssertGreaterThan(10 * log10(power(0.2, 0.8) / max(power(1, 2), 1e-12)), 10)
     }
 }
