@@ -322,6 +322,15 @@ public enum ModelBindings {
                 pushClips(lua, clips, single: single)
                 return 1
             },
+            LuaMethod("reconstruct", """
+            p:reconstruct(audio) -> Audio
+            The clip through the model's own VAE and vocoder (log-mel, latents, back), same length: the best any
+            generated sample could sound through this decoder. Compare a:events() or a:pitch() of both.
+            """) { lua, p in
+                let samples = try p.pipeline.modelRateSamples(try lua.audio(2).buffer)
+                lua.push(AudioClip(try AudioBuffer(mono: try p.pipeline.reconstruct(samples), sampleRate: p.pipeline.sampleRate)))
+                return 1
+            },
             LuaMethod("decode", """
             p:decode(latents[, seconds]) -> Audio or {Audio}
             Latents through the VAE and the vocoder, as generate ends (trimmed to seconds if given).

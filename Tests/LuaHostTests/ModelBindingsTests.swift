@@ -91,6 +91,25 @@ final class ModelBindingsTests: XCTestCase {
     }
 }
 
+extension ModelBindingsTests {
+    /// p:reconstruct: the clip through the VAE and vocoder at its own length, the Swift pipeline's result exactly.
+    func testReconstructKeepsTheLengthAndMatchesSwift() throws {
+        let out = h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            local t = {}
+            for i = 1, 3000 do t[i] = 0.3 * math.sin(2 * math.pi * 440 * i / 16000) end
+            local tone = foley.audio.from_tensor(foley.tensor.from(t), 16000)
+            local r = p:reconstruct(tone)
+            local ok, err = pcall(p.reconstruct, p, 5)
+            return r:duration(), r.samples, string.format('%.6f', r:tensor():totable()[1000]), ok, tostring(err):find('Audio expected') ~= nil
+            """)
+        let pipe = try TextToAudioPipeline.load(folder: URL(fileURLWithPath: tinyModel))
+        let tone = (1...3000).map { Float(0.3 * sin(2 * Double.pi * 440 * Double($0) / 16000)) }
+        let swift = try pipe.reconstruct(tone)
+        XCTAssertEqual(out, [String(3000.0 / 16000), "3000", String(format: "%.6f", swift[999]), "false", "true"])
+    }
+}
+
 /// p:extract_style, p:score and generate{candidates=, style=Audio}: on the shipped model, whose contrastive
 /// audio-text space they use, and the error an AudioLDM folder (no such space) gives.
 final class AudioTextBindingsTests: XCTestCase {
