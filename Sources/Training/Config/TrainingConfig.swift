@@ -117,6 +117,9 @@ public struct TrainingConfig {
         /// VAE: KL weight on the per-element KL (AudioLDM's weighting: rec and KL both per element).
         public var klWeight: Double = 1e-6
         public var spectralLossWeight: Double = 0
+        /// Stage 1 `freeze_encoder`: train only the decoder (and post_quant_conv) of an --init-from VAE and keep its
+        /// scaling factor, so its latents, and any UNet trained on them, stay valid (as Stability's ft-MSE decoders).
+        public var freezeEncoder = false
         public var spectralLossScales = [1, 2, 4]
         /// VAE: decode a posterior sample (true) or the mean (false); LDM: train on posterior samples or the means.
         public var samplePosterior = true
@@ -341,6 +344,7 @@ public struct TrainingConfig {
         if stage == .vae {
             c.klWeight = try t.double("kl_weight", default: 1e-6, min: 0)
             c.spectralLossWeight = try t.double("spectral_loss_weight", default: 0, min: 0)
+            c.freezeEncoder = try t.bool("freeze_encoder", default: false)
             c.spectralLossScales = try t.intList("spectral_loss_scales", default: [1, 2, 4], min: 1, count: 1...8)!
             c.validationClips = try t.int("validation_clips", default: 4, min: 0)
         } else if stage == .ldm {

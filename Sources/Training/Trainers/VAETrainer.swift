@@ -33,19 +33,31 @@ public final class VAETrainer {
         NNRandom.manualSeed(config.train.seed)
         var vc = config.vae
         var initWeights: [String: Tensor]?
+        var keptScale: Float?
         if let r = start.resume {
             vc = try ModelExport.decodeVAEConfig(r.state.modelConfig, source: r.path)
+            keptScale = r.state.scalingFactor
         } else if let from = options.initFrom {
             let src = try VAESource.resolve(from, log: options.log)
             vc = src.config
             initWeights = src.weights
+            keptScale = src.scalingFactor
             options.log("initialized the VAE from \(src.description)")
+        }
+        if config.train.freezeEncoder {
+            guard let s = keptScale else {
+                throw TrainingError.config(key: "train.freeze_encoder", found: "true without a trained encoder to keep",
+                                           expected: "--init-from a VAE whose scaling factor is known (a stage-1 checkpoint or a vae/ folder)")
+            }
+            options.log(String(format: "training the decoder only; the encoder and the scaling factor %.5f stay as they are", s))
+        } else {
+            keptScale = nil
         }
         vae = try VAETrainer.build(vc)
         if let w = initWeights {
             do { try vae.load(stateDict: w) } catch { throw TrainingError.file(options.initFrom!, "weights do not fit the VAE: \(error)") }
         }
-        stage = VAEStage(config: config, vae: vae, dataset: dataset)
+        stage = VAEStage(config: config, vae: vae, dataset: dataset, keptScale: keptScale)
         loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
         stage.loader = loop.loader
     }
@@ -74,7 +86,7 @@ public final class VAETrainer {
 
     /// Writes a diffusers `vae/` folder (config.json with the measured scaling factor + weights; EMA when enabled).
     public func export(to folder: URL, scalingFactor: Float? = nil) throws {
-        let scale = try scalingFactor ?? measureScalingFactor()
+        let scale = try scalingFactor ?? stage.keptScale ?? measureScalingFactor()
         let w = ModelExport.weights(vae, ema: loop.ema, names: stage.emaParameters.map(\.0))
         try ModelExport.writeVAE(config: vae.config, weights: w, scalingFactor: scale, to: folder)
     }
@@ -87,16 +99,23 @@ final class VAEStage: TrainingStage {
     var loader: DataLoader!
     let named: [(String, Tensor)]
 
-    init(config: TrainingConfig, vae: AutoencoderKL, dataset: MelDataset) {
+    /// With `train.freeze_encoder`: the --init-from VAE's scaling factor, which export keeps instead of measuring.
+    let keptScale: Float?
+
+    init(config: TrainingConfig, vae: AutoencoderKL, dataset: MelDataset, keptScale: Float? = nil) {
         self.config = config
         self.vae = vae
         self.dataset = dataset
+        self.keptScale = keptScale
         named = vae.namedParameters()
     }
 
     var stage: TrainingConfig.Stage { .vae }
     var module: Module { vae }
-    var trainableParameters: [Tensor] { named.map(\.1) }
+    var trainableParameters: [Tensor] {
+        guard config.train.freezeEncoder else { return named.map(\.1) }
+        return named.filter { $0.0.hasPrefix("decoder.") || $0.0.hasPrefix("post_quant_conv.") }.map(\.1)
+    }
     var emaParameters: [(String, Tensor)] { named }
     var modelConfigJSON: String { (try? ModelExport.jsonString(vae.config, className: "AutoencoderKL")) ?? "{}" }
     var frameUnit: Int { vae.downsamplingFactor }
@@ -108,7 +127,7 @@ final class VAEStage: TrainingStage {
 
     func terms(_ mel: Tensor, rng: RandomGenerator?) throws -> Terms {
         let t = config.train
-        let posterior = try vae.encode(mel)
+        let posterior = config.train.freezeEncoder ? try GradMode.noGrad { try vae.encode(mel) } : try vae.encode(mel)
         let z = try rng.map { try posterior.sample(generator: $0) } ?? posterior.mode
         let rec = try vae.decode(z)
         let diff = try rec - mel
@@ -152,7 +171,7 @@ final class VAEStage: TrainingStage {
     }
 
     func extraTensors() -> [String: [String: Tensor]] { [:] }
-    func fill(_ state: inout CheckpointState) {}
+    func fill(_ state: inout CheckpointState) { if let keptScale { state.scalingFactor = keptScale } }
     func restoreExtra(from c: Checkpoint) throws {}
 
     func measureScale(batches: Int) throws -> Float {
@@ -198,7 +217,7 @@ final class VAEStage: TrainingStage {
     }
 
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
-        let scale = try withEMAWeights(ema, emaParameters.map(\.1)) { try measureScale(batches: config.train.scalingFactorBatches) }
+        let scale = try keptScale ?? withEMAWeights(ema, emaParameters.map(\.1)) { try measureScale(batches: config.train.scalingFactorBatches) }
         state.scalingFactor = scale
         guard export else { return nil }
         let folder = experiment.appendingPathComponent("vae")

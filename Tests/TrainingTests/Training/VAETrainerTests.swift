@@ -5,6 +5,51 @@ import Tensors
 import XCTest
 
 final class VAETrainerTests: XCTestCase {
+    /// train.freeze_encoder: only the decoder (and post_quant_conv) of the --init-from VAE moves, its encoder stays
+    /// bit-identical, and the export keeps its scaling factor, so latents a UNet was trained on keep their meaning.
+    /// Without a known scaling factor to keep, the config is refused by key.
+    func testFreezeEncoderTrainsTheDecoderOnlyAndKeepsTheScale() throws {
+        let root = try TrainFixture.tempDir("vae-decoder")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 4)
+        let checkpoint = try TrainFixture.vaeCheckpoint(root)
+        let start = try Checkpoint.load(path: checkpoint.path)
+        let weights = try start.tensors(prefix: "model.")
+        let folder = root.appendingPathComponent("vae")
+        try ModelExport.writeVAE(config: try ModelExport.decodeVAEConfig(start.state.modelConfig, source: "test"), weights: weights,
+                                 scalingFactor: 0.37, to: folder)
+        let cfg = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data, steps: 3, extra: "  freeze_encoder: true\n"))
+        XCTAssertTrue(cfg.train.freezeEncoder)
+        var opts = TrainFixture.quiet(root.appendingPathComponent("runs"))
+        opts.initFrom = folder.path
+        let trainer = try VAETrainer(config: cfg, options: opts)
+        let result = try trainer.run()
+        XCTAssertEqual(result.step, 3)
+        let exported = try AutoencoderKL.load(folder: try XCTUnwrap(result.exported))
+        XCTAssertEqual(exported.scalingFactor, 0.37)
+        XCTAssertEqual(try Checkpoint.load(path: try XCTUnwrap(result.checkpoint)).state.scalingFactor, 0.37)
+        let after = exported.stateDict()
+        var movedDecoder = 0
+        for (name, before) in weights {
+            let same = after[name]!.scalars == before.scalars
+            if name.hasPrefix("encoder.") || name.hasPrefix("quant_conv.") {
+                XCTAssertTrue(same, "\(name) moved with the encoder frozen")
+            } else if !same {
+                movedDecoder += 1
+            }
+        }
+        XCTAssertGreaterThan(movedDecoder, 10, "the decoder trains")
+
+        var bad = TrainFixture.quiet(root.appendingPathComponent("runs"), name: "no-scale")
+        bad.initFrom = checkpoint.path  // a stage-1 checkpoint that never measured its scale
+        XCTAssertThrowsError(try VAETrainer(config: cfg, options: bad)) { e in
+            XCTAssertTrue("\(e)".contains("train.freeze_encoder"), "\(e)")
+        }
+        XCTAssertThrowsError(try VAETrainer(config: cfg, options: TrainFixture.quiet(root.appendingPathComponent("runs"), name: "none"))) { e in
+            XCTAssertTrue("\(e)".contains("train.freeze_encoder"), "\(e)")
+        }
+    }
+
     /// A tiny VAE's reconstruction loss on the training clips falls well below its starting value; the run ends
     /// with a checkpoint carrying the measured scaling factor and a loadable vae/ folder.
     func testVAETrainerDrivesReconstructionLossDown() throws {
