@@ -75,4 +75,21 @@ final class ShippedModelTests: XCTestCase {
         }
         XCTAssertGreaterThan(10 * log10(power(0.2, 0.8) / max(power(1, 2), 1e-12)), 10)
     }
+
+    /// Stage 1b's decoder keeps noise color: white and brown noise through the VAE and vocoder stay within 1.5 dB per
+    /// octave of their slopes (stage 1's decoder tilted them up by 3-4 dB per octave, so white read +4.0 and brown
+    /// read as pink).
+    func testShippedDecoderKeepsNoiseColor() throws {
+        let pipe = try TextToAudioPipeline.load(folder: Self.folder)
+        let rng = RandomGenerator(seed: 5)
+        let white = (0..<64_000).map { _ in 0.1 * (2 * rng.nextUniform() - 1) }
+        var level: Float = 0
+        let brown = white.map { w -> Float in level = 0.995 * level + 0.2 * w; return level }
+        let slope = SpectralSlope(sampleRate: pipe.sampleRate)
+        for (name, clip, expected) in [("white", white, 0.0), ("brown", brown, -6.0)] {
+            let measured = try slope.dBPerOctave(clip)
+            XCTAssertEqual(measured, expected, accuracy: 0.5, "\(name) itself")
+            XCTAssertEqual(try slope.dBPerOctave(try pipe.reconstruct(clip)), measured, accuracy: 1.5, "\(name) through the decoder")
+        }
+    }
 }
