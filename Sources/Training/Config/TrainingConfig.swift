@@ -50,7 +50,7 @@ public struct TrainingConfig {
 
         /// The diffusers UNet config for latents of `latentChannels` and a text encoder of the given widths;
         /// `secondsPerLatentFrame` is used when `timeChannel` is on.
-        public func unetConfig(latentChannels: Int, hiddenSize: Int, pooledSize: Int, secondsPerLatentFrame: Float = 0.04) -> UNet2DConditionConfig {
+        public func unetConfig(latentChannels: Int, hiddenSize: Int, pooledSize: Int, secondsPerLatentFrame: Float) -> UNet2DConditionConfig {
             var c = UNet2DConditionConfig()
             c.inChannels = latentChannels + (timeChannel ? 1 : 0)
             if timeChannel { c.timeChannelSecondsPerFrame = secondsPerLatentFrame }

@@ -19,7 +19,7 @@ final class ConfigTests: XCTestCase {
                 if build { XCTAssertNoThrow(try AutoencoderKL(config: c.vae), n) }
             } else {
                 let m = try XCTUnwrap(c.ldm)
-                let u = m.unetConfig(latentChannels: 8, hiddenSize: 384, pooledSize: 384)
+                let u = m.unetConfig(latentChannels: 8, hiddenSize: 384, pooledSize: 384, secondsPerLatentFrame: 0.04)
                 XCTAssertEqual(u.classEmbedType, m.conditioning == .tokens ? nil : "simple_projection", n)
                 XCTAssertEqual(u.projectionClassEmbeddingsInputDim, m.conditioning == .tokens ? nil : 384, n)
                 XCTAssertEqual(u.crossAttentionDim, .int(384), n)
