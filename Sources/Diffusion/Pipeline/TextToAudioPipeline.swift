@@ -51,7 +51,7 @@ public final class TextToAudioPipeline {
 
     public var sampleRate: Int { vocoder.sampleRate }
     /// Mel frames per latent frame.
-    public var vaeScaleFactor: Int { 1 << (vae.config.blockOutChannels.count - 1) }
+    public var vaeScaleFactor: Int { vae.downsamplingFactor }
 
     /// The length generated when none is asked: the UNet's `sample_size` (latent frames, its training crop) in seconds,
     /// as diffusers' AudioLDM pipeline derives `audio_length_in_s`; 5 s when the config has none. A UNet generates

@@ -243,7 +243,7 @@ public enum ModelExport {
         if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { unetW[k] = t } }
         let info = try Preprocessor.readInfo(folder: cfg.data.dataset)
         let vc = try decodeVAEConfig(vaeJSON, source: path)
-        let vaeFactor = 1 << (vc.blockOutChannels.count - 1)
+        let vaeFactor = vc.downsamplingFactor
         uc.sampleSize = try trainedSampleSize(cfg, info: info, vaeFactor: vaeFactor, unit: vaeFactor * (1 << (uc.blockOutChannels.count - 1)))
         let te = cfg.textEncoder
         let parts = FoleyFolderParts(

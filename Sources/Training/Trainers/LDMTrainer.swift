@@ -74,7 +74,7 @@ public final class LDMTrainer {
         if start.resume == nil { options.log("frozen VAE: \(source.description)") }
 
         // The UNet: the checkpoint's architecture, else --init-from's, else the config's.
-        let secondsPerLatentFrame = Float((1 << (source.config.blockOutChannels.count - 1)) * dataset.info.mel.hopLength) / Float(dataset.info.sampleRate)
+        let secondsPerLatentFrame = Float(source.config.downsamplingFactor * dataset.info.mel.hopLength) / Float(dataset.info.sampleRate)
         NNRandom.manualSeed(config.train.seed)
         var unetConfig: UNet2DConditionConfig
         var initWeights: [String: Tensor]?
@@ -189,12 +189,8 @@ public final class LDMTrainer {
         guard let t = weights["conv_in.weight"], t.rank == 4, t.shape[1] == config.inChannels else {
             throw TrainingError.file("--init-from", "the UNet's weights have no conv_in.weight of \(config.inChannels) inputs to add model.time_channel to")
         }
-        let (o, i, k) = (t.shape[0], t.shape[1], t.shape[2] * t.shape[3])
-        let old = t.scalars
-        var v = [Float](repeating: 0, count: o * (i + 1) * k)
-        for a in 0..<o { for b in 0..<i { for j in 0..<k { v[(a * (i + 1) + b) * k + j] = old[(a * i + b) * k + j] } } }
         var w = weights
-        w["conv_in.weight"] = Tensor(shape: [o, i + 1, t.shape[2], t.shape[3]], data: v)
+        w["conv_in.weight"] = try Tensor.concat([t, Tensor.zeros([t.shape[0], 1, t.shape[2], t.shape[3]])], axis: 1)
         return (c, w)
     }
 

@@ -23,6 +23,9 @@ public struct AutoencoderKLConfig: Codable, Equatable, Sendable {
     public var usePostQuantConv = true
     public var midBlockAddAttention = true
 
+    /// How many mel frames (and bins) one latent cell covers: each block but the last halves both axes.
+    public var downsamplingFactor: Int { 1 << (blockOutChannels.count - 1) }
+
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -211,7 +214,7 @@ public final class AutoencoderKL: Module {
     public var scalingFactor: Float { config.scalingFactor }
     public var shiftFactor: Float { config.shiftFactor ?? 0 }
     /// How many times smaller than the input each latent axis is.
-    public var downsamplingFactor: Int { 1 << (config.blockOutChannels.count - 1) }
+    public var downsamplingFactor: Int { config.downsamplingFactor }
 
     public init(config: AutoencoderKLConfig) throws {
         let c = config
