@@ -128,6 +128,8 @@ public struct TrainingConfig {
         /// LDM with a contrastive model: probability that a kept caption's class-embedding input is the clip's own
         /// contrastive audio embedding instead of the caption's text embedding (AudioLDM trains on audio only, 1).
         public var pooledFromAudio: Double = 0
+        /// LDM: which timesteps training draws more often (diffusers' `timestep_bias_*` options).
+        public var timestepBias = TimestepBias()
         public var ema = false
         public var emaDecay: Double = 0.999
         public var logEvery = 10
@@ -350,17 +352,24 @@ public struct TrainingConfig {
         } else if stage == .ldm {
             c.textDropout = try t.double("text_dropout", default: 0.1, min: 0, max: 1)
             c.pooledFromAudio = try t.double("pooled_from_audio", default: 0, min: 0, max: 1)
+            c.timestepBias = TimestepBias(
+                strategy: try t.string("timestep_bias_strategy", default: "none", allowed: TimestepBias.strategies),
+                multiplier: try t.double("timestep_bias_multiplier", default: 1, min: 0, exclusiveMin: true),
+                portion: try t.double("timestep_bias_portion", default: 0.25, min: 0, max: 1),
+                begin: try t.int("timestep_bias_begin", default: 0, min: 0),
+                end: try t.int("timestep_bias_end", default: 1000, min: 1))
             for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips"] {
                 try t.forbid(k, because: "key in a stage-2 (AudioLDM) config: it only applies to the VAE")
             }
         }
         if stage == .vae {
-            for k in ["text_dropout", "pooled_from_audio"] {
+            for k in ["text_dropout", "pooled_from_audio", "timestep_bias_strategy", "timestep_bias_multiplier", "timestep_bias_portion", "timestep_bias_begin", "timestep_bias_end"] {
                 try t.forbid(k, because: "key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
             }
         }
         if stage == .clap {
-            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout", "pooled_from_audio"] {
+            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout", "pooled_from_audio",
+                      "timestep_bias_strategy", "timestep_bias_multiplier", "timestep_bias_portion", "timestep_bias_begin", "timestep_bias_end"] {
                 try t.forbid(k, because: "key in a ContrastiveAudioText config: it applies to the VAE or the LDM")
             }
         }

@@ -250,6 +250,7 @@ final class LDMStage: TrainingStage {
     let conditioning: TextToAudioPipeline.Conditioning
     var loader: DataLoader!
     let alphasCumprod: [Float]
+    let timesteps: TimestepSampler
     let named: [(String, Tensor)]
     let encoderModule: Module?
     var cache: [String: TextRow] = [:]
@@ -268,6 +269,7 @@ final class LDMStage: TrainingStage {
         let d = config.diffusion
         let sched = SchedulerConfig(numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd, betaSchedule: d.betaSchedule)
         alphasCumprod = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: sched))
+        timesteps = try TimestepSampler(config.train.timestepBias, count: d.numTrainTimesteps)
         named = unet.namedParameters()
         frozenText = config.textEncoder.freeze
         vPrediction = d.predictionType == "v_prediction"
@@ -348,7 +350,7 @@ final class LDMStage: TrainingStage {
             return try (config.train.samplePosterior ? try posterior.sample(generator: rng) : posterior.mode) * scale
         }
         let b = z.shape[0]
-        let steps = (0..<b).map { _ in rng.nextInt(alphasCumprod.count) }
+        let steps = (0..<b).map { _ in timesteps.draw(rng) }
         let noise = Tensor.randn(z.shape, generator: rng)
         let a = Tensor(shape: [b, 1, 1, 1], data: steps.map { alphasCumprod[$0].squareRoot() })
         let s = Tensor(shape: [b, 1, 1, 1], data: steps.map { (1 - alphasCumprod[$0]).squareRoot() })

@@ -239,6 +239,15 @@ final class ConfigTests: XCTestCase {
                        "config key 'train.pooled_from_audio': found 1.5, expected a number in [0.0, 1.0]")
         XCTAssertEqual(error(vae + "\ntrain:\n  pooled_from_audio: 0.5\n"),
                        "config key 'train.pooled_from_audio': found 0.5, expected no 'pooled_from_audio' key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
+        XCTAssertEqual(error(ldm + "\ntrain:\n  timestep_bias_strategy: late\n"),
+                       "config key 'train.timestep_bias_strategy': found 'late', expected one of none, earlier, later, range")
+        XCTAssertEqual(error(ldm + "\ntrain:\n  timestep_bias_multiplier: 0\n"),
+                       "config key 'train.timestep_bias_multiplier': found 0, expected a number > 0.0")
+        XCTAssertEqual(error(vae + "\ntrain:\n  timestep_bias_strategy: later\n"),
+                       "config key 'train.timestep_bias_strategy': found 'later', expected no 'timestep_bias_strategy' key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
+        let biased = try? TrainingConfig.parse(yaml: ldm + "\ntrain:\n  timestep_bias_strategy: later\n  timestep_bias_portion: 0.5\n  timestep_bias_multiplier: 3\n")
+        XCTAssertEqual(biased?.train.timestepBias, TimestepBias(strategy: "later", multiplier: 3, portion: 0.5))
+        XCTAssertEqual(try? TrainingConfig.parse(yaml: ldm).train.timestepBias, TimestepBias())
         // Valid: defaults fill the rest; scaling_factor auto and a number both parse.
         XCTAssertEqual(error(ldm + "\ndiffusion:\n  scaling_factor: auto\n"), "no error")
         XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ndiffusion:\n  scaling_factor: 0.5\n").diffusion.scalingFactor, 0.5)
