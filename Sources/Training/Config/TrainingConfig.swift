@@ -363,13 +363,13 @@ public struct TrainingConfig {
             }
         }
         if stage == .vae {
-            for k in ["text_dropout", "pooled_from_audio", "timestep_bias_strategy", "timestep_bias_multiplier", "timestep_bias_portion", "timestep_bias_begin", "timestep_bias_end"] {
+            for k in ["text_dropout", "pooled_from_audio"] + TimestepBias.configKeys {
                 try t.forbid(k, because: "key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
             }
         }
         if stage == .clap {
-            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout", "pooled_from_audio",
-                      "timestep_bias_strategy", "timestep_bias_multiplier", "timestep_bias_portion", "timestep_bias_begin", "timestep_bias_end"] {
+            for k in ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips", "text_dropout",
+                      "pooled_from_audio"] + TimestepBias.configKeys {
                 try t.forbid(k, because: "key in a ContrastiveAudioText config: it applies to the VAE or the LDM")
             }
         }

@@ -15,6 +15,9 @@ public struct TimestepBias: Equatable {
     public var end = 1000
 
     public static let strategies = ["none", "earlier", "later", "range"]
+    /// The `train` keys that set it (stage 2 only).
+    public static let configKeys = ["timestep_bias_strategy", "timestep_bias_multiplier", "timestep_bias_portion",
+                                    "timestep_bias_begin", "timestep_bias_end"]
 
     public init(strategy: String = "none", multiplier: Double = 1, portion: Double = 0.25, begin: Int = 0, end: Int = 1000) {
         self.strategy = strategy
@@ -32,7 +35,7 @@ public struct TimestepBias: Equatable {
         case "earlier": return 0..<count
         case "range":
             guard begin >= 0, end <= n, begin < end else {
-                throw TrainingError.config(key: "train.timestep_bias_begin", found: "\(begin)..<\(end)",
+                throw TrainingError.config(key: end > n ? "train.timestep_bias_end" : "train.timestep_bias_begin", found: "\(begin)..<\(end)",
                                            expected: "a range inside 0..<\(n) (num_train_timesteps)")
             }
             return begin..<end

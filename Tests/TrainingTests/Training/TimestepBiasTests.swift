@@ -20,8 +20,11 @@ final class TimestepBiasTests: XCTestCase {
         assertClose(range.map { $0 * 5 }, [1, 1, 0.5, 0.5, 1, 1])
 
         XCTAssertEqual(try TimestepBias().weights(4), [0.25, 0.25, 0.25, 0.25])
+        XCTAssertThrowsError(try TimestepBias(strategy: "range", begin: 500, end: 400).weights(1000)) { e in
+            XCTAssertEqual("\(e)", "config key 'train.timestep_bias_begin': found 500..<400, expected a range inside 0..<1000 (num_train_timesteps)")
+        }
         XCTAssertThrowsError(try TimestepBias(strategy: "range", begin: 900, end: 1200).weights(1000)) { e in
-            XCTAssertEqual("\(e)", "config key 'train.timestep_bias_begin': found 900..<1200, expected a range inside 0..<1000 (num_train_timesteps)")
+            XCTAssertEqual("\(e)", "config key 'train.timestep_bias_end': found 900..<1200, expected a range inside 0..<1000 (num_train_timesteps)")
         }
     }
 
