@@ -229,10 +229,16 @@ public final class TextToAudioPipeline {
 
     /// A reference recording -> its log-mel padded/cropped to `frames` -> the VAE posterior mode, scaled.
     public func encodeReference(_ samples: [Float], frames: Int, batch: Int) throws -> Tensor {
-        guard !samples.isEmpty else { throw DiffusionError.invalidArgument("reference", "the reference recording is empty") }
-        let mel = try logMelInput(samples) { _ in frames }
-        let z = try GradMode.noGrad { try vae.encode(mel).mode * vae.scalingFactor }
+        let z = try recordingLatents(samples, argument: "reference", what: "the reference recording") { _ in frames }
         return try z.expand([batch] + z.shape.dropFirst())
+    }
+
+    /// A recording's log-mel, cropped or padded to `frames(its own frame count)`, -> the VAE posterior mode, scaled;
+    /// `argument` and `what` name the recording when it is empty.
+    func recordingLatents(_ samples: [Float], argument: String, what: String, frames: (Int) -> Int) throws -> Tensor {
+        guard !samples.isEmpty else { throw DiffusionError.invalidArgument(argument, "\(what) is empty") }
+        let mel = try logMelInput(samples, frames: frames)
+        return try GradMode.noGrad { try vae.encode(mel).mode * vae.scalingFactor }
     }
 
     /// The front end's log-mel of `samples` as a model input [1, 1, frames, mels], cropped or padded with the log

@@ -79,14 +79,12 @@ public final class VAETrainer {
 
     /// 1 / std of posterior samples over `batches` training batches (EMA weights when enabled).
     public func measureScalingFactor(batches: Int? = nil) throws -> Float {
-        try withEMAWeights(loop.ema, stage.emaParameters.map(\.1)) {
-            try stage.measureScale(batches: batches ?? config.train.scalingFactorBatches)
-        }
+        try stage.measuredScale(ema: loop.ema, batches: batches ?? config.train.scalingFactorBatches)
     }
 
     /// Writes a diffusers `vae/` folder (config.json with the measured scaling factor + weights; EMA when enabled).
     public func export(to folder: URL, scalingFactor: Float? = nil) throws {
-        let scale = try scalingFactor ?? stage.keptScale ?? measureScalingFactor()
+        let scale = try scalingFactor ?? stage.exportScale(ema: loop.ema)
         let w = ModelExport.weights(vae, ema: loop.ema, names: stage.emaParameters.map(\.0))
         try ModelExport.writeVAE(config: vae.config, weights: w, scalingFactor: scale, to: folder)
     }
@@ -216,8 +214,18 @@ final class VAEStage: TrainingStage {
         return out
     }
 
+    /// 1 / std of posterior samples over `batches` training batches, with the EMA weights when enabled.
+    func measuredScale(ema: EMA?, batches: Int) throws -> Float {
+        try withEMAWeights(ema, emaParameters.map(\.1)) { try measureScale(batches: batches) }
+    }
+
+    /// The scaling factor an export writes: the kept one under `train.freeze_encoder`, else measured.
+    func exportScale(ema: EMA?) throws -> Float {
+        try keptScale ?? measuredScale(ema: ema, batches: config.train.scalingFactorBatches)
+    }
+
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
-        let scale = try keptScale ?? withEMAWeights(ema, emaParameters.map(\.1)) { try measureScale(batches: config.train.scalingFactorBatches) }
+        let scale = try exportScale(ema: ema)
         state.scalingFactor = scale
         guard export else { return nil }
         let folder = experiment.appendingPathComponent("vae")
