@@ -49,7 +49,9 @@ public struct PitchDetector: Sendable {
         guard loudest > 0 else { return Array(repeating: nil, count: frames) }
         let floor = loudest * pow(10, floorDB / 10)
         var d = [Float](repeating: 0, count: tauMax + 2)
-        return samples.withUnsafeBufferPointer { x in
+        // d(tauMax + 1), which the parabolic fit can use, reaches one sample past the last frame when that frame ends
+        // exactly at the clip's end (a 4-s clip at 16 kHz does): it reads a trailing zero, not past the buffer.
+        return (samples + [0]).withUnsafeBufferPointer { x in
             (0..<frames).map { f -> Estimate? in
                 guard energies[f] >= floor else { return nil }
                 let start = f * hopLength
