@@ -42,10 +42,12 @@ extension SoundFamily {
 /// The standard family set, in the fixed order the corpus draws from (order matters for determinism).
 public enum SoundFamilies {
     /// Every family; speech only when an espeak-ng is given, since it needs that binary.
-    public static func standard(seconds: Double = 4, espeak: Espeak?, uniformBeepCounts: Bool = false) -> [SoundFamily] {
+    /// `recipe` picks the beeps' sampling: 1 the original, 2 uniform counts, 3 one rhythm, length and pitch per caption.
+    public static func standard(seconds: Double = 4, espeak: Espeak?, recipe: Int = 1) -> [SoundFamily] {
+        let beeps: SoundFamily = recipe >= 3 ? ExactBeepFamily(seconds: seconds) : BeepFamily(seconds: seconds, uniformCounts: recipe >= 2)
         var all: [SoundFamily] = [
             ToneFamily(seconds: seconds), ChordFamily(seconds: seconds), SweepFamily(seconds: seconds),
-            BeepFamily(seconds: seconds, uniformCounts: uniformBeepCounts), NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds),
+            beeps, NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds),
             PluckFamily(seconds: seconds), TextureFamily(seconds: seconds),
         ]
         if let espeak { all.append(SpeechFamily(seconds: seconds, espeak: espeak)) }

@@ -12,13 +12,14 @@ public struct CorpusRecipe {
     public var effectProbability = 0.35
     /// How often a clip is made (and called) loud or quiet rather than left at the normal level.
     public var loudnessProbability = 0.25
-    /// Which version of the families' sampling: 1 is the original; 2 draws beep counts uniformly. A version never
+    /// Which version of the families' sampling: 1 is the original; 2 draws beep counts uniformly; 3 also gives each
+    /// beep caption one rhythm, beep length and pitch (`ExactBeepFamily`). A version never
     /// changes once shipped, so a corpus made with it (and every model trained on that corpus) can be remade.
     public var version: Int
     /// The family names to draw from (mixtures pair two of them); nil draws from every family.
     public var only: [String]?
 
-    public static let versions = 1...2
+    public static let versions = 1...3
 
     public init(seconds: Double = 4, espeak: Espeak?, version: Int = 1, only: [String]? = nil) {
         self.seconds = seconds
@@ -28,7 +29,7 @@ public struct CorpusRecipe {
     }
 
     public var families: [SoundFamily] {
-        var all = SoundFamilies.standard(seconds: seconds, espeak: espeak, uniformBeepCounts: version >= 2)
+        var all = SoundFamilies.standard(seconds: seconds, espeak: espeak, recipe: version)
         if let only { all = all.filter { only.contains($0.name) } }
         return all
     }

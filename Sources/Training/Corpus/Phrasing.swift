@@ -127,8 +127,9 @@ struct PitchWords {
     var register: String { hz < 250 ? "low" : hz < 700 ? "mid" : "high" }
 
     /// The pitch said before a noun ("a 440 Hz tone", "an A4 tone", "a high-pitched tone") and which form was used.
-    func adjective(_ rng: RandomGenerator) -> (text: String, form: String) {
-        switch form(rng) {
+    /// `forced` ("hz", "note" or "register") fixes the form instead of drawing it.
+    func adjective(_ rng: RandomGenerator, form forced: String? = nil) -> (text: String, form: String) {
+        switch forced ?? form(rng) {
         case "hz": return (Words.hz(hz, rng), "hz")
         case "note": return (note!, "note")
         default:
@@ -139,8 +140,8 @@ struct PitchWords {
     }
 
     /// The pitch said after a noun ("at 440 Hz", "on the note A4", "pitched high").
-    func predicate(_ rng: RandomGenerator) -> (text: String, form: String) {
-        switch form(rng) {
+    func predicate(_ rng: RandomGenerator, form forced: String? = nil) -> (text: String, form: String) {
+        switch forced ?? form(rng) {
         case "hz": return (rng.pick(["at", "at", "pitched at"]) + " " + Words.hz(hz, rng), "hz")
         case "note": return (rng.pick(["at \(note!)", "on the note \(note!)", "playing \(note!)", "pitched at \(note!)"]), "note")
         default:

@@ -1,0 +1,120 @@
+import Foundation
+import Tensors
+
+/// Beeps whose caption leaves almost nothing open (corpus recipe 3): each rhythm word means one interval, a caption
+/// without one means a steady beat, every beep is a 100-ms sine, "high" means 2 kHz and an unstated pitch 1 kHz.
+/// Recipes 1 and 2 draw the gap, the beep length, the pitch within a register and the waveform freely, so at the
+/// noisiest steps the best guess a denoiser can make from "three high beeps" is their average: a broadband smear.
+public struct ExactBeepFamily: SoundFamily {
+    public let name = "beeps"
+    public var seconds: Double
+
+    public init(seconds: Double = 4) { self.seconds = seconds }
+
+    static let beepLength = 0.1
+    static let lead = 0.15
+    /// Seconds between onsets for each rhythm id; pairs alternate `pairGap` and the interval.
+    static let intervals = ["regular": 0.4, "fast": 0.17, "slow": 0.8, "pairs": 0.6, "accelerating": 0.6]
+    static let pairGap = 0.2
+    /// Pitches a register word stands for, and the pitch of a beep whose caption names none.
+    static let registerHz = ["high": 2000.0, "mid": 600.0]
+    static let unstatedHz = 1000.0
+
+    /// Counted beeps with no rhythm word: the steady beat.
+    static let steadyTemplates = [
+        "{count} {padj} {beeps}",
+        "{count} {beeps}",
+        "a {beep} repeated {times}",
+        "{count} {beeps} {ppred}",
+        "{beeping} {times}",
+        "a device {beeping} {times} {ppred}",
+        "a {padj} {beep} sounding {times}",
+    ]
+    /// Recipe 1's counted templates that name a rhythm.
+    static let rhythmTemplates = BeepFamily.manyTemplates.filter { $0.contains("{radj}") || $0.contains("{radv}") }
+
+    /// Whether `count` beeps in `rhythm` are audible as that rhythm and fit the clip at the longest jitter.
+    func fits(_ rhythm: String, count: Int) -> Bool {
+        if rhythm == "pairs" && (count < 4 || count % 2 != 0) { return false }
+        if rhythm == "accelerating" && count < 4 { return false }
+        return Self.lead + Self.gaps(rhythm, count: count, scale: 1.03).reduce(0, +) + Self.beepLength + 0.15 <= seconds
+    }
+
+    /// The onset gaps of `count` beeps in `rhythm`, every interval multiplied by `scale` (the clip's jitter).
+    static func gaps(_ rhythm: String, count: Int, scale: Double) -> [Double] {
+        let base = (intervals[rhythm] ?? intervals["regular"]!) * scale
+        return (0..<max(0, count - 1)).map { i in
+            switch rhythm {
+            case "pairs": return i % 2 == 0 ? pairGap : base
+            case "accelerating": return max(intervals["fast"]!, base * pow(0.8, Double(i)))
+            default: return base
+            }
+        }
+    }
+
+    public func render(rng: RandomGenerator) -> Clip {
+        // Counts a steady beat fits (all eight in 4 s; fewer in the 2-s halves of "then" mixtures).
+        let count = rng.int(1...max(1, (1...8).last { fits("regular", count: $0) } ?? 1))
+        let others = BeepFamily.rhythms.map(\.id).filter { $0 != "regular" && fits($0, count: count) }
+        let rhythmID = count == 1 || others.isEmpty || rng.chance(0.4) ? "regular" : rng.pick(others)
+        let rhythm = BeepFamily.rhythms.first { $0.id == rhythmID }!
+        let template: String
+        if count == 1 {
+            template = rng.pick(BeepFamily.singleTemplates)
+        } else if rhythmID == "regular" && rng.chance(0.5) {
+            template = rng.pick(Self.steadyTemplates)
+        } else {
+            template = rng.pick(Self.rhythmTemplates)
+        }
+
+        // The pitch's form is chosen before the pitch, since a register word fixes the pitch.
+        let saysPitch = template.contains("{padj}") || template.contains("{ppred}")
+        var form = "none"
+        var pitch = PitchWords(hz: Self.unstatedHz, note: nil)
+        if saysPitch {
+            let u = rng.nextUniform()
+            if u < 0.45 {
+                form = "hz"
+                pitch = PitchWords(hz: rng.pick([400.0, 500, 600, 800, 880, 1000, 1200, 1500, 2000, 2500, 3000]), note: nil)
+            } else if u < 0.65 {
+                form = "note"
+                pitch = PitchWords(midi: rng.int(67...96))
+            } else {
+                form = "register"
+                pitch = PitchWords(hz: rng.chance(0.75) ? Self.registerHz["high"]! : Self.registerHz["mid"]!, note: nil)
+            }
+        }
+        let stated = template.contains("{padj}") ? pitch.adjective(rng, form: form) : pitch.predicate(rng, form: form)
+
+        let n = sampleCount
+        let gaps = Self.gaps(rhythmID, count: count, scale: rng.uniform(0.97, 1.03))
+        let length = Int(Self.beepLength * DSP.rate)
+        var beep = DSP.oscillator(count: length, waveform: .sine, hz: pitch.hz)
+        let env = DSP.gate(length: length, attack: Int(0.005 * DSP.rate), release: Int(0.01 * DSP.rate))
+        for i in 0..<length { beep[i] *= env[i] }
+        var x = [Float](repeating: 0, count: n)
+        var t = Self.lead
+        var onsets: [Double] = []
+        for i in 0..<count {
+            onsets.append(t)
+            DSP.add(beep, into: &x, at: Int(t * DSP.rate))
+            if i < gaps.count { t += gaps[i] }
+        }
+        DSP.normalize(&x)
+
+        let noun = rng.pick([("beep", "beeps", "beeping"), ("beep", "beeps", "beeping"), ("bleep", "bleeps", "bleeping"),
+                             ("electronic beep", "electronic beeps", "beeping")])
+        let caption = Words.fill(template, [
+            "count": Words.count(count, rng), "times": Words.times(count, rng), "radj": rng.pick(rhythm.adjectives),
+            "radv": rng.pick(rhythm.adverbs), "beep": noun.0, "beeps": noun.1, "beeping": noun.2,
+            "padj": stated.text, "ppred": stated.text,
+        ])
+        var params = pitch.params(stated: form)
+        params["count"] = String(count)
+        params["rhythm"] = count == 1 ? "single" : rhythmID
+        params["beep_ms"] = String(Int((Self.beepLength * 1000).rounded()))
+        params["onsets_s"] = onsets.map { String(format: "%.3f", $0) }.joined(separator: " ")
+        params["waveform"] = Waveform.sine.rawValue
+        return Clip(samples: x, caption: caption, family: name, params: params)
+    }
+}
