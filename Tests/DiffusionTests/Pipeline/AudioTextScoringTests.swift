@@ -77,12 +77,16 @@ final class AudioTextScoringTests: XCTestCase {
         for i in 0..<2 {
             XCTAssertEqual(all[i].count, 3)
             XCTAssertEqual(r.scores![i], all[i].max()!)
-            // Candidate k of output i used seed + k * outputs + i; generating that seed alone gives the same audio.
+            // Candidate k of output i used seed + k * outputs + i; generating that seed alone gives the same audio, up
+            // to float rounding: a batch of one and a batch of six may take different BLAS kernel paths (OpenBLAS's
+            // AVX2 kernels differ by about 1e-6 here; its AVX-512 ones happened to agree bit for bit).
             let k = all[i].firstIndex(of: all[i].max()!)!
             XCTAssertEqual(r.seeds[i], 10 + UInt64(k * 2 + i))
             var alone = small(seed: r.seeds[i])
             alone.count = 1
-            XCTAssertEqual(try scored.generate(alone).waveforms[0], r.waveforms[i])
+            let single = try scored.generate(alone).waveforms[0]
+            XCTAssertEqual(single.count, r.waveforms[i].count)
+            XCTAssertLessThan(zip(single, r.waveforms[i]).map { abs($0 - $1) }.max() ?? 1, 1e-5)
             XCTAssertEqual(try scored.audioTextScores([r.waveforms[i]], prompts: ["A dog barking"])[0], r.scores![i], accuracy: 1e-6)
         }
         // Candidate 0 is the output generation without reranking gives.
