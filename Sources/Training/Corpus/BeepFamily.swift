@@ -35,6 +35,9 @@ public struct BeepFamily: SoundFamily {
                adverbs: ["speeding up", "getting faster", "accelerating"], interval: 0.5...0.7),
     ]
 
+    /// The pitches a beep caption can state in hertz.
+    static let pitchesHz = [400.0, 500, 600, 800, 880, 1000, 1200, 1500, 2000, 2500, 3000]
+
     static let manyTemplates = [
         "{count} {radj} {beeps}",
         "{count} {beeps} {radv}",
@@ -75,7 +78,7 @@ public struct BeepFamily: SoundFamily {
             if rhythm.id == "accelerating" { count = max(count, 4) }
         }
         let pitch = rng.chance(0.3) ? PitchWords(midi: rng.int(67...96))
-            : PitchWords(hz: rng.pick([400.0, 500, 600, 800, 880, 1000, 1200, 1500, 2000, 2500, 3000]), note: nil)
+            : PitchWords(hz: rng.pick(Self.pitchesHz), note: nil)
         let waveform: Waveform = rng.pick([.sine, .sine, .square, .triangle])
         let base = rng.uniform(rhythm.interval.lowerBound, rhythm.interval.upperBound)
         // A beep never fills its slot: at least 70 ms of silence between beeps keeps them countable by ear (and by

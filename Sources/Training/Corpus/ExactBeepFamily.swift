@@ -75,7 +75,7 @@ public struct ExactBeepFamily: SoundFamily {
             let u = rng.nextUniform()
             if u < 0.45 {
                 form = "hz"
-                pitch = PitchWords(hz: rng.pick([400.0, 500, 600, 800, 880, 1000, 1200, 1500, 2000, 2500, 3000]), note: nil)
+                pitch = PitchWords(hz: rng.pick(BeepFamily.pitchesHz), note: nil)
             } else if u < 0.65 {
                 form = "note"
                 pitch = PitchWords(midi: rng.int(67...96))
@@ -84,6 +84,8 @@ public struct ExactBeepFamily: SoundFamily {
                 pitch = PitchWords(hz: rng.chance(0.75) ? Self.registerHz["high"]! : Self.registerHz["mid"]!, note: nil)
             }
         }
+        // Drawn even when the template has no pitch slot: skipping the draw would change every recipe-3 corpus made
+        // so far (stage 2g's among them).
         let stated = template.contains("{padj}") ? pitch.adjective(rng, form: form) : pitch.predicate(rng, form: form)
 
         let n = sampleCount
