@@ -122,8 +122,23 @@ public struct BeepFamily: SoundFamily {
             if !gaps.isEmpty { gaps = Array(repeating: gaps.reduce(0, +) / Double(gaps.count), count: gaps.count) }
         }
 
+        let (x, onsets) = Self.place(count: count, gaps: gaps, lead: lead, beepLength: beepLength, waveform: waveform, hz: pitch.hz, samples: n)
+
+        let template = count == 1 ? rng.pick(Self.singleTemplates) : rng.pick(Self.manyTemplates)
+        let stated = template.contains("{padj}") ? pitch.adjective(rng) : pitch.predicate(rng)
+        let caption = Self.caption(template, count: count, rhythm: rhythm, pitch: stated.text, rng: rng)
+        let saysPitch = template.contains("{padj}") || template.contains("{ppred}")
+        let params = Self.params(pitch, stated: saysPitch ? stated.form : "none", count: count, rhythm: count == 1 ? "single" : rhythm.id,
+                                 beepLength: beepLength, onsets: onsets, waveform: waveform)
+        return Clip(samples: x, caption: caption, family: name, params: params)
+    }
+
+    /// `count` enveloped beeps of `beepLength` seconds placed from `lead` with `gaps` between onsets, normalized, and
+    /// their onset times.
+    static func place(count: Int, gaps: [Double], lead: Double, beepLength: Double, waveform: Waveform, hz: Double,
+                      samples n: Int) -> ([Float], [Double]) {
         let length = Int(beepLength * DSP.rate)
-        var beep = DSP.oscillator(count: length, waveform: waveform, hz: pitch.hz)
+        var beep = DSP.oscillator(count: length, waveform: waveform, hz: hz)
         let env = DSP.gate(length: length, attack: Int(0.005 * DSP.rate), release: Int(0.01 * DSP.rate))
         for i in 0..<length { beep[i] *= env[i] }
         var x = [Float](repeating: 0, count: n)
@@ -135,23 +150,29 @@ public struct BeepFamily: SoundFamily {
             if i < gaps.count { t += gaps[i] }
         }
         DSP.normalize(&x)
+        return (x, onsets)
+    }
 
-        let template = count == 1 ? rng.pick(Self.singleTemplates) : rng.pick(Self.manyTemplates)
-        let stated = template.contains("{padj}") ? pitch.adjective(rng) : pitch.predicate(rng)
+    /// `template` filled with a noun, the count and the rhythm's words (drawn in this order) and the pitch phrase.
+    static func caption(_ template: String, count: Int, rhythm: Rhythm, pitch: String, rng: RandomGenerator) -> String {
         let noun = rng.pick([("beep", "beeps", "beeping"), ("beep", "beeps", "beeping"), ("bleep", "bleeps", "bleeping"),
                              ("electronic beep", "electronic beeps", "beeping")])
-        let caption = Words.fill(template, [
+        return Words.fill(template, [
             "count": Words.count(count, rng), "times": Words.times(count, rng), "radj": rng.pick(rhythm.adjectives),
             "radv": rng.pick(rhythm.adverbs), "beep": noun.0, "beeps": noun.1, "beeping": noun.2,
-            "padj": stated.text, "ppred": stated.text,
+            "padj": pitch, "ppred": pitch,
         ])
-        let saysPitch = template.contains("{padj}") || template.contains("{ppred}")
-        var params = pitch.params(stated: saysPitch ? stated.form : "none")
+    }
+
+    /// The manifest parameters every beep clip carries.
+    static func params(_ pitch: PitchWords, stated: String, count: Int, rhythm: String, beepLength: Double,
+                       onsets: [Double], waveform: Waveform) -> [String: String] {
+        var params = pitch.params(stated: stated)
         params["count"] = String(count)
-        params["rhythm"] = count == 1 ? "single" : rhythm.id
+        params["rhythm"] = rhythm
         params["beep_ms"] = String(Int((beepLength * 1000).rounded()))
         params["onsets_s"] = onsets.map { String(format: "%.3f", $0) }.joined(separator: " ")
         params["waveform"] = waveform.rawValue
-        return Clip(samples: x, caption: caption, family: name, params: params)
+        return params
     }
 }

@@ -88,35 +88,12 @@ public struct ExactBeepFamily: SoundFamily {
         // so far (stage 2g's among them).
         let stated = template.contains("{padj}") ? pitch.adjective(rng, form: form) : pitch.predicate(rng, form: form)
 
-        let n = sampleCount
         let gaps = Self.gaps(rhythmID, count: count, scale: rng.uniform(0.97, 1.03))
-        let length = Int(Self.beepLength * DSP.rate)
-        var beep = DSP.oscillator(count: length, waveform: .sine, hz: pitch.hz)
-        let env = DSP.gate(length: length, attack: Int(0.005 * DSP.rate), release: Int(0.01 * DSP.rate))
-        for i in 0..<length { beep[i] *= env[i] }
-        var x = [Float](repeating: 0, count: n)
-        var t = Self.lead
-        var onsets: [Double] = []
-        for i in 0..<count {
-            onsets.append(t)
-            DSP.add(beep, into: &x, at: Int(t * DSP.rate))
-            if i < gaps.count { t += gaps[i] }
-        }
-        DSP.normalize(&x)
-
-        let noun = rng.pick([("beep", "beeps", "beeping"), ("beep", "beeps", "beeping"), ("bleep", "bleeps", "bleeping"),
-                             ("electronic beep", "electronic beeps", "beeping")])
-        let caption = Words.fill(template, [
-            "count": Words.count(count, rng), "times": Words.times(count, rng), "radj": rng.pick(rhythm.adjectives),
-            "radv": rng.pick(rhythm.adverbs), "beep": noun.0, "beeps": noun.1, "beeping": noun.2,
-            "padj": stated.text, "ppred": stated.text,
-        ])
-        var params = pitch.params(stated: form)
-        params["count"] = String(count)
-        params["rhythm"] = count == 1 ? "single" : rhythmID
-        params["beep_ms"] = String(Int((Self.beepLength * 1000).rounded()))
-        params["onsets_s"] = onsets.map { String(format: "%.3f", $0) }.joined(separator: " ")
-        params["waveform"] = Waveform.sine.rawValue
+        let (x, onsets) = BeepFamily.place(count: count, gaps: gaps, lead: Self.lead, beepLength: Self.beepLength, waveform: .sine,
+                                           hz: pitch.hz, samples: sampleCount)
+        let caption = BeepFamily.caption(template, count: count, rhythm: rhythm, pitch: stated.text, rng: rng)
+        let params = BeepFamily.params(pitch, stated: form, count: count, rhythm: count == 1 ? "single" : rhythmID,
+                                       beepLength: Self.beepLength, onsets: onsets, waveform: .sine)
         return Clip(samples: x, caption: caption, family: name, params: params)
     }
 }
