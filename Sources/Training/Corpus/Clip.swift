@@ -44,7 +44,7 @@ public enum SoundFamilies {
     /// Every family; speech only when an espeak-ng is given, since it needs that binary.
     /// `recipe` picks the beeps' sampling: 1 the original, 2 uniform counts, 3 one rhythm, length and pitch per caption.
     public static func standard(seconds: Double = 4, espeak: Espeak?, recipe: Int = 1) -> [SoundFamily] {
-        let beeps: SoundFamily = recipe >= 3 ? ExactBeepFamily(seconds: seconds) : BeepFamily(seconds: seconds, uniformCounts: recipe >= 2)
+        let beeps: SoundFamily = recipe >= 3 ? ExactBeepFamily(seconds: seconds, pitchInAnyCaption: recipe >= 4) : BeepFamily(seconds: seconds, uniformCounts: recipe >= 2)
         var all: [SoundFamily] = [
             ToneFamily(seconds: seconds), ChordFamily(seconds: seconds), SweepFamily(seconds: seconds),
             beeps, NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds),

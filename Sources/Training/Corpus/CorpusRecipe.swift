@@ -13,13 +13,14 @@ public struct CorpusRecipe {
     /// How often a clip is made (and called) loud or quiet rather than left at the normal level.
     public var loudnessProbability = 0.25
     /// Which version of the families' sampling: 1 is the original; 2 draws beep counts uniformly; 3 also gives each
-    /// beep caption one rhythm, beep length and pitch (`ExactBeepFamily`). A version never
+    /// beep caption one rhythm, beep length and pitch (`ExactBeepFamily`); 4 also lets a pitch word join any beep
+    /// caption ("a high beep repeated three times"). A version never
     /// changes once shipped, so a corpus made with it (and every model trained on that corpus) can be remade.
     public var version: Int
     /// The family names to draw from (mixtures pair two of them); nil draws from every family.
     public var only: [String]?
 
-    public static let versions = 1...3
+    public static let versions = 1...4
 
     public init(seconds: Double = 4, espeak: Espeak?, version: Int = 1, only: [String]? = nil) {
         self.seconds = seconds

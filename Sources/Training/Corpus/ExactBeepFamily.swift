@@ -5,11 +5,26 @@ import Tensors
 /// without one means a steady beat, every beep is a 100-ms sine, "high" means 2 kHz and an unstated pitch 1 kHz.
 /// Recipes 1 and 2 draw the gap, the beep length, the pitch within a register and the waveform freely, so at the
 /// noisiest steps the best guess a denoiser can make from "three high beeps" is their average: a broadband smear.
+/// Recipe 4 (`pitchInAnyCaption`) also lets a pitch word join captions whose template has no pitch slot.
 public struct ExactBeepFamily: SoundFamily {
     public let name = "beeps"
     public var seconds: Double
+    /// Recipe 3 states a pitch only where the template has a slot for it, so no counted-and-repeated caption ("a
+    /// beep repeated three times") ever names one, and a model trained on it learns that such beeps are 1 kHz
+    /// whatever pitch word is added. Recipe 4 puts a pitch adjective before the noun of most slot-less templates.
+    public var pitchInAnyCaption: Bool
 
-    public init(seconds: Double = 4) { self.seconds = seconds }
+    public init(seconds: Double = 4, pitchInAnyCaption: Bool = false) {
+        self.seconds = seconds
+        self.pitchInAnyCaption = pitchInAnyCaption
+    }
+
+    /// `template` with "{padj} " before its first "{beep}" or "{beeps}"; nil when it names the beep only as a verb.
+    static func withPitchAdjective(_ template: String) -> String? {
+        let nouns = ["{beep}", "{beeps}"].compactMap { template.range(of: $0) }
+        guard let first = nouns.min(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
+        return template.replacingCharacters(in: first.lowerBound..<first.lowerBound, with: "{padj} ")
+    }
 
     static let beepLength = 0.1
     static let lead = 0.15
@@ -58,13 +73,18 @@ public struct ExactBeepFamily: SoundFamily {
         let others = BeepFamily.rhythms.map(\.id).filter { $0 != "regular" && fits($0, count: count) }
         let rhythmID = count == 1 || others.isEmpty || rng.chance(0.4) ? "regular" : rng.pick(others)
         let rhythm = BeepFamily.rhythms.first { $0.id == rhythmID }!
-        let template: String
+        var template: String
         if count == 1 {
             template = rng.pick(BeepFamily.singleTemplates)
         } else if rhythmID == "regular" && rng.chance(0.5) {
             template = rng.pick(Self.steadyTemplates)
         } else {
             template = rng.pick(Self.rhythmTemplates)
+        }
+        // Left unstated in a third of slot-less captions, so "a beep" without a pitch word still means 1 kHz.
+        if pitchInAnyCaption && !template.contains("{padj}") && !template.contains("{ppred}") && rng.chance(2.0 / 3),
+           let pitched = Self.withPitchAdjective(template) {
+            template = pitched
         }
 
         // The pitch's form is chosen before the pitch, since a register word fixes the pitch.

@@ -55,6 +55,40 @@ final class ExactBeepFamilyTests: XCTestCase {
         try recipe.validate()
         XCTAssertTrue(recipe.families.first is ExactBeepFamily)
         XCTAssertTrue(CorpusRecipe(seconds: 4, espeak: nil, version: 2, only: ["beeps"]).families.first is BeepFamily)
-        XCTAssertThrowsError(try CorpusRecipe(seconds: 4, espeak: nil, version: 4).validate())
+        XCTAssertThrowsError(try CorpusRecipe(seconds: 4, espeak: nil, version: 5).validate())
+    }
+
+    func testPitchAdjectiveGoesBeforeTheFirstNoun() {
+        XCTAssertEqual(ExactBeepFamily.withPitchAdjective("a {beep} repeated {times}"), "a {padj} {beep} repeated {times}")
+        XCTAssertEqual(ExactBeepFamily.withPitchAdjective("{count} {radj} {beeps}"), "{count} {radj} {padj} {beeps}")
+        XCTAssertNil(ExactBeepFamily.withPitchAdjective("{beeping} {times} {radv}"))
+    }
+
+    func testRecipeFourStatesPitchInRepeatedCaptions() throws {
+        let recipe = CorpusRecipe(seconds: 4, espeak: nil, version: 4, only: ["beeps"])
+        try recipe.validate()
+        XCTAssertEqual((recipe.families.first as? ExactBeepFamily)?.pitchInAnyCaption, true)
+        XCTAssertEqual((CorpusRecipe(seconds: 4, espeak: nil, version: 3).families.first { $0 is ExactBeepFamily }
+            as? ExactBeepFamily)?.pitchInAnyCaption, false)
+
+        let four = try renders(ExactBeepFamily(seconds: 4, pitchInAnyCaption: true), seeds: 0..<300)
+        let three = try renders(ExactBeepFamily(seconds: 4), seeds: 0..<300)
+        let repeated = four.filter { $0.caption.contains("repeated") }
+        let pitchedRepeats = repeated.filter { $0.params["pitch_stated"] != "none" }
+        XCTAssertGreaterThan(pitchedRepeats.count, 10, "repeated captions naming a pitch")
+        XCTAssertTrue(three.filter { $0.caption.contains("repeated") }.allSatisfy { $0.params["pitch_stated"] == "none" })
+        let unstated = { (clips: [Clip]) in clips.filter { $0.params["pitch_stated"] == "none" }.count }
+        XCTAssertLessThan(unstated(four), unstated(three) * 2 / 3, "recipe 4 should state more pitches")
+        XCTAssertGreaterThan(unstated(four), 20, "an unstated pitch still occurs")
+        for clip in four {
+            let hz = Double(clip.params["pitch_hz"]!)!
+            switch clip.params["pitch_stated"]! {
+            case "none": XCTAssertEqual(hz, 1000, clip.caption)
+            case "register": XCTAssertEqual(hz, clip.params["register"] == "high" ? 2000 : 600, clip.caption)
+            default: XCTAssertTrue(mentionsPitch(clip), clip.caption)
+            }
+            XCTAssertEqual(Measure.dominantFrequency(clip.samples), hz, accuracy: hz * 0.03, clip.caption)
+            XCTAssertTrue(mentionsCount(clip.caption, Int(clip.params["count"]!)!), clip.caption)
+        }
     }
 }
