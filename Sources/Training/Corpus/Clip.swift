@@ -42,7 +42,8 @@ extension SoundFamily {
 /// The standard family set, in the fixed order the corpus draws from (order matters for determinism).
 public enum SoundFamilies {
     /// Every family; speech only when an espeak-ng is given, since it needs that binary.
-    /// `recipe` picks the beeps' sampling: 1 the original, 2 uniform counts, 3 one rhythm, length and pitch per caption.
+    /// `recipe` picks the beeps' sampling: 1 the original, 2 uniform counts, 3 one rhythm, length and pitch per caption,
+    /// 4 as 3 with a pitch word allowed in any caption.
     public static func standard(seconds: Double = 4, espeak: Espeak?, recipe: Int = 1) -> [SoundFamily] {
         let beeps: SoundFamily = recipe >= 3 ? ExactBeepFamily(seconds: seconds, pitchInAnyCaption: recipe >= 4) : BeepFamily(seconds: seconds, uniformCounts: recipe >= 2)
         var all: [SoundFamily] = [
