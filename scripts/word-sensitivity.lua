@@ -26,6 +26,8 @@ local changeWord = {
   end,
   pitch = function(line, caption)
     if not (line:find('"pitch_stated":"register"', 1, true) and line:find('"register":"high"', 1, true)) then return nil end
+    -- "at high volume" is a loudness, not a pitch; changing it would change two things at once.
+    if caption:find("high volume", 1, true) then return nil end
     return (caption:gsub("high", "low"):gsub("shrill", "deep"))
   end,
 }

@@ -127,8 +127,7 @@ public struct BeepFamily: SoundFamily {
         let template = count == 1 ? rng.pick(Self.singleTemplates) : rng.pick(Self.manyTemplates)
         let stated = template.contains("{padj}") ? pitch.adjective(rng) : pitch.predicate(rng)
         let caption = Self.caption(template, count: count, rhythm: rhythm, pitch: stated.text, rng: rng)
-        let saysPitch = template.contains("{padj}") || template.contains("{ppred}")
-        let params = Self.params(pitch, stated: saysPitch ? stated.form : "none", count: count, rhythm: count == 1 ? "single" : rhythm.id,
+        let params = Self.params(pitch, stated: PitchWords.hasSlot(in: template) ? stated.form : "none", count: count, rhythm: count == 1 ? "single" : rhythm.id,
                                  beepLength: beepLength, onsets: onsets, waveform: waveform)
         return Clip(samples: x, caption: caption, family: name, params: params)
     }

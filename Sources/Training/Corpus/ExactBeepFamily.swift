@@ -82,16 +82,15 @@ public struct ExactBeepFamily: SoundFamily {
             template = rng.pick(Self.rhythmTemplates)
         }
         // Left unstated in a third of slot-less captions, so "a beep" without a pitch word still means 1 kHz.
-        if pitchInAnyCaption && !template.contains("{padj}") && !template.contains("{ppred}") && rng.chance(2.0 / 3),
+        if pitchInAnyCaption && !PitchWords.hasSlot(in: template) && rng.chance(2.0 / 3),
            let pitched = Self.withPitchAdjective(template) {
             template = pitched
         }
 
         // The pitch's form is chosen before the pitch, since a register word fixes the pitch.
-        let saysPitch = template.contains("{padj}") || template.contains("{ppred}")
         var form = "none"
         var pitch = PitchWords(hz: Self.unstatedHz, note: nil)
-        if saysPitch {
+        if PitchWords.hasSlot(in: template) {
             let u = rng.nextUniform()
             if u < 0.45 {
                 form = "hz"

@@ -139,6 +139,9 @@ struct PitchWords {
         }
     }
 
+    /// Whether a caption template has a slot for the pitch phrase ("{padj}" before the noun or "{ppred}" after it).
+    static func hasSlot(in template: String) -> Bool { template.contains("{padj}") || template.contains("{ppred}") }
+
     /// The pitch said after a noun ("at 440 Hz", "on the note A4", "pitched high").
     func predicate(_ rng: RandomGenerator, form forced: String? = nil) -> (text: String, form: String) {
         switch forced ?? form(rng) {

@@ -67,7 +67,7 @@ public struct PluckFamily: SoundFamily {
             "updown": up ? "up" : "down", "first": names.first!, "last": names.last!, "notes": Words.list(names),
         ])
         // Runs name notes (or nothing); the rest say the pitch in the drawn form when their template has a slot.
-        let saysPitch = template.contains("{padj}") || template.contains("{ppred}")
+        let saysPitch = PitchWords.hasSlot(in: template)
         let form = pattern == "run" ? (template.contains("{first}") || template.contains("{notes}") ? "note" : "none")
             : saysPitch ? stated.form : "none"
         var params = pitch.params(stated: form)
