@@ -5,7 +5,7 @@
 -- It noises each clip's latents at t = 900, 700 and 500 (three noise draws each) and compares the clean-latent error
 -- of the UNet's prediction under the clip's own caption, the changed caption and the empty prompt.
 -- "changed/own - 1" near zero means the word does not change the prediction; "empty/own - 1" is what the whole
--- caption is worth. Assumes the default model's schedule (scaled_linear 0.0015-0.0195, 1000 steps, v prediction).
+-- caption is worth. Assumes a v-predicting model (as the default is); the noise schedule is the model's own.
 --   foley run scripts/word-sensitivity.lua models/default build/beeps-tones-corpus count
 --   foley run scripts/word-sensitivity.lua models/default build/exact4-corpus pitch
 local usage = "usage: word-sensitivity.lua MODEL CORPUS [count|pitch] [PER_RHYTHM]"
@@ -14,9 +14,7 @@ local corpus = assert(arg[2], usage)
 local word = arg[3] or "count"
 assert(word == "count" or word == "pitch", "word-sensitivity.lua: the third argument must be count or pitch, got " .. word)
 local per = tonumber(arg[4] or 4)
-local abar, acc = {}, 1
-local b0, b1 = math.sqrt(0.0015), math.sqrt(0.0195)
-for i = 0, 999 do acc = acc * (1 - (b0 + (b1 - b0) * i / 999) ^ 2); abar[i] = acc end
+local abar = p:sampler():alphas_cumprod()  -- abar[t + 1] for timestep t
 
 -- Whether a manifest row is a clip to test, and its caption with the word changed.
 local changeWord = {
@@ -44,12 +42,16 @@ for line in io.lines(corpus .. "/manifest.jsonl") do
   end
 end
 assert(#rows > 0, corpus .. "/manifest.jsonl: no beep clips without effects for the " .. word .. " word")
+-- Each clip's latents and its three conditionings, once for all timesteps.
+for _, r in ipairs(rows) do
+  r.z = p:vae_encode(p:mel(foley.audio.load(r[1])))
+  r.conds = {p:encode({r[2]}), p:encode({r[3]}), p:encode({""})}
+end
 for _, t in ipairs({900, 700, 500}) do
-  local sa, sb = math.sqrt(abar[t]), math.sqrt(1 - abar[t])
+  local sa, sb = math.sqrt(abar[t + 1]), math.sqrt(1 - abar[t + 1])
   local err = {0, 0, 0}
   for _, r in ipairs(rows) do
-    local z = p:vae_encode(p:mel(foley.audio.load(r[1])))
-    local conds = {p:encode({r[2]}), p:encode({r[3]}), p:encode({""})}
+    local z, conds = r.z, r.conds
     for k = 1, 3 do
       local xt = z * sa + foley.tensor.randn(z:size(), 1000 * k + t) * sb
       for i, c in ipairs(conds) do
