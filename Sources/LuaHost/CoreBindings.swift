@@ -1,4 +1,5 @@
 import CLua
+import Tensors
 import CLuaShim
 import Foundation
 
@@ -50,6 +51,22 @@ public enum FoleyBindings {
                 clock_gettime(CLOCK_MONOTONIC, &ts)
                 lua.push(Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9)
                 return 1
+            },
+            LuaFunction("profile", """
+            foley.profile(fn, ...) -> results of fn
+            Calls fn(...) under the profiler and prints time per op kind (self time, share, calls,
+            GFLOP/s or GB/s against this machine's measured sgemm and copy peaks) and per layer
+            (module type), as torch.profiler's key_averages().table(); the REPL's `:profile expr`.
+            """) { lua in
+                guard lua.type(1) == LUA_TFUNCTION else { throw lua.typeError(1, "function") }
+                let L = lua.L
+                let base = lua_gettop(L)
+                let (status, report) = try Profiler.record { foley_lua_pcall(L, base - 1, LUA_MULTRET, 0) }
+                if status != LUA_OK {
+                    throw LuaError(message: foley_lua_tostring(L, -1).map { String(cString: $0) } ?? "error in profile")
+                }
+                Output.emit(report.table())
+                return lua_gettop(L)
             },
             LuaFunction("help", """
             foley.help([name]) 

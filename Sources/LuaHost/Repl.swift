@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Foundation
+import Tensors
 
 /// The interactive prompt, following lua.c (5.4): each line is first tried as `return <line>;`
 /// (so bare expressions print their values; `=expr` works too), else as a statement, reading
@@ -19,6 +20,7 @@ public final class Repl {
     public static let commands: [(String, String)] = [
         (":help [name]", "help on a name or value (foley.tensor, zeros, t:reshape), or this overview"),
         (":time <code>", "runs the code and prints its wall-clock time"),
+        (":profile <code>", "runs the code and prints time per op and per layer (foley.profile)"),
         (":save <file>", "saves the session as .md (re-run with `foley run file.md`) or .html"),
         (":quit", "leaves (as does Ctrl-D)"),
     ]
@@ -163,6 +165,23 @@ public final class Repl {
             let dt = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) * 1e-9
             Output.emit("time: \(Repl.formatDuration(dt))\n")
             if !good { failed = true }
+        case "profile", "p":
+            guard !rest.isEmpty else { Output.emitError("usage: :profile <code>\n"); failed = true; return true }
+            let (code, syntaxError) = compile(rest, more: more)
+            let entry = ":\(name) " + code
+            reader?.addHistory(entry)
+            notebook.begin(code: entry)
+            defer { notebook.end() }
+            if let syntaxError { Output.emitError(syntaxError + "\n"); failed = true; return true }
+            do {
+                let (good, report) = try Profiler.record { callAndPrint() }
+                Output.emit(report.table())
+                if !good { failed = true }
+            } catch {
+                foley_lua_pop(lua.L, 1)  // the compiled chunk: a profile was already recording, nothing ran
+                Output.emitError("\(error)\n")
+                failed = true
+            }
         case "save", "s":
             reader?.addHistory(text)
             guard !rest.isEmpty else { Output.emitError("usage: :save <file.md | file.html>\n"); failed = true; return true }

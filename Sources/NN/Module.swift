@@ -137,3 +137,11 @@ public enum Init {
         Tensor.randn(shape, generator: NNRandom.generator) * std
     }
 }
+
+extension Module {
+    /// Opens this layer's row in a profile until `end()` (the row is the module's type, e.g. ResnetBlock2D).
+    @inline(__always)
+    public func beginLayer() -> Profiler.LayerScope {
+        Profiler.beginLayer(String(describing: type(of: self)))
+    }
+}

@@ -8,6 +8,18 @@ extension Tensor {
     /// L x S matrix is ever stored); wider heads in inference use blocked products bounded by `chunk` rows.
     public static func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor? = nil,
                                                  scale: Float? = nil, chunk: Int = 1024) throws -> Tensor {
+        try Profiler.op("attention", flops: attentionFlops(q, k, v)) {
+            try attentionBody(q, k, v, mask: mask, scale: scale, chunk: chunk)
+        }
+    }
+
+    /// 2 x multiply-adds of q kᵀ and p v: rows x S x (D + Dv).
+    static func attentionFlops(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Double {
+        guard q.rank >= 2, k.rank >= 2, v.rank >= 1, let d = q.shape.last, d > 0 else { return 0 }
+        return 2 * Double(q.count / d) * Double(k.shape[k.rank - 2]) * Double(d + v.shape[v.rank - 1])
+    }
+
+    private static func attentionBody(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor?, scale: Float?, chunk: Int) throws -> Tensor {
         let d = q.shape[q.rank - 1]
         let s = scale ?? 1 / Float(d).squareRoot()
         let standard = q.rank >= 2 && q.shape.dropLast(2) == k.shape.dropLast(2) && k.shape.dropLast() == v.shape.dropLast()

@@ -4,10 +4,13 @@ import Foundation
 final class GradNode {
     let inputs: [Tensor]
     let backward: (Tensor) throws -> [Tensor?]
+    /// The forward op's kind, kept only while profiling (the backward rule is timed as "<kind>_backward").
+    let kind: String?
 
     init(_ inputs: [Tensor], _ backward: @escaping (Tensor) throws -> [Tensor?]) {
         self.inputs = inputs
         self.backward = backward
+        kind = Profiler.isRecording ? (Profiler.currentOp ?? Profiler.lastOp ?? "op") : nil
     }
 }
 
@@ -77,7 +80,7 @@ extension Tensor {
             for t in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if let fn = t.gradFn {
-                    let gs = try fn.backward(g)
+                    let gs = try Profiler.op((fn.kind ?? "op") + "_backward") { try fn.backward(g) }
                     for (input, gi) in zip(fn.inputs, gs) {
                         guard let gi, input.requiresGrad else { continue }
                         let key = ObjectIdentifier(input)

@@ -30,6 +30,13 @@ extension Tensor {
     /// Applies `f` elementwise to broadcast `a` and `b`.
     @inline(__always)
     static func binaryKernel(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
+        try Profiler.op(op, bytes: Double(4 * (a.count + b.count + Swift.max(a.count, b.count)))) {
+            try binaryKernelBody(a, b, op: op, f)
+        }
+    }
+
+    @inline(__always)
+    private static func binaryKernelBody(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
         let pa = a.pointer, pb = b.pointer
         if a.shape == b.shape {
             let out = Tensor(uninitialized: a.shape)
@@ -89,21 +96,25 @@ extension Tensor {
     }
 
     /// Applies a vectorized C kernel to every element, split across the worker threads.
-    func cKernel(_ f: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> Tensor {
-        let out = Tensor(uninitialized: shape)
-        let pi = pointer, po = out.pointer
-        Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in f(pi + lo, po + lo, hi - lo) }
-        return out
+    func cKernel(_ name: String, _ f: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> Tensor {
+        Profiler.op(name, bytes: Double(8 * count)) {
+            let out = Tensor(uninitialized: shape)
+            let pi = pointer, po = out.pointer
+            Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in f(pi + lo, po + lo, hi - lo) }
+            return out
+        }
     }
 
     /// Applies `f` to every element.
     @inline(__always)
     func unaryKernel(_ f: (Float) -> Float) -> Tensor {
-        let out = Tensor(uninitialized: shape)
-        let pi = pointer, po = out.pointer
-        Runtime.parallelRanges(count, minChunk: 1 << 14) { lo, hi in
-            for i in lo..<hi { po[i] = f(pi[i]) }
+        Profiler.op("elementwise", bytes: Double(8 * count)) {
+            let out = Tensor(uninitialized: shape)
+            let pi = pointer, po = out.pointer
+            Runtime.parallelRanges(count, minChunk: 1 << 14) { lo, hi in
+                for i in lo..<hi { po[i] = f(pi[i]) }
+            }
+            return out
         }
-        return out
     }
 }

@@ -5,6 +5,22 @@ extension Tensor {
     /// 2-D convolution of x [N, Cin, H, W] with weight [Cout, Cin/groups, kh, kw] (torch.nn.functional.conv2d).
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+        try Profiler.op(weight.rank == 4 && weight.shape[2] * weight.shape[3] == 1 ? "conv2d 1x1" : "conv2d",
+                        flops: convFlops(x, weight, stride: stride, padding: padding, dilation: dilation)) {
+            try conv2dBody(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
+    }
+
+    /// 2 x multiply-adds of a convolution (0 for malformed shapes, which the op itself refuses).
+    static func convFlops(_ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) -> Double {
+        guard x.rank == 4, w.rank == 4, stride.0 > 0, stride.1 > 0 else { return 0 }
+        let oh = (x.shape[2] + 2 * padding.0 - dilation.0 * (w.shape[2] - 1) - 1) / stride.0 + 1
+        let ow = (x.shape[3] + 2 * padding.1 - dilation.1 * (w.shape[3] - 1) - 1) / stride.1 + 1
+        return 2 * Double(x.shape[0]) * Double(Swift.max(0, oh * ow)) * Double(w.count)
+    }
+
+    private static func conv2dBody(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
+                                   padding: (Int, Int), dilation: (Int, Int), groups: Int) throws -> Tensor {
         guard x.rank == 4, weight.rank == 4 else {
             throw TensorError.shapeMismatch(op: "conv2d", "expected 4-D input and weight, got \(x.shape) and \(weight.shape)")
         }
@@ -79,6 +95,14 @@ extension Tensor {
     public static func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                                        padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
                                        dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+        try Profiler.op("conv_transpose2d", flops: x.rank == 4 ? 2 * Double(x.count) * Double(weight.count / Swift.max(1, x.shape[1])) : 0) {
+            try convTranspose2dBody(x, weight: weight, bias: bias, stride: stride, padding: padding,
+                                    outputPadding: outputPadding, dilation: dilation, groups: groups)
+        }
+    }
+
+    private static func convTranspose2dBody(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+                                            outputPadding: (Int, Int), dilation: (Int, Int), groups: Int) throws -> Tensor {
         guard x.rank == 4, weight.rank == 4, x.shape[1] == weight.shape[0], x.shape[1] % groups == 0 else {
             throw TensorError.shapeMismatch(op: "conv_transpose2d", "input \(x.shape) does not fit weight \(weight.shape) with groups \(groups)")
         }

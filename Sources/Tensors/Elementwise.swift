@@ -42,10 +42,12 @@ extension Tensor {
 
     /// x * a + b without autograd, vectorized.
     func affine(_ a: Float, _ b: Float) -> Tensor {
-        let out = Tensor(uninitialized: shape)
-        let pi = pointer, po = out.pointer
-        Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in foley_axpb(pi + lo, a, b, po + lo, hi - lo) }
-        return out
+        Profiler.op("affine", bytes: Double(8 * count)) {
+            let out = Tensor(uninitialized: shape)
+            let pi = pointer, po = out.pointer
+            Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in foley_axpb(pi + lo, a, b, po + lo, hi - lo) }
+            return out
+        }
     }
 
     /// Elementwise power with a tensor exponent (broadcasting).
@@ -99,7 +101,7 @@ extension Tensor {
 // Unary math and activations.
 extension Tensor {
     public func exp() -> Tensor {
-        let out = cKernel(foley_exp)
+        let out = cKernel("exp", foley_exp)
         return out.recording([self]) { g in [try g * out] }
     }
 
@@ -129,18 +131,18 @@ extension Tensor {
     }
 
     public func tanh() -> Tensor {
-        let out = cKernel(foley_tanh)
+        let out = cKernel("tanh", foley_tanh)
         return out.recording([self]) { g in [try g * (1 - out * out)] }
     }
 
     public func sigmoid() -> Tensor {
-        let out = cKernel(foley_sigmoid)
+        let out = cKernel("sigmoid", foley_sigmoid)
         return out.recording([self]) { g in [try g * out * (1 - out)] }
     }
 
     /// x * sigmoid(x) (SiLU / swish).
     public func silu() -> Tensor {
-        cKernel(foley_silu).recording([self]) { g in
+        cKernel("silu", foley_silu).recording([self]) { g in
             [try g * self.unaryKernel { x in let s = 1 / (1 + Foundation.exp(-x)); return s * (1 + x * (1 - s)) }]
         }
     }
@@ -157,7 +159,7 @@ extension Tensor {
     public func gelu(approximate: Bool = false) -> Tensor {
         if approximate {
             let c: Float = 0.7978845608028654
-            return cKernel(foley_gelu_tanh).recording([self]) { g in
+            return cKernel("gelu_tanh", foley_gelu_tanh).recording([self]) { g in
                 [try g * self.unaryKernel { x in
                     let u = c * (x + 0.044715 * x * x * x), t = Foundation.tanh(u)
                     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
@@ -173,7 +175,7 @@ extension Tensor {
 
     /// x * sigmoid(1.702 x) (CLIP's quick_gelu).
     public func quickGelu() -> Tensor {
-        cKernel(foley_quick_gelu).recording([self]) { g in
+        cKernel("quick_gelu", foley_quick_gelu).recording([self]) { g in
             [try g * self.unaryKernel { x in let s = 1 / (1 + Foundation.exp(-1.702 * x)); return s * (1 + 1.702 * x * (1 - s)) }]
         }
     }

@@ -24,6 +24,20 @@ extension Tensor {
 
     /// op(a) @ op(b) over the last two dims, with broadcasting batch dims.
     public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
+        try Profiler.op("matmul", flops: matmulFlops(a, b, transA: transA, transB: transB)) {
+            try batchedMatmulBody(a, b, transA: transA, transB: transB)
+        }
+    }
+
+    static func matmulFlops(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) -> Double {
+        guard a.rank >= 2, b.rank >= 2 else { return 0 }
+        let m = transA ? a.shape[a.rank - 1] : a.shape[a.rank - 2], bn = transB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
+        let k = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+        let batch = Swift.max(a.count / Swift.max(1, m * k), b.count / Swift.max(1, k * bn))
+        return 2 * Double(batch) * Double(m) * Double(bn) * Double(k)
+    }
+
+    private static func batchedMatmulBody(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
         let (am, ak) = transA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
         let (bk, bn) = transB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
         guard ak == bk else {
@@ -69,6 +83,12 @@ extension Tensor {
 
     /// x @ wᵀ + b, the Linear layer's map over the last dim.
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        try Profiler.op("linear", flops: 2 * Double(x.count) * Double(weight.shape.first ?? 0)) {
+            try linearBody(x, weight: weight, bias: bias)
+        }
+    }
+
+    private static func linearBody(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let inF = weight.shape[1], outF = weight.shape[0]
         guard x.shape.last == inF else {
             throw TensorError.shapeMismatch(op: "linear", "input \(x.shape) last dim != weight in_features \(inF)")

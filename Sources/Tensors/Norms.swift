@@ -46,6 +46,12 @@ extension Tensor {
 
     /// Group normalization of x [N, C, *] over `groups` channel groups (torch.nn.functional.group_norm).
     public static func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) throws -> Tensor {
+        try Profiler.op("group_norm", bytes: Double(8 * x.count)) {
+            try groupNormBody(x, groups: groups, weight: weight, bias: bias, eps: eps)
+        }
+    }
+
+    private static func groupNormBody(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
         guard x.rank >= 2, x.shape[1] % groups == 0 else {
             throw TensorError.shapeMismatch(op: "group_norm", "\(x.shape[safe: 1] ?? 0) channels do not split into \(groups) groups")
         }
@@ -70,6 +76,12 @@ extension Tensor {
 
     /// Layer normalization over the last `normalizedDims` dims (torch.nn.functional.layer_norm).
     public static func layerNorm(_ x: Tensor, normalizedDims: Int = 1, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) throws -> Tensor {
+        try Profiler.op("layer_norm", bytes: Double(8 * x.count)) {
+            try layerNormBody(x, normalizedDims: normalizedDims, weight: weight, bias: bias, eps: eps)
+        }
+    }
+
+    private static func layerNormBody(_ x: Tensor, normalizedDims: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
         let m = x.shape.suffix(normalizedDims).reduce(1, *)
         if let weight, weight.count != m {
             throw TensorError.shapeMismatch(op: "layer_norm", "weight \(weight.shape) vs normalized size \(m) of input \(x.shape)")

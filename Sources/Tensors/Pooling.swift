@@ -10,7 +10,7 @@ extension Tensor {
         let oh = h * fh, ow = w * fw
         let out = Tensor(uninitialized: [n, c, oh, ow])
         let src = pointer, dst = out.pointer
-        Runtime.parallelFor(n * c) { p in
+        Profiler.op("upsample_nearest2d", bytes: Double(4 * (count + out.count))) { Runtime.parallelFor(n * c) { p in
             let s = src + p * h * w, d = dst + p * oh * ow
             for y in 0..<h {
                 let row = d + y * fh * ow
@@ -20,7 +20,7 @@ extension Tensor {
                 }
                 for r in 1..<Swift.max(fh, 1) { (row + r * ow).update(from: row, count: ow) }
             }
-        }
+        } }
         return out.recording([self]) { g in
             [try g.reshape([n, c, h, fh, w, fw]).sum(axes: [3, 5])]
         }

@@ -18,14 +18,16 @@ extension Tensor {
     }
 
     func reduceRows(_ axes: [Int]?, keepDim: Bool, op: String, _ f: (UnsafeMutablePointer<Float>, Int) -> Float) throws -> Tensor {
-        let (rows, n, keep, drop) = try reductionLayout(axes, op: op)
-        let out = Tensor(uninitialized: keepDim ? keep : drop)
-        let m = out.count
-        let src = rows.pointer, dst = out.pointer
-        Runtime.parallelRanges(m, minChunk: Swift.max(1, 8192 / Swift.max(n, 1))) { lo, hi in
-            for i in lo..<hi { dst[i] = f(src + i * n, n) }
+        try Profiler.op(op, bytes: Double(4 * count)) {
+            let (rows, n, keep, drop) = try reductionLayout(axes, op: op)
+            let out = Tensor(uninitialized: keepDim ? keep : drop)
+            let m = out.count
+            let src = rows.pointer, dst = out.pointer
+            Runtime.parallelRanges(m, minChunk: Swift.max(1, 8192 / Swift.max(n, 1))) { lo, hi in
+                for i in lo..<hi { dst[i] = f(src + i * n, n) }
+            }
+            return out
         }
-        return out
     }
 
     public func sum(axes: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
@@ -97,10 +99,13 @@ extension Tensor {
         let a = normalize(axis: axis)
         if a != rank - 1 { return try transpose(a, -1).softmax(axis: -1).transpose(a, -1) }
         let n = shape[rank - 1], rows = count / Swift.max(n, 1)
-        let out = Tensor(uninitialized: shape)
-        let src = pointer, dst = out.pointer
-        Runtime.parallelRanges(rows, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { lo, hi in
-            foley_softmax_rows(src + lo * n, dst + lo * n, hi - lo, n, 1)
+        let out = Profiler.op("softmax", bytes: Double(8 * count)) {
+            let out = Tensor(uninitialized: shape)
+            let src = pointer, dst = out.pointer
+            Runtime.parallelRanges(rows, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { lo, hi in
+                foley_softmax_rows(src + lo * n, dst + lo * n, hi - lo, n, 1)
+            }
+            return out
         }
         return out.recording([self]) { g in
             // dx = y * (g - sum(g * y))

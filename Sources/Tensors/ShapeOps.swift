@@ -41,6 +41,12 @@ extension Tensor {
 
     /// Copies `self` read through per-output-dim source strides into a new contiguous tensor.
     func stridedCopy(outShape: [Int], srcStrides: [Int], srcOffset: Int = 0) -> Tensor {
+        Profiler.op("copy", bytes: Double(8 * Tensor.count(of: outShape))) {
+            stridedCopyBody(outShape: outShape, srcStrides: srcStrides, srcOffset: srcOffset)
+        }
+    }
+
+    private func stridedCopyBody(outShape: [Int], srcStrides: [Int], srcOffset: Int) -> Tensor {
         let out = Tensor(uninitialized: outShape)
         let r = outShape.count
         if r == 0 { out.pointer[0] = pointer[srcOffset]; return out }
@@ -143,11 +149,13 @@ extension Tensor {
         let out = Tensor(uninitialized: outShape)
         let outer = first.shape[..<a].reduce(1, *), inner = first.shape[(a + 1)...].reduce(1, *)
         let total = outShape[a] * inner
-        var off = 0
-        for t in ts {
-            let block = t.shape[a] * inner
-            for o in 0..<outer { (out.pointer + o * total + off).update(from: t.pointer + o * block, count: block) }
-            off += block
+        Profiler.op("cat", bytes: Double(8 * out.count)) {
+            var off = 0
+            for t in ts {
+                let block = t.shape[a] * inner
+                for o in 0..<outer { (out.pointer + o * total + off).update(from: t.pointer + o * block, count: block) }
+                off += block
+            }
         }
         let sizes = ts.map { $0.shape[a] }
         return out.recording(ts) { g in

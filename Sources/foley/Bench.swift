@@ -18,6 +18,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Time only the workloads whose name starts with this (e.g. W3); skips the kernels.")
     var only: String?
 
+    @Option(help: "Profile one run of the workload whose name starts with this (e.g. W2): time per op and per layer.")
+    var profile: String?
+
     /// One measured kernel: seconds and the work it did.
     struct Row: Codable {
         var name: String
@@ -40,6 +43,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let g = RandomGenerator(seed: 0)
+        if let profile { return try runProfile(profile, generator: g) }
         var rows: [Row] = []
         if only == nil { try GradMode.noGrad {
             let n = 1024
@@ -98,5 +102,18 @@ struct Bench: ParsableCommand {
             print(r.name.padding(toLength: 13, withPad: " ", startingAt: 0) + " " + r.shape.padding(toLength: 20, withPad: " ", startingAt: 0)
                 + String(format: " %9.3f", r.seconds * 1000) + "  " + gf + "  " + gb + "   " + pct)
         }
+    }
+
+    /// Runs the named workload once to warm up, then once under the profiler, and prints the tables.
+    func runProfile(_ prefix: String, generator g: RandomGenerator) throws {
+        let matches = try BenchWorkloads.all(generator: g).filter { $0.0.hasPrefix(prefix) }
+        guard let (name, shape, body) = matches.first else {
+            let names = try BenchWorkloads.all(generator: g).map { String($0.0.prefix(2)) }.joined(separator: ", ")
+            throw ValidationError("--profile: no workload named '\(prefix)' (expected one of \(names))")
+        }
+        try body()
+        let (_, report) = try Profiler.record { try body() }
+        print("\(name) \(shape), threads: \(Runtime.threadCount)")
+        print(report.table(), terminator: "")
     }
 }

@@ -16,6 +16,30 @@ final class CoreBindingsTests: XCTestCase {
         XCTAssertEqual(r, ["true", "true"])
     }
 
+    func testProfileReturnsResultsAndPrintsTheOpTable() throws {
+        let nb = Notebook()
+        let saved = Notebook.current
+        Notebook.current = nb
+        defer { Notebook.current = saved }
+        nb.begin(code: "profile")
+        let r = try h.run("""
+        return foley.profile(function(n)
+          local a = foley.tensor.ones({n, n})
+          return a:matmul(a):sum(), 'done'
+        end, 16)
+        """)
+        nb.end()
+        XCTAssertEqual(r, ["4096.0", "done"])
+        let table = nb.cells[0].output
+        XCTAssertTrue(table.contains("matmul") && table.contains("GFLOP/s") && table.contains("Wall"), table)
+        XCTAssertThrowsError(try h.run("foley.profile(function() error('inner boom') end)")) { e in
+            XCTAssertTrue("\(e)".contains("inner boom"), "\(e)")
+        }
+        XCTAssertThrowsError(try h.run("foley.profile(42)"))
+        // A failed profile leaves no recording behind: the next one works.
+        XCTAssertEqual(try h.run("return foley.profile(function() return 1 end)"), ["1"])
+    }
+
     func testOutputGoesToTheCurrentNotebookCell() {
         let nb = Notebook()
         let saved = Notebook.current

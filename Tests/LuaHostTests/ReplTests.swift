@@ -36,6 +36,16 @@ final class ReplTests: XCTestCase {
         XCTAssertEqual(reader.history, repl.notebook.cells.map(\.code))
     }
 
+    func testProfileCommandPrintsValueAndTables() {
+        let (repl, _) = session([":profile foley.tensor.ones({8, 8}):matmul(foley.tensor.ones({8, 8})):sum()", ":profile", "=1"])
+        let cells = repl.notebook.cells
+        XCTAssertEqual(cells.first?.code, ":profile foley.tensor.ones({8, 8}):matmul(foley.tensor.ones({8, 8})):sum()")
+        let out = cells.first?.output ?? ""
+        XCTAssertTrue(out.hasPrefix("512.0\n"), out)
+        XCTAssertTrue(out.contains("matmul") && out.contains("Self ms"), out)
+        XCTAssertEqual(cells.last?.output, "1\n")
+    }
+
     func testPromptsFollowPromptGlobals() {
         let (_, reader) = session(["_PROMPT = 'lua> '", "_PROMPT2 = '... '", "do", "end"])
         XCTAssertEqual(reader.prompts, ["> ", "lua> ", "lua> ", "... ", "lua> "])

@@ -46,6 +46,8 @@ public final class Attention: Module {
     /// Self-attention when `encoderHiddenStates` is nil, else cross-attention to them ([B, S, crossAttentionDim]).
     /// `attentionMask` is an additive bias broadcastable to [B, heads, L, S] (e.g. [B, 1, 1, S]).
     public func callAsFunction(_ x: Tensor, encoderHiddenStates: Tensor? = nil, attentionMask: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         let residual = x
         var h = x
         var spatial: [Int]? = nil

@@ -23,6 +23,8 @@ public final class DownEncoderBlock2D: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         for r in resnets.items { h = try r(h) }
         for d in downsamplers?.items ?? [] { h = try d(h) }
@@ -50,6 +52,8 @@ public final class UpDecoderBlock2D: Module {
     }
 
     public func callAsFunction(_ x: Tensor, temb: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         for r in resnets.items { h = try r(h, temb: temb) }
         for u in upsamplers?.items ?? [] { h = try u(h) }
@@ -90,6 +94,8 @@ public final class UNetMidBlock2D: Module {
     }
 
     public func callAsFunction(_ x: Tensor, temb: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = try resnets[0](x, temb: temb)
         for i in 1..<resnets.count {
             if let attentions { h = try attentions[i - 1](h) }

@@ -57,6 +57,8 @@ public final class TimestepEmbedding: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = try linear2(activation(linear1(x)))
         if let postActivation { h = try postActivation(h) }
         return h

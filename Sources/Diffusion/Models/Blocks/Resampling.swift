@@ -18,6 +18,8 @@ public final class Downsample2D: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         guard let conv else { return try x.avgPool2d(kernel: (2, 2)) }
         let h = padding == 0 ? try x.pad([0, 1, 0, 1]) : x
         return try conv(h)
@@ -40,6 +42,8 @@ public final class Upsample2D: Module {
 
     /// `outputSize` forces the interpolated (height, width) as F.interpolate(size=...) does.
     public func callAsFunction(_ x: Tensor, outputSize: (Int, Int)? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h: Tensor
         if let (oh, ow) = outputSize, oh != 2 * x.shape[2] || ow != 2 * x.shape[3] {
             h = try Upsample2D.nearest(x, height: oh, width: ow)

@@ -70,6 +70,8 @@ public final class ResnetBlock2D: Module {
 
     /// x [N, Cin, H, W], temb [N, tembChannels] (ignored when the block has no time projection) -> [N, Cout, H, W].
     public func callAsFunction(_ x: Tensor, temb: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = try activation(norm1(x))
         h = try conv1(h)
         var t: Tensor? = nil

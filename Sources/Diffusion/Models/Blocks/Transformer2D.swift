@@ -105,6 +105,8 @@ public final class BasicTransformerBlock: Module {
     /// x [B, L, dim]; masks are additive biases broadcastable to [B, heads, L, L] / [B, heads, L, S].
     public func callAsFunction(_ x: Tensor, encoderHiddenStates: Tensor? = nil, attentionMask: Tensor? = nil,
                                encoderAttentionMask: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         h = try attn1(norm1(h), encoderHiddenStates: onlyCrossAttention ? encoderHiddenStates : nil,
                       attentionMask: attentionMask) + h
@@ -161,6 +163,8 @@ public final class Transformer2DModel: Module {
     /// x [B, C, H, W] -> [B, C, H, W].
     public func callAsFunction(_ x: Tensor, encoderHiddenStates: Tensor? = nil, attentionMask: Tensor? = nil,
                                encoderAttentionMask: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         let (b, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         var t = try norm(x)
         if let projInConv {

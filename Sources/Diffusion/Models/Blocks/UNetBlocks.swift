@@ -104,6 +104,8 @@ public final class DownBlock2D: Module, UNetDownBlock {
     }
 
     public func callAsFunction(_ x: Tensor, temb: Tensor?, cross: CrossAttentionInputs) throws -> (Tensor, [Tensor]) {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         var states: [Tensor] = []
         for r in resnets.items {
@@ -141,6 +143,8 @@ public final class CrossAttnDownBlock2D: Module, UNetDownBlock {
     }
 
     public func callAsFunction(_ x: Tensor, temb: Tensor?, cross: CrossAttentionInputs) throws -> (Tensor, [Tensor]) {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         var states: [Tensor] = []
         for (r, a) in zip(resnets.items, attentions.items) {
@@ -176,6 +180,8 @@ public final class UNetMidBlock2DCrossAttn: Module, UNetMidBlock {
     }
 
     public func callAsFunction(_ x: Tensor, temb: Tensor?, cross: CrossAttentionInputs) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = try resnets[0](x, temb: temb)
         for (a, r) in zip(attentions.items, resnets.items.dropFirst()) {
             h = try a(h, encoderHiddenStates: cross.encoderHiddenStates, attentionMask: cross.attentionMask,
@@ -221,6 +227,8 @@ public final class UpBlock2D: Module, UNetUpBlock {
 
     public func callAsFunction(_ x: Tensor, temb: Tensor?, skips: [Tensor], cross: CrossAttentionInputs,
                                upsampleSize: (Int, Int)?) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         var rest = skips
         for r in resnets.items {
@@ -257,6 +265,8 @@ public final class CrossAttnUpBlock2D: Module, UNetUpBlock {
 
     public func callAsFunction(_ x: Tensor, temb: Tensor?, skips: [Tensor], cross: CrossAttentionInputs,
                                upsampleSize: (Int, Int)?) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         var rest = skips
         for (r, a) in zip(resnets.items, attentions.items) {

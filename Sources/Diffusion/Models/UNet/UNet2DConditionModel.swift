@@ -222,6 +222,8 @@ public final class UNet2DConditionModel: Module {
     ///   - encoderAttentionMask: [B, S] with 1 for tokens to attend to and 0 for padding.
     public func callAsFunction(_ sample: Tensor, timesteps: [Float], encoderHiddenStates: Tensor? = nil,
                                classLabels: Tensor? = nil, encoderAttentionMask: Tensor? = nil) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         guard sample.rank == 4, sample.shape[1] == config.sampleChannels else {
             throw DiffusionError.invalidArgument("sample", "expected [B, \(config.sampleChannels), H, W], got \(sample.shape)")
         }

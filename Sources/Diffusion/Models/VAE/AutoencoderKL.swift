@@ -102,6 +102,8 @@ public final class VAEEncoder: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = try convIn(x)
         for b in downBlocks.items { h = try b(h) }
         h = try midBlock(h)
@@ -150,6 +152,8 @@ public final class VAEDecoder: Module {
     }
 
     public func callAsFunction(_ z: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = try convIn(z)
         h = try midBlock(h)
         for b in upBlocks.items { h = try b(h) }

@@ -59,6 +59,8 @@ public final class HiFiGANResidualBlock: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         var h = x
         for (c1, c2) in zip(convs1.items, convs2.items) {
             let r = try c2(c1(h.leakyRelu(slope)).leakyRelu(slope))
@@ -154,6 +156,8 @@ public final class HiFiGAN: Module, Vocoder {
 
     /// spectrogram [B, frames, model_in_dim] (or [frames, model_in_dim]) -> waveform [B, frames * hopLength] (or [samples]).
     public func callAsFunction(_ spectrogram: Tensor) throws -> Tensor {
+        let layer = beginLayer()
+        defer { layer.end() }
         let batched = spectrogram.rank == 3
         guard spectrogram.rank == 2 || batched, spectrogram.shape.last == config.modelInDim else {
             throw DiffusionError.invalidArgument("spectrogram", "expected [B, frames, \(config.modelInDim)] or [frames, \(config.modelInDim)], got \(spectrogram.shape)")
