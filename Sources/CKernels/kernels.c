@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* One build runs on any x86-64; the loader picks the AVX2+FMA clone where the CPU has it. */
+/* One build runs on any x86-64; the loader picks the AVX-512 or AVX2+FMA clone where the CPU has it. */
 #if defined(__x86_64__) && defined(__clang__)
-#define FOLEY_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define FOLEY_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define FOLEY_KERNEL
 #endif
@@ -65,6 +65,20 @@ FOLEY_KERNEL void foley_gelu_tanh(const float *x, float *y, long n) {
         float v = x[i];
         y[i] = 0.5f * v * (1.0f + tanh_approx(0.7978845608028654f * (v + 0.044715f * v * v * v)));
     }
+}
+
+/* erf by Abramowitz & Stegun 7.1.26 (max abs error 1.5e-7), as PyTorch's vectorized CPU erf computes it. */
+static inline float erf_approx(float x) {
+    float a = fabsf(x);
+    float t = 1.0f / (0.3275911f * a + 1.0f);
+    float r = (((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f;
+    float y = 1.0f - r * t * exp_approx(-a * a);
+    return x < 0 ? -y : y;
+}
+
+/* Exact-form GELU, x * (1 + erf(x / sqrt 2)) / 2 (torch's gelu with approximate='none'). */
+FOLEY_KERNEL void foley_gelu_erf(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf_approx(x[i] * 0.7071067811865476f));
 }
 
 FOLEY_KERNEL void foley_softmax_rows(const float *x, float *y, long rows, long n, float scale) {
@@ -127,38 +141,7 @@ FOLEY_KERNEL void foley_add(const float *a, const float *b, float *y, long n) { 
 FOLEY_KERNEL void foley_mul(const float *a, const float *b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = a[i] * b[i]; }
 FOLEY_KERNEL void foley_axpb(const float *x, float a, float b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = x[i] * a + b; }
 
-/* Attention for a block of query rows against one head's keys and values, fused so each score row
-   stays in L1: scores = q·kT (D axpys over S), softmax in place, out = vT·p (Dv dot products).
-   kT is [D, S], vT is [Dv, S]; `scratch` holds S floats. Suits small head sizes, where a
-   matrix product with inner dimension D would be bound by writing the score matrix. */
-FOLEY_KERNEL void foley_attention_rows(const float *q, const float *kT, const float *vT, float *out, long n, long S,
-                                       long D, long Dv, float scale, float *scratch, float *lse_out) {
-    for (long i = 0; i < n; i++) {
-        float *s = scratch;
-        const float *qi = q + i * D;
-        for (long j = 0; j < S; j++) s[j] = 0.0f;
-        for (long d = 0; d < D; d++) {
-            float qd = qi[d] * scale;
-            const float *kr = kT + d * S;
-            for (long j = 0; j < S; j++) s[j] += qd * kr[j];
-        }
-        float m = -INFINITY;
-        for (long j = 0; j < S; j++) m = s[j] > m ? s[j] : m;
-        float sum = 0.0f;
-        for (long j = 0; j < S; j++) { float e = exp_approx(s[j] - m); s[j] = e; sum += e; }
-        float inv = 1.0f / sum;
-        if (lse_out) lse_out[i] = m + logf(sum);
-        float *o = out + i * Dv;
-        for (long e = 0; e < Dv; e++) {
-            const float *vr = vT + e * S;
-            float acc = 0.0f;
-            for (long j = 0; j < S; j++) acc += s[j] * vr[j];
-            o[e] = acc * inv;
-        }
-    }
-}
-
-/* Backward of foley_attention_rows for a block of rows of one head, recomputing each probability row
+/* Backward of foley_attention_rows_v for a block of rows of one head (kT [D, S] and vT [Dv, S]), recomputing each probability row
    from the saved log-sum-exp (FlashAttention-2 style, one row at a time) instead of storing L x S.
    Accumulates into dkT [D, S] and dvT [Dv, S] (the caller owns one pair per head); writes dq rows.
    `scratch` holds 2*S floats. */
@@ -221,6 +204,136 @@ FOLEY_KERNEL void foley_norm_block_backward(const float *x, const float *g, floa
         for (long j = 0; j < spatial; j++) {
             float xh = (xc[j] - mean) * rstd;
             dc[j] = rstd * (gc[j] * wc - md - xh * mdx);
+        }
+    }
+}
+
+/* Eight floats as one vector (GCC/clang vector extension): an AVX register in the x86-64-v3 clone,
+   two SSE registers in the default one. Loads and stores assume no alignment; helpers taking vectors
+   are macros or always-inlined so each clone compiles them for its own instruction set. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+#define ld8(p) ((v8f)(*(const v8u *)(p)))
+#define st8(p, v) (*(v8u *)(p) = (v8u)(v))
+
+/* out[0..8*NB) = inv * sum_j p[j] * v[j, 0..8*NB) with the accumulators in registers: U sets of them
+   over interleaved j (8 vector accumulators in all) hide the FMA latency when NB is small. */
+#define FOLEY_PV(NB, U)                                                                          \
+    static inline __attribute__((always_inline)) void pv_##NB(const float *p, const float *v,   \
+                                                              long S, long ld, float *out,       \
+                                                              float inv) {                       \
+        v8f a[U][NB];                                                                            \
+        for (int u = 0; u < U; u++)                                                              \
+            for (int b = 0; b < NB; b++) a[u][b] = (v8f){0};                                     \
+        long j = 0;                                                                              \
+        for (; j + U <= S; j += U) {                                                             \
+            for (int u = 0; u < U; u++) {                                                        \
+                float pj = p[j + u];                                                             \
+                const float *vr = v + (j + u) * ld;                                              \
+                for (int b = 0; b < NB; b++) a[u][b] += pj * ld8(vr + 8 * b);                    \
+            }                                                                                    \
+        }                                                                                        \
+        for (; j < S; j++) {                                                                     \
+            const float *vr = v + j * ld;                                                        \
+            for (int b = 0; b < NB; b++) a[0][b] += p[j] * ld8(vr + 8 * b);                      \
+        }                                                                                        \
+        for (int b = 0; b < NB; b++) {                                                           \
+            v8f t = a[0][b];                                                                     \
+            for (int u = 1; u < U; u++) t += a[u][b];                                            \
+            st8(out + 8 * b, t * inv);                                                           \
+        }                                                                                        \
+    }
+FOLEY_PV(1, 8)
+FOLEY_PV(2, 4)
+FOLEY_PV(3, 2)
+FOLEY_PV(4, 2)
+FOLEY_PV(5, 1)
+FOLEY_PV(6, 1)
+FOLEY_PV(7, 1)
+FOLEY_PV(8, 1)
+
+/* Packs one head's keys k [S, D] into panels of 8 keys, kp[(jb * D + d) * 8 + t] = k[jb * 8 + t, d], zero
+   past S, so the score loop reads each panel front to back (kᵀ rows a power-of-two stride apart would
+   fall into one cache set). */
+FOLEY_KERNEL void foley_pack_keys(const float *k, long S, long D, float *kp) {
+    long nb = (S + 7) / 8;
+    for (long jb = 0; jb < nb; jb++)
+        for (long d = 0; d < D; d++)
+            for (long t = 0; t < 8; t++) {
+                long j = jb * 8 + t;
+                kp[(jb * D + d) * 8 + t] = j < S ? k[j * D + d] : 0.0f;
+            }
+}
+
+/* Scores of R query rows against every panel of 8 keys: each panel vector is loaded once for all R rows. */
+#define FOLEY_SCORES(R)                                                                          \
+    static inline __attribute__((always_inline)) void scores_##R(const float *qs, long D,        \
+                                                                 const float *kp, long nb,       \
+                                                                 float *s, long ld) {            \
+        for (long jb = 0; jb < nb; jb++) {                                                       \
+            v8f a[R];                                                                            \
+            for (int r = 0; r < R; r++) a[r] = (v8f){0};                                         \
+            const float *k = kp + jb * D * 8;                                                    \
+            for (long d = 0; d < D; d++) {                                                       \
+                v8f kv = ld8(k + d * 8);                                                         \
+                for (int r = 0; r < R; r++) a[r] += qs[r * 64 + d] * kv;                         \
+            }                                                                                    \
+            for (int r = 0; r < R; r++) st8(s + r * ld + jb * 8, a[r]);                          \
+        }                                                                                        \
+    }
+FOLEY_SCORES(4)
+FOLEY_SCORES(1)
+
+static inline __attribute__((always_inline)) float row_max(const float *s, long S) {
+    v8f m8 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    long t = 0;
+    for (; t + 8 <= S; t += 8) m8 = __builtin_elementwise_max(m8, ld8(s + t));
+    float m = m8[0];
+    for (int u = 1; u < 8; u++) m = m8[u] > m ? m8[u] : m;
+    for (; t < S; t++) m = s[t] > m ? s[t] : m;
+    return m;
+}
+
+/* Attention for a block of query rows of one head (heads up to 64 wide): scores = (scale q) kᵀ four
+   rows at a time against the packed key panels (foley_pack_keys), softmax in place, then p v with each
+   output row held in registers while v's rows stream past (v is [S, Dv], row-major as the op receives
+   it). `scratch` holds 4 * roundup(S, 8) floats; `lse_out` (optional) receives each row's log-sum-exp. */
+FOLEY_KERNEL void foley_attention_rows_v(const float *q, const float *kp, const float *v, float *out, long n, long S,
+                                         long D, long Dv, float scale, float *scratch, float *lse_out) {
+    float qs[4 * 64];
+    long nb8 = (S + 7) / 8, ld = nb8 * 8;
+    for (long i0 = 0; i0 < n; i0 += 4) {
+        long R = n - i0 < 4 ? n - i0 : 4;
+        for (long r = 0; r < R; r++)
+            for (long d = 0; d < D; d++) qs[r * 64 + d] = q[(i0 + r) * D + d] * scale;
+        if (R == 4) scores_4(qs, D, kp, nb8, scratch, ld);
+        else for (long r = 0; r < R; r++) scores_1(qs + r * 64, D, kp, nb8, scratch + r * ld, ld);
+        for (long r = 0; r < R; r++) {
+            float *s = scratch + r * ld;
+            float m = row_max(s, S);
+            float sum = 0.0f;
+            for (long t = 0; t < S; t++) { float e = exp_approx(s[t] - m); s[t] = e; sum += e; }
+            float inv = 1.0f / sum;
+            long i = i0 + r;
+            if (lse_out) lse_out[i] = m + logf(sum);
+            float *o = out + i * Dv;
+            long nb = Dv / 8 > 8 ? 8 : Dv / 8;
+            switch (nb) {
+                case 0: break;
+                case 1: pv_1(s, v, S, Dv, o, inv); break;
+                case 2: pv_2(s, v, S, Dv, o, inv); break;
+                case 3: pv_3(s, v, S, Dv, o, inv); break;
+                case 4: pv_4(s, v, S, Dv, o, inv); break;
+                case 5: pv_5(s, v, S, Dv, o, inv); break;
+                case 6: pv_6(s, v, S, Dv, o, inv); break;
+                case 7: pv_7(s, v, S, Dv, o, inv); break;
+                default: pv_8(s, v, S, Dv, o, inv); break;
+            }
+            for (long e = 8 * nb; e < Dv; e++) {
+                float acc = 0.0f;
+                for (long t = 0; t < S; t++) acc += s[t] * v[t * Dv + e];
+                o[e] = acc * inv;
+            }
         }
     }
 }

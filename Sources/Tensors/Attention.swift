@@ -36,24 +36,26 @@ extension Tensor {
         return try blockedAttention(q, k, v, scale: s, chunk: chunk)
     }
 
-    /// Wide heads: row blocks small enough that each product stays under OpenBLAS's single-thread
-    /// threshold (2^18 multiply-adds) and the score block stays in cache; all heads' blocks run in parallel.
+    /// Wide heads: blocks of query rows as two products each (OpenBLAS threads them), the softmax of the
+    /// score block between them on the worker threads; a block's scores stay within a few MB.
     static func blockedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, chunk: Int) throws -> Tensor {
         let l = q.shape[q.rank - 2], dq = q.shape[q.rank - 1]
         let sLen = k.shape[k.rank - 2], dv = v.shape[v.rank - 1]
         let heads = q.count / (l * dq)
         let out = Tensor(uninitialized: Array(q.shape.dropLast()) + [dv])
-        let rows = Swift.max(1, Swift.min(l, chunk, (1 << 18) / Swift.max(1, sLen * Swift.max(dq, dv))))
-        let blocksPerHead = (l + rows - 1) / rows
-        Runtime.parallelFor(heads * blocksPerHead) { task in
-            let h = task / blocksPerHead, r0 = (task % blocksPerHead) * rows
-            let n = Swift.min(rows, l - r0)
-            let sp = UnsafeMutablePointer<Float>.allocate(capacity: n * sLen)
-            defer { sp.deallocate() }
+        let rows = Swift.max(1, Swift.min(l, chunk, (1 << 20) / Swift.max(1, sLen)))
+        let scores = Tensor(uninitialized: [rows * sLen])
+        let sp = scores.pointer
+        for h in 0..<heads {
             let qp = q.pointer + h * l * dq, kp = k.pointer + h * sLen * dq, vp = v.pointer + h * sLen * dv
-            sgemm(qp + r0 * dq, kp, sp, m: n, n: sLen, k: dq, transB: true)
-            foley_softmax_rows(sp, sp, n, sLen, scale)
-            sgemm(sp, vp, out.pointer + h * l * dv + r0 * dv, m: n, n: dv, k: sLen)
+            for r0 in stride(from: 0, to: l, by: rows) {
+                let n = Swift.min(rows, l - r0)
+                sgemm(qp + r0 * dq, kp, sp, m: n, n: sLen, k: dq, transB: true)
+                Runtime.parallelRanges(n, minChunk: Swift.max(1, 4096 / Swift.max(1, sLen))) { lo, hi in
+                    foley_softmax_rows(sp + lo * sLen, sp + lo * sLen, hi - lo, sLen, scale)
+                }
+                sgemm(sp, vp, out.pointer + h * l * dv + r0 * dv, m: n, n: dv, k: sLen)
+            }
         }
         return out
     }
@@ -63,20 +65,23 @@ extension Tensor {
         let l = q.shape[q.rank - 2], dq = q.shape[q.rank - 1]
         let sLen = k.shape[k.rank - 2], dv = v.shape[v.rank - 1]
         let heads = q.count / (l * dq)
-        let (kT, vT) = try GradMode.noGrad { (try k.detach().transpose(-1, -2), try v.detach().transpose(-1, -2)) }
+        let panels = (sLen + 7) / 8
+        let kp = Tensor(uninitialized: [heads, panels * 8 * dq])
+        Runtime.parallelFor(heads) { h in foley_pack_keys(k.pointer + h * sLen * dq, sLen, dq, kp.pointer + h * panels * 8 * dq) }
         let out = Tensor(uninitialized: Array(q.shape.dropLast()) + [dv])
         let lse = recordGraph ? Tensor(uninitialized: [heads * l]) : nil
-        let rows = 64, blocksPerHead = (l + rows - 1) / rows
+        let rows = 32, blocksPerHead = (l + rows - 1) / rows
         Runtime.parallelFor(heads * blocksPerHead) { task in
             let h = task / blocksPerHead, r0 = (task % blocksPerHead) * rows
             let n = Swift.min(rows, l - r0)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: sLen)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * panels * 8)
             defer { scratch.deallocate() }
-            foley_attention_rows(q.pointer + (h * l + r0) * dq, kT.pointer + h * sLen * dq, vT.pointer + h * sLen * dv,
-                                 out.pointer + (h * l + r0) * dv, n, sLen, dq, dv, scale, scratch,
-                                 lse.map { $0.pointer + h * l + r0 })
+            foley_attention_rows_v(q.pointer + (h * l + r0) * dq, kp.pointer + h * panels * 8 * dq, v.pointer + h * sLen * dv,
+                                   out.pointer + (h * l + r0) * dv, n, sLen, dq, dv, scale, scratch,
+                                   lse.map { $0.pointer + h * l + r0 })
         }
         guard recordGraph, let lse else { return out }
+        let (kT, vT) = try GradMode.noGrad { (try k.detach().transpose(-1, -2), try v.detach().transpose(-1, -2)) }
         return out.recording([q, k, v]) { g in
             let dQ = Tensor(uninitialized: q.shape)
             let dKT = Tensor.zeros([heads, dq, sLen]), dVT = Tensor.zeros([heads, dv, sLen])

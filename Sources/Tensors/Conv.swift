@@ -37,19 +37,8 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: [n, cout, oh, ow])
         let coutG = cout / groups, plane = oh * ow, k = geo.colRows
-        let col = geo.isIdentity ? nil : Tensor(uninitialized: [k, plane])
-        for b in 0..<n {
-            for gi in 0..<groups {
-                let src = x.pointer + (b * cin + gi * cg) * h * w
-                let cols: UnsafePointer<Float>
-                if let col { Im2col.unfold(src, geo, col.pointer); cols = UnsafePointer(col.pointer) } else { cols = UnsafePointer(src) }
-                let dst = out.pointer + (b * cout + gi * coutG) * plane
-                if let bias {
-                    for o in 0..<coutG { (dst + o * plane).update(repeating: bias.pointer[gi * coutG + o], count: plane) }
-                }
-                sgemm(weight.pointer + gi * coutG * k, cols, dst, m: coutG, n: plane, k: k, beta: bias == nil ? 0 : 1)
-            }
-        }
+        forwardTiles(x.pointer, weight.pointer, bias?.pointer, out.pointer, geo: geo, batch: n, groups: groups,
+                     inPlane: h * w, coutG: coutG)
         return out.recording(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
             let gx = x.requiresGrad ? Tensor.zeros(x.shape) : nil
             let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
@@ -89,6 +78,39 @@ extension Tensor {
         let y = try conv2d(x.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
                            padding: (0, padding), dilation: (1, dilation), groups: groups)
         return try y.squeeze(2)
+    }
+
+    /// The forward product in tiles of output columns: each tile's unfolded patches (at most ~512 KB) stay
+    /// in cache for the product that reads them, and tiles run on the workers side by side, so no
+    /// whole-image column matrix is written to memory and read back. Too few tiles to share out: the tiles
+    /// run in turn and each product is split across the workers instead.
+    static func forwardTiles(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                             _ out: UnsafeMutablePointer<Float>, geo: ConvGeometry, batch n: Int, groups: Int,
+                             inPlane: Int, coutG: Int) {
+        let plane = geo.outH * geo.outW, k = geo.colRows, cg = geo.channels
+        let tileWidth = geo.isIdentity ? Swift.min(plane, 1024)
+            : Swift.min(plane, Swift.max(64, (131_072 / Swift.max(k, 1)) / 16 * 16))
+        let tilesPerImage = (plane + tileWidth - 1) / tileWidth
+        let tasks = n * groups * tilesPerImage
+        let run = { (task: Int) in
+            let image = task / tilesPerImage, t = task % tilesPerImage
+            let b = image / groups, gi = image % groups
+            let c0 = t * tileWidth, cw = Swift.min(tileWidth, plane - c0)
+            let src = x + (b * groups + gi) * cg * inPlane
+            let dst = out + (b * groups * coutG + gi * coutG) * plane + c0
+            if let bias {
+                for o in 0..<coutG { (dst + o * plane).update(repeating: bias[gi * coutG + o], count: cw) }
+            }
+            let w = weight + gi * coutG * k
+            if geo.isIdentity {
+                sgemm(w, src + c0, dst, m: coutG, n: cw, k: k, beta: bias == nil ? 0 : 1, ldb: plane, ldc: plane)
+            } else {
+                let col = Tensor(uninitialized: [k * cw])
+                Im2col.unfoldTile(src, geo, c0, cw, col.pointer)
+                sgemm(w, col.pointer, dst, m: coutG, n: cw, k: k, beta: bias == nil ? 0 : 1, ldc: plane)
+            }
+        }
+        if tasks >= 2 * Runtime.threadCount { Runtime.parallelFor(tasks, run) } else { for t in 0..<tasks { run(t) } }
     }
 
     /// Transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout/groups, kh, kw] (conv_transpose2d).

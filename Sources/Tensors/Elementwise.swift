@@ -166,7 +166,7 @@ extension Tensor {
                 }]
             }
         }
-        return unaryKernel { x in 0.5 * x * (1 + erf(x * 0.7071067811865476)) }.recording([self]) { g in
+        return cKernel("gelu", foley_gelu_erf).recording([self]) { g in
             [try g * self.unaryKernel { x in
                 0.5 * (1 + erf(x * 0.7071067811865476)) + x * 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
             }]

@@ -43,6 +43,44 @@ enum Im2col {
         }
     }
 
+    /// Columns `c0 ..< c0 + cw` of `unfold` (output positions in row-major order) into dst [colRows, cw]:
+    /// a tile small enough to stay in cache while the product that reads it runs. Serial.
+    static func unfoldTile(_ src: UnsafePointer<Float>, _ g: ConvGeometry, _ c0: Int, _ cw: Int, _ dst: UnsafeMutablePointer<Float>) {
+        let ow = g.outW, kk = g.kh * g.kw
+        for r in 0..<g.colRows {
+            let c = r / kk, ki = (r / g.kw) % g.kh, kj = r % g.kw
+            let s = src + c * g.height * g.width
+            let x0 = kj * g.dw - g.pw
+            var d = dst + r * cw
+            var p = c0
+            let end = c0 + cw
+            while p < end {
+                let y = p / ow, xStart = p % ow
+                let xEnd = Swift.min(ow, xStart + (end - p))
+                let n = xEnd - xStart
+                let iy = y * g.sh - g.ph + ki * g.dh
+                if iy < 0 || iy >= g.height {
+                    d.update(repeating: 0, count: n)
+                } else if g.sw == 1 {
+                    let sr = s + iy * g.width
+                    // Contiguous run: zero the edges, copy the middle.
+                    let lo = Swift.min(n, Swift.max(0, -x0 - xStart)), hi = Swift.max(lo, Swift.min(n, g.width - x0 - xStart))
+                    if lo > 0 { d.update(repeating: 0, count: lo) }
+                    if hi > lo { (d + lo).update(from: sr + x0 + xStart + lo, count: hi - lo) }
+                    if hi < n { (d + hi).update(repeating: 0, count: n - hi) }
+                } else {
+                    let sr = s + iy * g.width
+                    for x in 0..<n {
+                        let ix = (xStart + x) * g.sw + x0
+                        d[x] = ix >= 0 && ix < g.width ? sr[ix] : 0
+                    }
+                }
+                d += n
+                p += n
+            }
+        }
+    }
+
     /// Adjoint of `unfold`: adds columns back into dst (which the caller zeroes or accumulates into).
     static func fold(_ col: UnsafePointer<Float>, _ g: ConvGeometry, _ dst: UnsafeMutablePointer<Float>) {
         let oh = g.outH, ow = g.outW, plane = oh * ow, kk = g.kh * g.kw

@@ -4,14 +4,43 @@ import Foundation
 // Matrix products through cblas_sgemm; batch dims broadcast as torch.matmul.
 extension Tensor {
     /// C[m,n] = op(A) op(B) on raw pointers (row-major), accumulating when beta is 1.
-    @inline(__always)
+    ///
+    /// OpenBLAS runs on one thread; a large product is split here into one slab of columns (or rows) per
+    /// worker. OpenBLAS's own pool spins in sched_yield after every call, taking a core from the engine's
+    /// next kernel; the engine's workers park instead.
     static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                       m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false, beta: Float = 0,
                       lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
+        let workers = Runtime.threadCount
+        let lda = lda ?? (transA ? m : k), ldb = ldb ?? (transB ? k : n), ldc = ldc ?? n
+        let tile = 16  // whole register tiles per slab
+        guard workers > 1, !Runtime.isParallel, m * n * k >= 1 << 18, Swift.max(m, n) >= 2 * tile else {
+            sgemmSerial(a, b, c, m: m, n: n, k: k, transA: transA, transB: transB, beta: beta, lda: lda, ldb: ldb, ldc: ldc)
+            return
+        }
+        let alongN = n >= m
+        let extent = alongN ? n : m
+        let parts = Swift.min(workers, extent / tile)
+        let step = (extent / parts + tile - 1) / tile * tile
+        Runtime.parallelFor(parts) { w in
+            let lo = w * step, hi = Swift.min(extent, lo + step)
+            guard hi > lo else { return }
+            if alongN {
+                sgemmSerial(a, transB ? b + lo * ldb : b + lo, c + lo, m: m, n: hi - lo, k: k, transA: transA, transB: transB,
+                            beta: beta, lda: lda, ldb: ldb, ldc: ldc)
+            } else {
+                sgemmSerial(transA ? a + lo : a + lo * lda, b, c + lo * ldc, m: hi - lo, n: n, k: k, transA: transA,
+                            transB: transB, beta: beta, lda: lda, ldb: ldb, ldc: ldc)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func sgemmSerial(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                            m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Float, lda: Int, ldb: Int, ldc: Int) {
         _ = Runtime.threadCount  // the first BLAS call waits for the thread count and kernel choice
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda ?? (transA ? m : k)),
-                    b, Int32(ldb ?? (transB ? k : n)), beta, c, Int32(ldc ?? n))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Matrix product of the last two dims, broadcasting leading batch dims; 1-D operands as in torch.matmul.
@@ -61,8 +90,8 @@ extension Tensor {
             }
             sgemm(pa + oa * matA, pb + ob * matB, po + i * am * bn, m: am, n: bn, k: ak, transA: transA, transB: transB)
         }
-        // OpenBLAS runs products under 2^18 multiply-adds single-threaded, so those go one per worker;
-        // bigger ones run in turn and OpenBLAS threads each (nesting both would oversubscribe the cores).
+        // Products under 2^18 multiply-adds go one per worker; bigger ones run in turn, each split across
+        // the workers by `sgemm`.
         if nb > 1 && am * bn * ak < 1 << 18 { Runtime.parallelFor(nb) { fn($0) } } else { for i in 0..<nb { fn(i) } }
         return out.recording([a, b]) { g in
             // d(op(A)) = g @ op(B)ᵀ ; d(op(B)) = op(A)ᵀ @ g, then undo the op and the broadcast.

@@ -6,10 +6,12 @@ public enum Runtime {
     /// Worker threads: `FOLEY_THREADS` if set to a positive integer, otherwise every core.
     public private(set) static var threadCount: Int = {
         _ = blasCoreCorrection
-        let n = configuredThreads()
-        openblas_set_num_threads(Int32(n))
-        return n
+        openblas_set_num_threads(1)  // the engine splits products itself (Tensor.sgemm)
+        return configuredThreads()
     }()
+
+    /// True while a `parallelFor`/`parallelRanges` region runs: work started inside it stays on its worker.
+    nonisolated(unsafe) public private(set) static var isParallel = false
 
     static func configuredThreads() -> Int {
         if let s = ProcessInfo.processInfo.environment["FOLEY_THREADS"], let n = Int(s), n > 0 { return n }
@@ -19,7 +21,6 @@ public enum Runtime {
     /// Changes the worker count for OpenBLAS and the engine.
     public static func setThreadCount(_ n: Int) {
         threadCount = max(1, n)
-        openblas_set_num_threads(Int32(threadCount))
     }
 
     /// The kernel set OpenBLAS runs ("SkylakeX", "Haswell", ...).
@@ -47,13 +48,15 @@ public enum Runtime {
     }
 
     /// Runs `body(i)` for i in 0..<n across the worker threads; serial when the work is small.
-    @inlinable
+
     public static func parallelFor(_ n: Int, minChunk: Int = 1, _ body: (Int) -> Void) {
         let workers = min(threadCount, max(1, n / max(1, minChunk)))
-        if workers <= 1 || n <= 1 {
+        if workers <= 1 || n <= 1 || isParallel {
             for i in 0..<n { body(i) }
             return
         }
+        isParallel = true
+        defer { isParallel = false }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let lo = n * w / workers, hi = n * (w + 1) / workers
@@ -63,10 +66,12 @@ public enum Runtime {
     }
 
     /// Runs `body(lo, hi)` over contiguous ranges splitting 0..<n across workers.
-    @inlinable
+
     public static func parallelRanges(_ n: Int, minChunk: Int = 4096, _ body: (Int, Int) -> Void) {
         let workers = min(threadCount, max(1, n / max(1, minChunk)))
-        if workers <= 1 { body(0, n); return }
+        if workers <= 1 || isParallel { body(0, n); return }
+        isParallel = true
+        defer { isParallel = false }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 body(n * w / workers, n * (w + 1) / workers)

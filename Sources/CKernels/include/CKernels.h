@@ -12,6 +12,7 @@ void foley_silu(const float *x, float *y, long n);
 void foley_tanh(const float *x, float *y, long n);
 void foley_gelu_tanh(const float *x, float *y, long n);
 void foley_quick_gelu(const float *x, float *y, long n);
+void foley_gelu_erf(const float *x, float *y, long n);
 /* y = x * a + b, elementwise on equal-length arrays or with scalar a/b (stride 0). */
 void foley_softmax_rows(const float *x, float *y, long rows, long n, float scale);
 /* Normalizes one block of `channels` x `spatial` values; writes mean and 1/std. */
@@ -22,8 +23,12 @@ void foley_norm_block_backward(const float *x, const float *g, float *dx, long c
 /* Layer norm over rows of n with per-element affine. */
 void foley_layer_norm_rows(const float *x, float *y, long rows, long n, const float *w, const float *b,
                            float eps, float *mean_out, float *rstd_out);
-void foley_attention_rows(const float *q, const float *kT, const float *vT, float *out, long n, long S,
-                          long D, long Dv, float scale, float *scratch, float *lse_out);
+/* Packs one head's keys [S, D] into panels of 8 keys ([ceil(S/8), D, 8], zero-padded) for foley_attention_rows_v. */
+void foley_pack_keys(const float *k, long S, long D, float *kp);
+/* Attention of a block of query rows of one head against packed keys and row-major v [S, Dv]: scores,
+   softmax and weighted sum fused so no score matrix is stored; D <= 64; scratch holds 4 * roundup(S, 8) floats. */
+void foley_attention_rows_v(const float *q, const float *kp, const float *v, float *out, long n, long S,
+                            long D, long Dv, float scale, float *scratch, float *lse_out);
 void foley_attention_backward_rows(const float *q, const float *kT, const float *vT, const float *o, const float *dO,
                                    const float *lse, float *dq, float *dkT, float *dvT, long n, long S, long D, long Dv,
                                    float scale, float *scratch);
