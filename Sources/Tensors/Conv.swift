@@ -82,13 +82,14 @@ extension Tensor {
 
     /// The forward product in tiles of output columns: each tile's unfolded patches (at most ~512 KB) stay
     /// in cache for the product that reads them, and tiles run on the workers side by side, so no
-    /// whole-image column matrix is written to memory and read back. Too few tiles to share out: the tiles
-    /// run in turn and each product is split across the workers instead.
+    /// large column matrix is written to memory and read back. Fewer tiles than workers: the tiles run in
+    /// turn and each product is split across the workers instead.
     static func forwardTiles(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                              _ out: UnsafeMutablePointer<Float>, geo: ConvGeometry, batch n: Int, groups: Int,
                              inPlane: Int, coutG: Int) {
         let plane = geo.outH * geo.outW, k = geo.colRows, cg = geo.channels
-        let tileWidth = geo.isIdentity ? Swift.min(plane, 1024)
+        // Whole images while their column matrix fits in L2 (2 MB), else tiles of about 512 KB.
+        let tileWidth = geo.isIdentity || k * plane <= 1 << 19 ? plane
             : Swift.min(plane, Swift.max(64, (131_072 / Swift.max(k, 1)) / 16 * 16))
         let tilesPerImage = (plane + tileWidth - 1) / tileWidth
         let tasks = n * groups * tilesPerImage
@@ -110,7 +111,7 @@ extension Tensor {
                 sgemm(w, col.pointer, dst, m: coutG, n: cw, k: k, beta: bias == nil ? 0 : 1, ldc: plane)
             }
         }
-        if tasks >= 2 * Runtime.threadCount { Runtime.parallelFor(tasks, run) } else { for t in 0..<tasks { run(t) } }
+        if tasks >= Runtime.threadCount { Runtime.parallelFor(tasks, run) } else { for t in 0..<tasks { run(t) } }
     }
 
     /// Transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout/groups, kh, kw] (conv_transpose2d).
