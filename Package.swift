@@ -31,7 +31,10 @@ let package = Package(
         // Vectorizable hot loops; -ffast-math lets reductions reassociate, finite-math stays off for inf/NaN.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffast-math", "-fno-finite-math-only"])]),
 
-        .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: swiftSettings),
+        // oneDNN (Debian's libdnnl-dev) runs the forward convolutions, as in PyTorch; opened at run time.
+        .target(name: "CDNNLConv", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dl")]),
+
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels", "CDNNLConv"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Tensors"], swiftSettings: swiftSettings),
         .target(name: "Audio", dependencies: ["Tensors", "CSndFile", "CKissFFT", "CSoxr", "CEbur128", "CPNG"],
                 swiftSettings: swiftSettings),

@@ -96,7 +96,7 @@ FOLEY_KERNEL void foley_softmax_rows(const float *x, float *y, long rows, long n
 }
 
 FOLEY_KERNEL void foley_norm_block(const float *x, float *y, long channels, long spatial, const float *w, const float *b,
-                      float eps, float *mean_out, float *rstd_out) {
+                      float eps, int silu, float *mean_out, float *rstd_out) {
     long m = channels * spatial;
     /* Two passes in double: the mean first, then centred squares, as torch's group_norm is accurate. */
     double s = 0;
@@ -113,7 +113,11 @@ FOLEY_KERNEL void foley_norm_block(const float *x, float *y, long channels, long
         float sh = (b ? b[c] : 0.0f) - mf * sc;
         const float *xc = x + c * spatial;
         float *yc = y + c * spatial;
-        for (long j = 0; j < spatial; j++) yc[j] = xc[j] * sc + sh;
+        if (silu) {
+            for (long j = 0; j < spatial; j++) { float t = xc[j] * sc + sh; yc[j] = t / (1.0f + exp_approx(-t)); }
+        } else {
+            for (long j = 0; j < spatial; j++) yc[j] = xc[j] * sc + sh;
+        }
     }
 }
 
@@ -134,6 +138,21 @@ FOLEY_KERNEL void foley_layer_norm_rows(const float *x, float *y, long rows, lon
             float t = (xr[j] - mf) * rstd;
             yr[j] = (w ? t * w[j] : t) + (b ? b[j] : 0.0f);
         }
+    }
+}
+
+#define FOLEY_BINARY_LOOPS(EXPR)                                                         \
+    if (sa == 1 && sb == 1) { for (long i = 0; i < n; i++) { float x = a[i], z = b[i]; y[i] = EXPR; } } \
+    else if (sa == 1) { float z = b[0]; for (long i = 0; i < n; i++) { float x = a[i]; y[i] = EXPR; } } \
+    else if (sb == 1) { float x = a[0]; for (long i = 0; i < n; i++) { float z = b[i]; y[i] = EXPR; } } \
+    else { float x = a[0], z = b[0]; for (long i = 0; i < n; i++) y[i] = EXPR; }
+
+FOLEY_KERNEL void foley_binary(int op, const float *a, long sa, const float *b, long sb, float *y, long n) {
+    switch (op) {
+        case 0: FOLEY_BINARY_LOOPS(x + z) break;
+        case 1: FOLEY_BINARY_LOOPS(x - z) break;
+        case 2: FOLEY_BINARY_LOOPS(x * z) break;
+        default: FOLEY_BINARY_LOOPS(x / z) break;
     }
 }
 

@@ -17,6 +17,12 @@ public final class GroupNorm: Module {
         try Tensor.groupNorm(x, groups: groups, weight: param("weight"), bias: param("bias"), eps: eps)
     }
 
+    /// silu(self(x)) in one pass over memory.
+    public func callAsFunction(_ x: Tensor, thenSiLU: Bool) throws -> Tensor {
+        guard thenSiLU else { return try self(x) }
+        return try Tensor.groupNormSiLU(x, groups: groups, weight: param("weight"), bias: param("bias"), eps: eps)
+    }
+
     public override var summary: String { "GroupNorm(\(groups) groups, eps \(eps))" }
 }
 

@@ -1,3 +1,4 @@
+import CDNNLConv
 import Foundation
 
 // Convolutions as im2col + sgemm, one product per sample and group.
@@ -37,8 +38,12 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: [n, cout, oh, ow])
         let coutG = cout / groups, plane = oh * ow, k = geo.colRows
-        forwardTiles(x.pointer, weight.pointer, bias?.pointer, out.pointer, geo: geo, batch: n, groups: groups,
-                     inPlane: h * w, coutG: coutG)
+        if groups != 1 || !Runtime.useDNNL
+            || foley_dnnl_conv2d(x.pointer, weight.pointer, bias?.pointer, out.pointer, n, cin, h, w, cout, kh, kw,
+                                 stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, Int32(Runtime.threadCount)) != 0 {
+            forwardTiles(x.pointer, weight.pointer, bias?.pointer, out.pointer, geo: geo, batch: n, groups: groups,
+                         inPlane: h * w, coutG: coutG)
+        }
         return out.recording(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
             let gx = x.requiresGrad ? Tensor.zeros(x.shape) : nil
             let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil

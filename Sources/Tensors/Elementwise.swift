@@ -33,21 +33,33 @@ extension Tensor {
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
     public static func - (s: Float, a: Tensor) -> Tensor { a.unaryKernel { s - $0 }.recording([a]) { [-$0] } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.unaryKernel { $0 * s }.recording([a]) { [$0 * s] } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.scalarKernel(2, s, "mul").recording([a]) { [$0 * s] } }
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
     public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
     public static func / (s: Float, a: Tensor) throws -> Tensor { try Tensor(scalar: s) / a }
 
     public static prefix func - (a: Tensor) -> Tensor { a.unaryKernel { -$0 }.recording([a]) { [-$0] } }  // keeps -0.0 as torch does
 
+    /// self op s (0 add, 1 sub, 2 mul, 3 div, as foley_binary) without autograd, vectorized on the workers.
+    func scalarKernel(_ code: Int32, _ s: Float, _ name: String) -> Tensor {
+        let scope = Profiler.beginOp(name, bytes: Double(8 * count))
+        defer { scope.end() }
+        let out = Tensor(uninitialized: shape)
+        let pi = pointer, po = out.pointer
+        withUnsafePointer(to: s) { ps in
+            Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in foley_binary(code, pi + lo, 1, ps, 0, po + lo, hi - lo) }
+        }
+        return out
+    }
+
     /// x * a + b without autograd, vectorized.
     func affine(_ a: Float, _ b: Float) -> Tensor {
-        Profiler.op("affine", bytes: Double(8 * count)) {
-            let out = Tensor(uninitialized: shape)
-            let pi = pointer, po = out.pointer
-            Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in foley_axpb(pi + lo, a, b, po + lo, hi - lo) }
-            return out
-        }
+        let scope = Profiler.beginOp("affine", bytes: Double(8 * count))
+        defer { scope.end() }
+        let out = Tensor(uninitialized: shape)
+        let pi = pointer, po = out.pointer
+        Runtime.parallelRanges(count, minChunk: 1 << 15) { lo, hi in foley_axpb(pi + lo, a, b, po + lo, hi - lo) }
+        return out
     }
 
     /// Elementwise power with a tensor exponent (broadcasting).

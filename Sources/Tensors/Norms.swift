@@ -6,7 +6,7 @@ extension Tensor {
     /// Normalizes `blocks` contiguous blocks of `channels` x `spatial` values with per-channel affine
     /// (`channelBase(block)` is the block's first affine index); returns output, means and 1/stds.
     static func blockNorm(_ x: Tensor, blocks: Int, channels: Int, spatial: Int, eps: Float, channelBase: @escaping (Int) -> Int,
-                          weight: Tensor?, bias: Tensor?) -> (Tensor, Tensor, Tensor) {
+                          weight: Tensor?, bias: Tensor?, silu: Bool = false) -> (Tensor, Tensor, Tensor) {
         let out = Tensor(uninitialized: x.shape)
         let means = Tensor(uninitialized: [blocks]), rstds = Tensor(uninitialized: [blocks])
         let px = x.pointer, po = out.pointer, pw = weight?.pointer, pb = bias?.pointer
@@ -14,7 +14,7 @@ extension Tensor {
         Runtime.parallelFor(blocks, minChunk: Swift.max(1, 4096 / Swift.max(m, 1))) { i in
             let c0 = channelBase(i)
             foley_norm_block(px + i * m, po + i * m, channels, spatial, pw.map { $0 + c0 }, pb.map { $0 + c0 }, eps,
-                             means.pointer + i, rstds.pointer + i)
+                             silu ? 1 : 0, means.pointer + i, rstds.pointer + i)
         }
         return (out, means, rstds)
     }
@@ -51,7 +51,18 @@ extension Tensor {
         }
     }
 
-    private static func groupNormBody(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
+    /// silu(group_norm(x)) in one pass over memory (the ResNet blocks' norm-activation pair). With a graph to
+    /// record it runs as the two ops, whose backward rules exist.
+    public static func groupNormSiLU(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) throws -> Tensor {
+        let needsGraph = GradMode.isEnabled && (x.requiresGrad || (weight?.requiresGrad ?? false) || (bias?.requiresGrad ?? false))
+        if needsGraph { return try groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps).silu() }
+        return try Profiler.op("group_norm+silu", bytes: Double(8 * x.count)) {
+            try groupNormBody(x, groups: groups, weight: weight, bias: bias, eps: eps, silu: true)
+        }
+    }
+
+    private static func groupNormBody(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float,
+                                      silu: Bool = false) throws -> Tensor {
         guard x.rank >= 2, x.shape[1] % groups == 0 else {
             throw TensorError.shapeMismatch(op: "group_norm", "\(x.shape[safe: 1] ?? 0) channels do not split into \(groups) groups")
         }
@@ -59,7 +70,7 @@ extension Tensor {
         let blocks = n * groups, channels = cg
         let channelBase: (Int) -> Int = { ($0 % groups) * cg }
         let (out, means, rstds) = blockNorm(x, blocks: blocks, channels: cg, spatial: spatial, eps: eps,
-                                            channelBase: channelBase, weight: weight, bias: bias)
+                                            channelBase: channelBase, weight: weight, bias: bias, silu: silu)
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }

@@ -83,23 +83,46 @@ public final class Profiler {
         return try body()
     }
 
+    /// An open op: `end()` records it (a no-op when no profile was recording at the start). Elementwise
+    /// kernels use this rather than `op`, whose closure would keep their element function from inlining.
+    public struct OpScope {
+        let profiler: Profiler?
+        let kind: String
+        let flops: Double, bytes: Double
+        let start: Double
+
+        public func end() { profiler?.endOp(kind, flops: flops, bytes: bytes, start: start) }
+    }
+
+    /// Opens op `kind`; close it with `end()`.
+    @inline(__always)
+    public static func beginOp(_ kind: @autoclosure () -> String, flops: @autoclosure () -> Double = 0,
+                               bytes: @autoclosure () -> Double = 0) -> OpScope {
+        guard let p = current else { return OpScope(profiler: nil, kind: "", flops: 0, bytes: 0, start: 0) }
+        let k = kind()
+        p.opStack.append((k, 0))
+        return OpScope(profiler: p, kind: k, flops: flops(), bytes: bytes(), start: now())
+    }
+
     private func run<R>(_ kind: String, flops: Double, bytes: Double, _ body: () throws -> R) rethrows -> R {
         opStack.append((kind, 0))
         let t0 = Profiler.now()
-        defer {
-            let dt = Profiler.now() - t0
-            let child = opStack.removeLast().child
-            if !opStack.isEmpty { opStack[opStack.count - 1].child += dt }
-            var s = ops[kind, default: Stat()]
-            s.calls += 1
-            s.total += dt
-            s.selfTime += dt - child
-            s.flops += flops
-            s.bytes += bytes
-            ops[kind] = s
-            finished = kind
-        }
+        defer { endOp(kind, flops: flops, bytes: bytes, start: t0) }
         return try body()
+    }
+
+    private func endOp(_ kind: String, flops: Double, bytes: Double, start: Double) {
+        let dt = Profiler.now() - start
+        let child = opStack.removeLast().child
+        if !opStack.isEmpty { opStack[opStack.count - 1].child += dt }
+        var s = ops[kind, default: Stat()]
+        s.calls += 1
+        s.total += dt
+        s.selfTime += dt - child
+        s.flops += flops
+        s.bytes += bytes
+        ops[kind] = s
+        finished = kind
     }
 
     private func endLayer(_ name: String, start: Double) {

@@ -1,3 +1,4 @@
+import CDNNLConv
 import COpenBLAS
 import Foundation
 
@@ -17,6 +18,23 @@ public enum Runtime {
         if let s = ProcessInfo.processInfo.environment["FOLEY_THREADS"], let n = Int(s), n > 0 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
+
+    /// Restarts the process once with a short OpenMP spin (`GOMP_SPINCOUNT=1000`) unless the user set one.
+    /// oneDNN's OpenMP threads otherwise spin for about a millisecond after each convolution, taking a core
+    /// from the engine's next kernel (the UNet forward ran 1.3x slower), and libgomp reads the setting only
+    /// when it loads, before `main`. Call it first thing in `main`; nothing happens if the exec fails.
+    public static func settleOpenMP() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["GOMP_SPINCOUNT"] == nil, env["OMP_WAIT_POLICY"] == nil else { return }
+        setenv("GOMP_SPINCOUNT", "1000", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+    }
+
+    /// Whether forward convolutions run on oneDNN (unless `FOLEY_CONV=im2col`, which keeps the engine's own
+    /// im2col products, for comparison); false where oneDNN does not start.
+    public static let useDNNL: Bool = {
+        ProcessInfo.processInfo.environment["FOLEY_CONV"] != "im2col" && foley_dnnl_available() != 0
+    }()
 
     /// Changes the worker count for OpenBLAS and the engine.
     public static func setThreadCount(_ n: Int) {

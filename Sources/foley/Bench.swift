@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions per kernel (the fastest is reported).")
     var repeats = 5
 
-    @Flag(help: "Also time the reference workloads W1-W4 (UNet/VAE forward, a training step).")
+    @Flag(help: "Also time the reference workloads W1-W6 (UNet/VAE forward, a training step, AudioLDM's decoders, the default model's generation loop).")
     var workloads = false
 
     @Option(help: "Time only the workloads whose name starts with this (e.g. W3); skips the kernels.")
@@ -76,7 +76,7 @@ struct Bench: ParsableCommand {
         } }
         if workloads || only != nil {
             for (name, shape, body) in try BenchWorkloads.all(generator: g) where only.map({ name.hasPrefix($0) }) ?? true {
-                let reps = name.hasPrefix("W3") ? 1 : 2
+                let reps = ["W3", "W5", "W6"].contains(String(name.prefix(2))) ? 1 : 2
                 var best = Double.infinity
                 try body()
                 for _ in 0..<reps {

@@ -19,6 +19,11 @@ struct Foley: ParsableCommand {
     @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")
     var chunk: String?
 
+    static func main() {
+        Runtime.settleOpenMP()
+        main(CommandLine.arguments.dropFirst().map { $0 })
+    }
+
     func run() throws {
         let status: Int32
         if let chunk {

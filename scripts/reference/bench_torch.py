@@ -91,6 +91,35 @@ def workload(name):
                                 layers_per_block=2, norm_num_groups=32).eval()
             z = torch.randn(1, 8, 64, 16)
             return best(lambda: vae.decode(z), repeats=3)
+        if name.startswith("W5"):
+            from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig
+            vae = AutoencoderKL(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=(128, 256, 512),
+                                down_block_types=("DownEncoderBlock2D",) * 3, up_block_types=("UpDecoderBlock2D",) * 3,
+                                layers_per_block=2, norm_num_groups=32).eval()
+            vocoder = SpeechT5HifiGan(SpeechT5HifiGanConfig(
+                model_in_dim=64, sampling_rate=16000, upsample_initial_channel=1024, upsample_rates=[5, 4, 2, 2, 2],
+                upsample_kernel_sizes=[16, 16, 8, 4, 4], resblock_kernel_sizes=[3, 7, 11],
+                resblock_dilation_sizes=[[1, 3, 5]] * 3, normalize_before=False)).eval()
+            z = torch.randn(1, 8, 256, 16)
+            return best(lambda: vocoder(vae.decode(z).sample.squeeze(1)), repeats=1)
+        if name.startswith("W6"):
+            from diffusers import DDPMScheduler
+            root = os.environ.get("FOLEY_MODEL", os.path.join(os.path.dirname(__file__), "..", "..", "models", "default"))
+            unet = UNet2DConditionModel.from_pretrained(root, subfolder="unet").eval()
+            vae = AutoencoderKL.from_pretrained(root, subfolder="vae").eval()
+            scheduler = DDPMScheduler.from_pretrained(root, subfolder="scheduler")
+            tokens, pooled = torch.randn(2, 16, 384), torch.randn(2, 384)
+
+            def generate():
+                scheduler.set_timesteps(50)
+                g = torch.Generator().manual_seed(0)
+                x = torch.randn(1, 8, 128, 16, generator=g)
+                for t in scheduler.timesteps:
+                    out = unet(torch.cat([x, x]), t, encoder_hidden_states=tokens, class_labels=pooled).sample
+                    u, c = out.chunk(2)
+                    x = scheduler.step(u + 3 * (c - u), t, x, generator=g).prev_sample
+                vae.decode(x / vae.config.scaling_factor)
+            return best(generate, repeats=1)
     return None
 
 

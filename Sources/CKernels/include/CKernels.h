@@ -15,9 +15,10 @@ void foley_quick_gelu(const float *x, float *y, long n);
 void foley_gelu_erf(const float *x, float *y, long n);
 /* y = x * a + b, elementwise on equal-length arrays or with scalar a/b (stride 0). */
 void foley_softmax_rows(const float *x, float *y, long rows, long n, float scale);
-/* Normalizes one block of `channels` x `spatial` values; writes mean and 1/std. */
+/* Normalizes one block of `channels` x `spatial` values (then SiLU when `silu`, in the same pass); writes
+   mean and 1/std. */
 void foley_norm_block(const float *x, float *y, long channels, long spatial, const float *w, const float *b,
-                      float eps, float *mean_out, float *rstd_out);
+                      float eps, int silu, float *mean_out, float *rstd_out);
 void foley_norm_block_backward(const float *x, const float *g, float *dx, long channels, long spatial,
                                const float *w, float mean, float rstd, float *dw, float *db);
 /* Layer norm over rows of n with per-element affine. */
@@ -32,6 +33,8 @@ void foley_attention_rows_v(const float *q, const float *kp, const float *v, flo
 void foley_attention_backward_rows(const float *q, const float *kT, const float *vT, const float *o, const float *dO,
                                    const float *lse, float *dq, float *dkT, float *dvT, long n, long S, long D, long Dv,
                                    float scale, float *scratch);
+/* y = a op b over n elements, op 0 add, 1 sub, 2 mul, 3 div; sa/sb are 1 (an array) or 0 (a scalar). */
+void foley_binary(int op, const float *a, long sa, const float *b, long sb, float *y, long n);
 void foley_add(const float *a, const float *b, float *y, long n);
 void foley_mul(const float *a, const float *b, float *y, long n);
 void foley_axpb(const float *x, float a, float b, float *y, long n);

@@ -1,3 +1,4 @@
+import NN
 import Tensors
 
 /// Activation functions named as diffusers' `get_activation` names them (`act_fn` in configs).
@@ -10,6 +11,14 @@ public enum Activation: String, Codable, Sendable {
             throw DiffusionError.invalidArgument(key, "unsupported activation '\(name)' (supported: silu, swish, gelu, relu, mish)")
         }
         self = a
+    }
+
+    /// self(norm(x)), SiLU fused into the normalization's pass.
+    public func callAsFunction(_ norm: GroupNorm, _ x: Tensor) throws -> Tensor {
+        switch self {
+        case .silu, .swish: return try norm(x, thenSiLU: true)
+        default: return try self(norm(x))
+        }
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {

@@ -72,7 +72,7 @@ public final class ResnetBlock2D: Module {
     public func callAsFunction(_ x: Tensor, temb: Tensor? = nil) throws -> Tensor {
         let layer = beginLayer()
         defer { layer.end() }
-        var h = try activation(norm1(x))
+        var h = try activation(norm1, x)
         h = try conv1(h)
         var t: Tensor? = nil
         if let timeEmbProj, let temb {
@@ -83,15 +83,15 @@ public final class ResnetBlock2D: Module {
         switch timeEmbeddingNorm {
         case .default:
             if let t { h = try h + t }
-            h = try norm2(h)
+            h = try activation(norm2, h)
         case .scaleShift:
             h = try norm2(h)
             if let t {
                 let parts = try t.chunk(2, axis: 1)
                 h = try h * (parts[0] + 1) + parts[1]
             }
+            h = try activation(h)
         }
-        h = try activation(h)
         h = try dropout(h)
         h = try conv2(h)
         let shortcut = try convShortcut.map { try $0(x) } ?? x

@@ -292,7 +292,7 @@ public final class UNet2DConditionModel: Module {
         }
 
         // 6. Post-process.
-        h = try activation(convNormOut(h))
+        h = try activation(convNormOut, h)
         return try convOut(h)
     }
 

@@ -107,7 +107,7 @@ public final class VAEEncoder: Module {
         var h = try convIn(x)
         for b in downBlocks.items { h = try b(h) }
         h = try midBlock(h)
-        h = try activation(convNormOut(h))
+        h = try activation(convNormOut, h)
         return try convOut(h)
     }
 }
@@ -157,7 +157,7 @@ public final class VAEDecoder: Module {
         var h = try convIn(z)
         h = try midBlock(h)
         for b in upBlocks.items { h = try b(h) }
-        h = try activation(convNormOut(h))
+        h = try activation(convNormOut, h)
         return try convOut(h)
     }
 }
