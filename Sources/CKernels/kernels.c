@@ -147,6 +147,8 @@ FOLEY_KERNEL void foley_layer_norm_rows(const float *x, float *y, long rows, lon
     else if (sb == 1) { float x = a[0]; for (long i = 0; i < n; i++) { float z = b[i]; y[i] = EXPR; } } \
     else { float x = a[0], z = b[0]; for (long i = 0; i < n; i++) y[i] = EXPR; }
 
+/* Exact IEEE arithmetic here: fast-math would turn division by a scalar into a reciprocal multiply. */
+#pragma float_control(precise, on, push)
 FOLEY_KERNEL void foley_binary(int op, const float *a, long sa, const float *b, long sb, float *y, long n) {
     switch (op) {
         case 0: FOLEY_BINARY_LOOPS(x + z) break;
@@ -155,6 +157,7 @@ FOLEY_KERNEL void foley_binary(int op, const float *a, long sa, const float *b, 
         default: FOLEY_BINARY_LOOPS(x / z) break;
     }
 }
+#pragma float_control(pop)
 
 FOLEY_KERNEL void foley_add(const float *a, const float *b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = a[i] + b[i]; }
 FOLEY_KERNEL void foley_mul(const float *a, const float *b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = a[i] * b[i]; }

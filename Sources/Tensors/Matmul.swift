@@ -21,7 +21,7 @@ extension Tensor {
         let alongN = n >= m
         let extent = alongN ? n : m
         let parts = Swift.min(workers, extent / tile)
-        let step = (extent / parts + tile - 1) / tile * tile
+        let step = ((extent + parts - 1) / parts + tile - 1) / tile * tile
         Runtime.parallelFor(parts) { w in
             let lo = w * step, hi = Swift.min(extent, lo + step)
             guard hi > lo else { return }

@@ -32,7 +32,7 @@ public enum Runtime {
 
     /// Whether forward convolutions run on oneDNN (unless `FOLEY_CONV=im2col`, which keeps the engine's own
     /// im2col products, for comparison); false where oneDNN does not start.
-    public static let useDNNL: Bool = {
+    nonisolated(unsafe) public static var useDNNL: Bool = {
         ProcessInfo.processInfo.environment["FOLEY_CONV"] != "im2col" && foley_dnnl_available() != 0
     }()
 

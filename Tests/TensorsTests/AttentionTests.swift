@@ -30,4 +30,30 @@ final class AttentionTests: XCTestCase {
             try Tensor.scaledDotProductAttention($0[0], $0[1], $0[2])
         }
     }
+
+    /// The fused kernel (packed keys, four rows at a time) on odd lengths and head sizes, against softmax(q kᵀ s) v.
+    func testFusedRowsOnOddShapesAndThreadCounts() throws {
+        let saved = Runtime.threadCount
+        defer { Runtime.setThreadCount(saved) }
+        for (l, sLen, d, dv) in [(37, 29, 8, 8), (5, 3, 24, 40), (66, 17, 16, 12), (130, 257, 64, 64), (1, 1, 3, 5)] {
+            let q = Check.random([3, 2, l, d], seed: 31), k = Check.random([3, 2, sLen, d], seed: 32)
+            let v = Check.random([3, 2, sLen, dv], seed: 33)
+            let scale: Float = 0.37
+            let ref = try GradMode.noGrad { try (Tensor.batchedMatmul(q, k, transA: false, transB: true) * scale).softmax(axis: -1).matmul(v) }
+            for threads in [1, 2] {
+                Runtime.setThreadCount(threads)
+                let y = try Tensor.scaledDotProductAttention(q, k, v, scale: scale)
+                XCTAssertEqual(y.shape, [3, 2, l, dv])
+                Check.close(y.scalars, ref.scalars, tol: 2e-6, "L \(l) S \(sLen) D \(d) Dv \(dv) threads \(threads)")
+            }
+        }
+    }
+
+    /// Wide heads (blocked products) with more rows than one block holds.
+    func testWideHeadsInRowBlocks() throws {
+        let q = Check.random([1, 1, 70, 80], seed: 41), k = Check.random([1, 1, 50, 80], seed: 42), v = Check.random([1, 1, 50, 72], seed: 43)
+        let ref = try GradMode.noGrad { try (Tensor.batchedMatmul(q, k, transA: false, transB: true) * 0.1).softmax(axis: -1).matmul(v) }
+        let y = try Tensor.scaledDotProductAttention(q, k, v, scale: 0.1, chunk: 16)
+        Check.close(y.scalars, ref.scalars, tol: 2e-6)
+    }
 }

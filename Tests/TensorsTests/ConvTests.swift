@@ -36,6 +36,44 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Both forward paths (oneDNN and the engine's column tiles) on odd shapes, batch 1 and 3, strides,
+    /// dilation, 1x1 and a plane wide enough to be tiled, on one and two threads.
+    func testForwardPathsMatchDefinitionOnOddShapes() throws {
+        let saved = (Runtime.useDNNL, Runtime.threadCount)
+        defer { Runtime.useDNNL = saved.0; Runtime.setThreadCount(saved.1) }
+        let cases: [([Int], [Int], (Int, Int), (Int, Int), (Int, Int))] = [
+            ([1, 3, 9, 7], [5, 3, 3, 3], (1, 1), (1, 1), (1, 1)),
+            ([3, 4, 11, 5], [6, 4, 3, 2], (2, 1), (1, 0), (1, 2)),
+            ([3, 5, 6, 9], [7, 5, 1, 1], (1, 1), (0, 0), (1, 1)),
+            ([1, 40, 70, 33], [9, 40, 3, 3], (1, 1), (1, 1), (1, 1)),  // 360 x 2310 columns: tiled
+            ([1, 6, 1, 300], [4, 6, 1, 7], (1, 1), (0, 9), (1, 3)),    // a dilated conv1d, as HiFi-GAN's
+        ]
+        for (xs, ws, stride, pad, dil) in cases {
+            let x = Check.random(xs, seed: 11), w = Check.random(ws, seed: 12), b = Check.random([ws[0]], seed: 13)
+            let ref = naiveConv2d(x, w, b, stride: stride, pad: pad, dil: dil, groups: 1)
+            for dnnl in [true, false] {
+                for threads in [1, 2] {
+                    Runtime.useDNNL = dnnl && saved.0
+                    Runtime.setThreadCount(threads)
+                    let y = try Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: pad, dilation: dil)
+                    XCTAssertEqual(y.shape, ref.shape)
+                    Check.close(y.scalars, ref.scalars, tol: 2e-5, "\(xs) \(ws) dnnl \(dnnl) threads \(threads)")
+                    let nb = try Tensor.conv2d(x, weight: w, stride: stride, padding: pad, dilation: dil)
+                    let refNoBias = naiveConv2d(x, w, nil, stride: stride, pad: pad, dil: dil, groups: 1)
+                    Check.close(nb.scalars, refNoBias.scalars, tol: 2e-5, "no bias \(xs)")
+                }
+            }
+        }
+    }
+
+    /// An image's output does not depend on the other images of its batch (one image per oneDNN call).
+    func testBatchPositionDoesNotChangeAnOutput() throws {
+        let x = Check.random([3, 8, 12, 10], seed: 21), w = Check.random([16, 8, 3, 3], seed: 22)
+        let all = try Tensor.conv2d(x, weight: w, padding: (1, 1))
+        let one = try Tensor.conv2d(x.slice(axis: 0, start: 2, end: 3), weight: w, padding: (1, 1))
+        XCTAssertEqual(try all.slice(axis: 0, start: 2, end: 3).scalars, one.scalars)
+    }
+
     func testPointwiseConvUsesInputDirectly() throws {
         let x = Check.random([2, 3, 4, 5], seed: 4), w = Check.random([2, 3, 1, 1], seed: 5)
         let y = try Tensor.conv2d(x, weight: w)

@@ -65,4 +65,41 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(try x.dropout(0.25, training: true, generator: RandomGenerator(seed: 7)).scalars, y.scalars)
         XCTAssertEqual(try x.dropout(0.25, training: false, generator: RandomGenerator(seed: 7)).scalars, x.scalars)
     }
+
+    /// Broadcast shapes whose dims merge ([N, C, H, W] op [N, C, 1, 1]) and ones that do not, for the four C
+    /// loops, against an index-by-index reference.
+    func testBroadcastArithmeticMatchesIndexing() throws {
+        let pairs: [([Int], [Int])] = [([2, 3, 4, 5], [2, 3, 1, 1]), ([2, 3, 4, 5], [1, 3, 1, 5]), ([4, 1, 6], [1, 5, 1]),
+                                       ([3, 1], [3, 7]), ([2, 3], [1]), ([1], [4, 2]), ([2, 5, 70000], [2, 5, 70000])]
+        for (sa, sb) in pairs {
+            let a = Check.random(sa, seed: 61), b = Check.random(sb, seed: 62).abs() + 0.5
+            let out = sa.count >= sb.count ? sa.enumerated().map { Swift.max($0.element, sb.count - sa.count + $0.offset >= 0 ? sb[sb.count - sa.count + $0.offset] : 1) }
+                : sb.enumerated().map { Swift.max($0.element, sa.count - sb.count + $0.offset >= 0 ? sa[sa.count - sb.count + $0.offset] : 1) }
+            func index(_ shape: [Int], _ flat: Int) -> Int {
+                var rem = flat, idx = 0, step = 1
+                for d in (0..<out.count).reversed() {
+                    let c = rem % out[d]
+                    rem /= out[d]
+                    let sd = d - (out.count - shape.count)
+                    if sd >= 0 { idx += (shape[sd] == 1 ? 0 : c) * step; step *= shape[sd] }
+                }
+                return idx
+            }
+            let av = a.scalars, bv = b.scalars
+            let n = out.reduce(1, *)
+            let ops: [(String, (Tensor, Tensor) throws -> Tensor, (Float, Float) -> Float)] = [
+                ("add", { try $0 + $1 }, { $0 + $1 }), ("sub", { try $0 - $1 }, { $0 - $1 }),
+                ("mul", { try $0 * $1 }, { $0 * $1 }), ("div", { try $0 / $1 }, { $0 / $1 }),
+            ]
+            for (name, op, f) in ops {
+                let y = try op(a, b)
+                XCTAssertEqual(y.shape, out, "\(name) \(sa) \(sb)")
+                let ref = (0..<n).map { f(av[index(sa, $0)], bv[index(sb, $0)]) }
+                XCTAssertEqual(y.scalars, ref, "\(name) \(sa) \(sb)")
+            }
+        }
+        let x = Check.random([70000], seed: 63)
+        XCTAssertEqual((x * 1.5).scalars, x.scalars.map { $0 * 1.5 })
+        XCTAssertEqual((-Tensor([0, 1]) * 2).scalars.map { $0.sign }, [.minus, .minus])  // -0 * 2 stays -0, as torch
+    }
 }

@@ -49,4 +49,22 @@ final class MatmulTests: XCTestCase {
             try Tensor.linear($0[0], weight: $0[1], bias: $0[2])
         }
     }
+
+    /// Products big enough to be split across the workers (by columns or by rows, odd sizes, transposes) equal
+    /// the same product on one thread, bit for bit.
+    func testSplitProductsMatchOneThread() throws {
+        let saved = Runtime.threadCount
+        defer { Runtime.setThreadCount(saved) }
+        for (m, k, n, ta, tb) in [(97, 131, 301, false, false), (403, 67, 45, true, false), (64, 300, 130, false, true), (250, 90, 251, true, true), (130, 64, 257, false, true)] {
+            let a = Check.random(ta ? [k, m] : [m, k], seed: 71), b = Check.random(tb ? [n, k] : [k, n], seed: 72)
+            Runtime.setThreadCount(1)
+            let one = try Tensor.batchedMatmul(a, b, transA: ta, transB: tb)
+            Runtime.setThreadCount(2)
+            let two = try Tensor.batchedMatmul(a, b, transA: ta, transB: tb)
+            XCTAssertEqual(one.scalars, two.scalars, "\(m)x\(k)x\(n) \(ta) \(tb)")
+            let at = ta ? try a.transpose(0, 1) : a, bt = tb ? try b.transpose(0, 1) : b
+            let ref = (0..<m).flatMap { i in (0..<n).map { j in (0..<k).reduce(Float(0)) { $0 + at.scalars[i * k + $1] * bt.scalars[$1 * n + j] } } }
+            Check.close(two.scalars, ref, tol: 1e-5)
+        }
+    }
 }

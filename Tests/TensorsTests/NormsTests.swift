@@ -30,4 +30,18 @@ final class NormsTests: XCTestCase {
             try Tensor.layerNorm($0[0], weight: $0[1], bias: $0[2])
         }
     }
+
+    func testGroupNormSiLUIsTheTwoOpsInOnePass() throws {
+        for shape in [[2, 64, 9, 7], [3, 6, 5], [1, 32, 1, 1]] {
+            let x = Check.random(shape, seed: 51), w = Check.random([shape[1]], seed: 52), b = Check.random([shape[1]], seed: 53)
+            let groups = shape[1] == 6 ? 3 : 32
+            let fused = try GradMode.noGrad { try Tensor.groupNormSiLU(x, groups: groups, weight: w, bias: b, eps: 1e-6) }
+            let ref = try GradMode.noGrad { try Tensor.groupNorm(x, groups: groups, weight: w, bias: b, eps: 1e-6).silu() }
+            Check.close(fused.scalars, ref.scalars, tol: 1e-6, "\(shape)")
+        }
+        // With a graph to record, gradients flow as through the two ops.
+        try Check.gradients([Check.random([2, 4, 3], seed: 54)]) { ins in
+            try Tensor.groupNormSiLU(ins[0], groups: 2, weight: nil, bias: nil)
+        }
+    }
 }
