@@ -81,6 +81,19 @@ FOLEY_KERNEL void foley_gelu_erf(const float *x, float *y, long n) {
     for (long i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf_approx(x[i] * 0.7071067811865476f));
 }
 
+/* d silu / dx = s (1 + x (1 - s)) with s = sigmoid(x). */
+FOLEY_KERNEL void foley_silu_grad(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) { float s = 1.0f / (1.0f + exp_approx(-x[i])); y[i] = s * (1.0f + x[i] * (1.0f - s)); }
+}
+
+/* d gelu / dx for the exact form: (1 + erf(x / sqrt 2)) / 2 + x exp(-x^2 / 2) / sqrt(2 pi). */
+FOLEY_KERNEL void foley_gelu_erf_grad(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = 0.5f * (1.0f + erf_approx(v * 0.7071067811865476f)) + v * 0.3989422804014327f * exp_approx(-0.5f * v * v);
+    }
+}
+
 FOLEY_KERNEL void foley_softmax_rows(const float *x, float *y, long rows, long n, float scale) {
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * n;

@@ -155,7 +155,7 @@ extension Tensor {
     /// x * sigmoid(x) (SiLU / swish).
     public func silu() -> Tensor {
         cKernel("silu", foley_silu).recording([self]) { g in
-            [try g * self.unaryKernel { x in let s = 1 / (1 + Foundation.exp(-x)); return s * (1 + x * (1 - s)) }]
+            [try g * self.cKernel("silu_grad", foley_silu_grad)]
         }
     }
 
@@ -179,9 +179,7 @@ extension Tensor {
             }
         }
         return cKernel("gelu", foley_gelu_erf).recording([self]) { g in
-            [try g * self.unaryKernel { x in
-                0.5 * (1 + erf(x * 0.7071067811865476)) + x * 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
-            }]
+            [try g * self.cKernel("gelu_grad", foley_gelu_erf_grad)]
         }
     }
 

@@ -156,12 +156,12 @@ public final class Profiler {
 /// The machine's sgemm and memory-copy rates on the configured threads, measured once per process.
 public enum MachinePeaks {
     public static let measured: (gflops: Double, gbps: Double) = {
-        let n = 512
+        let n = 1024  // as `foley bench`'s sgemm row
         let a = Tensor(uninitialized: [n, n]), b = Tensor(uninitialized: [n, n]), c = Tensor(uninitialized: [n, n])
         a.pointer.update(repeating: 0.5, count: n * n)
         b.pointer.update(repeating: 0.25, count: n * n)
         var best = Double.infinity
-        for _ in 0..<6 {
+        for _ in 0..<4 {
             let t0 = Profiler.now()
             Tensor.sgemm(a.pointer, b.pointer, c.pointer, m: n, n: n, k: n)
             best = Swift.min(best, Profiler.now() - t0)

@@ -48,23 +48,55 @@ extension Tensor {
 
     private func stridedCopyBody(outShape: [Int], srcStrides: [Int], srcOffset: Int) -> Tensor {
         let out = Tensor(uninitialized: outShape)
-        let r = outShape.count
-        if r == 0 { out.pointer[0] = pointer[srcOffset]; return out }
-        let inner = outShape[r - 1], si = srcStrides[r - 1]
-        let rows = out.count / Swift.max(inner, 1)
-        let src = pointer, dst = out.pointer
-        Runtime.parallelRanges(rows, minChunk: Swift.max(1, 16384 / Swift.max(inner, 1))) { lo, hi in
-            for row in lo..<hi {
-                var rem = row, o = srcOffset
-                var d = r - 2
+        if outShape.isEmpty { out.pointer[0] = pointer[srcOffset]; return out }
+        if out.count == 0 { return out }
+        // Merge neighbouring dims the source steps through contiguously, and drop dims of size 1.
+        var dims: [(size: Int, stride: Int)] = []
+        for (n, st) in zip(outShape, srcStrides) where n != 1 {
+            if let last = dims.last, last.stride == st * n {
+                dims[dims.count - 1] = (last.size * n, st)
+            } else {
+                dims.append((n, st))
+            }
+        }
+        if dims.isEmpty { dims = [(1, 1)] }
+        let r = dims.count
+        let src = UnsafePointer(pointer), dst = out.pointer
+        let inner = dims[r - 1].size, si = dims[r - 1].stride
+        // Rows of the last dim, `mid` of them (the second-to-last dim) per outer block, so the outer offset is
+        // worked out once per block; a transpose (the second-to-last dim contiguous in the source) goes in tiles.
+        let mid = r >= 2 ? dims[r - 2].size : 1, sm = r >= 2 ? dims[r - 2].stride : 0
+        let blocks = out.count / (inner * mid)
+        let transpose = si != 1 && sm == 1
+        Runtime.parallelRanges(blocks, minChunk: Swift.max(1, 16384 / Swift.max(inner * mid, 1))) { lo, hi in
+            for block in lo..<hi {
+                var rem = block, o = srcOffset
+                var d = r - 3
                 while d >= 0 {
-                    o += (rem % outShape[d]) * srcStrides[d]
-                    rem /= outShape[d]
+                    o += (rem % dims[d].size) * dims[d].stride
+                    rem /= dims[d].size
                     d -= 1
                 }
-                let p = dst + row * inner
-                if si == 1 { p.update(from: src + o, count: inner) } else {
-                    for j in 0..<inner { p[j] = src[o + j * si] }
+                let p = dst + block * inner * mid
+                if si == 1 {
+                    for m in 0..<mid { (p + m * inner).update(from: src + o + m * sm, count: inner) }
+                } else if transpose {
+                    let tile = 16
+                    for m0 in stride(from: 0, to: mid, by: tile) {
+                        let m1 = Swift.min(mid, m0 + tile)
+                        for j0 in stride(from: 0, to: inner, by: tile) {
+                            let j1 = Swift.min(inner, j0 + tile)
+                            for m in m0..<m1 {
+                                let row = p + m * inner, s0 = src + o + m
+                                for j in j0..<j1 { row[j] = s0[j * si] }
+                            }
+                        }
+                    }
+                } else {
+                    for m in 0..<mid {
+                        let row = p + m * inner, s0 = src + o + m * sm
+                        for j in 0..<inner { row[j] = s0[j * si] }
+                    }
                 }
             }
         }

@@ -60,4 +60,28 @@ final class ShapeOpsTests: XCTestCase {
         try Check.gradients([Check.random([3, 1], seed: 23)]) { try $0[0].expand([2, 3, 4]) }
         try Check.gradients([a]) { try $0[0].reshape([4, 6]).transpose(0, 1) }
     }
+
+    /// Every permutation of a 4-D tensor (merged dims, row blocks, tiled transposes) and a transpose wider than
+    /// one tile, against index arithmetic.
+    func testPermutationsMatchIndexing() throws {
+        func permutations(_ a: [Int]) -> [[Int]] {
+            a.count <= 1 ? [a] : a.indices.flatMap { i in permutations(a.enumerated().filter { $0.offset != i }.map(\.element)).map { [a[i]] + $0 } }
+        }
+        for shape in [[2, 3, 4, 5], [3, 1, 37, 20]] {
+            let x = Check.random(shape, seed: 81), xs = x.scalars
+            let strides = Tensor.strides(of: shape)
+            for perm in permutations([0, 1, 2, 3]) {
+                let y = try x.permute(perm)
+                let outShape = perm.map { shape[$0] }
+                let outStrides = Tensor.strides(of: outShape)
+                let ref = (0..<x.count).map { flat -> Float in
+                    var idx = 0
+                    for (d, p) in perm.enumerated() { idx += (flat / outStrides[d] % outShape[d]) * strides[p] }
+                    return xs[idx]
+                }
+                XCTAssertEqual(y.shape, outShape)
+                XCTAssertEqual(y.scalars, ref, "\(shape) \(perm)")
+            }
+        }
+    }
 }

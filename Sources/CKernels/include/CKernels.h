@@ -13,6 +13,9 @@ void foley_tanh(const float *x, float *y, long n);
 void foley_gelu_tanh(const float *x, float *y, long n);
 void foley_quick_gelu(const float *x, float *y, long n);
 void foley_gelu_erf(const float *x, float *y, long n);
+/* Derivatives of silu and of the exact gelu at x (the backward rules multiply by the incoming gradient). */
+void foley_silu_grad(const float *x, float *y, long n);
+void foley_gelu_erf_grad(const float *x, float *y, long n);
 /* y = x * a + b, elementwise on equal-length arrays or with scalar a/b (stride 0). */
 void foley_softmax_rows(const float *x, float *y, long rows, long n, float scale);
 /* Normalizes one block of `channels` x `spatial` values (then SiLU when `silu`, in the same pass); writes
