@@ -1,4 +1,5 @@
 import CDNNLConv
+import CKernels
 import Foundation
 
 // Convolutions as im2col + sgemm, one product per sample and group.
@@ -47,30 +48,58 @@ extension Tensor {
         return out.recording(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
             let gx = x.requiresGrad ? Tensor.zeros(x.shape) : nil
             let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
-            let col = Tensor(uninitialized: [k, plane])
-            for b in 0..<n {
-                for gi in 0..<groups {
-                    let src = x.pointer + (b * cin + gi * cg) * h * w
-                    let go = g.pointer + (b * cout + gi * coutG) * plane
-                    if let gw {
-                        let cols: UnsafePointer<Float>
-                        if geo.isIdentity { cols = UnsafePointer(src) } else { Im2col.unfold(src, geo, col.pointer); cols = UnsafePointer(col.pointer) }
-                        sgemm(go, cols, gw.pointer + gi * coutG * k, m: coutG, n: k, k: plane, transB: true, beta: 1)
-                    }
-                    if let gx {
-                        let dxp = gx.pointer + (b * cin + gi * cg) * h * w
-                        if geo.isIdentity {
-                            sgemm(weight.pointer + gi * coutG * k, go, dxp, m: k, n: plane, k: coutG, transA: true, beta: 1)
-                        } else {
-                            sgemm(weight.pointer + gi * coutG * k, go, col.pointer, m: k, n: plane, k: coutG, transA: true)
-                            Im2col.fold(col.pointer, geo, dxp)
-                        }
-                    }
-                }
-            }
+            backwardImages(x.pointer, weight.pointer, g.pointer, gx?.pointer, gw?.pointer, geo: geo, batch: n,
+                           groups: groups, inPlane: h * w, coutG: coutG)
             var res: [Tensor?] = [gx, gw]
             if let bias { res.append(bias.requiresGrad ? try g.sum(axes: [0, 2, 3]) : nil) }
             return res
+        }
+    }
+
+    /// The backward products one image (and group) per task on the workers: each task unfolds its own
+    /// patches, writes its own slice of dx, and its weight gradient into its own partial, and the partials are
+    /// then summed in image order, so the result does not depend on the thread count.
+    static func backwardImages(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+                               _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, geo: ConvGeometry,
+                               batch n: Int, groups: Int, inPlane: Int, coutG: Int) {
+        let plane = geo.outH * geo.outW, k = geo.colRows, cg = geo.channels, cout = coutG * groups
+        let slice = coutG * k
+        let tasks = n * groups
+        // Partials for at most 64 M floats at a time (256 MB); past that, the tasks go in chunks.
+        let chunk = Swift.max(1, Swift.min(tasks, (1 << 26) / Swift.max(slice, 1)))
+        let partials = gw != nil ? Tensor(uninitialized: [chunk * slice]) : nil
+        for t0 in stride(from: 0, to: tasks, by: chunk) {
+            let count = Swift.min(chunk, tasks - t0)
+            Runtime.parallelFor(count) { i in
+                let task = t0 + i
+                let b = task / groups, gi = task % groups
+                let src = x + (b * groups + gi) * cg * inPlane
+                let go = g + (b * cout + gi * coutG) * plane
+                let w = weight + gi * slice
+                let col = geo.isIdentity ? nil : Tensor(uninitialized: [k * plane])
+                if let partials {
+                    let cols: UnsafePointer<Float>
+                    if let col { Im2col.unfold(src, geo, col.pointer); cols = UnsafePointer(col.pointer) } else { cols = src }
+                    sgemm(go, cols, partials.pointer + i * slice, m: coutG, n: k, k: plane, transB: true)
+                }
+                if let gx {
+                    let dxp = gx + (b * groups + gi) * cg * inPlane
+                    if let col {
+                        sgemm(w, go, col.pointer, m: k, n: plane, k: coutG, transA: true)
+                        Im2col.fold(col.pointer, geo, dxp)
+                    } else {
+                        sgemm(w, go, dxp, m: k, n: plane, k: coutG, transA: true, beta: 1)
+                    }
+                }
+            }
+            if let gw, let partials {
+                for i in 0..<count {
+                    let dst = gw + ((t0 + i) % groups) * slice, src = partials.pointer + i * slice
+                    Runtime.parallelRanges(slice, minChunk: 1 << 15) { lo, hi in
+                        foley_binary(0, dst + lo, 1, src + lo, 1, dst + lo, hi - lo)
+                    }
+                }
+            }
         }
     }
 
