@@ -1,3 +1,4 @@
+import Tensors
 import CLua
 import CLuaShim
 import Foundation
@@ -48,7 +49,7 @@ import Foundation
 // "Audio". Argument checks (`lua.integer(2)`, `lua.shape(1)`, `lua.object(1, as:)`, ...) throw
 // `LuaArgumentError`, shown as "bad argument #2 to 'foley.audio.load' (string expected, got
 // number)"; method calls are numbered from the first explicit argument, as Lua does. Long
-// loops poll `try Cancellation.check()` so Ctrl-C stops them.
+// loops poll `try Interrupt.check()` (Tensors) so Ctrl-C stops them.
 
 /// A Swift class visible from Lua as userdata with the metatable `foley.<luaTypeName>`.
 public protocol LuaObject: AnyObject {
@@ -144,6 +145,8 @@ enum BindingRuntime {
     /// Installs the dispatch and release callbacks (process-wide, idempotent).
     static let installed: Bool = {
         foley_set_swift_callbacks(dispatch, release)
+        // Ctrl-C inside a chunk sets the process's one interrupt flag, which Swift loops poll.
+        foley_cancel_bind(Interrupt.flag)
         return true
     }()
 }

@@ -148,7 +148,7 @@ public enum MetricsBindings {
                 let seed = UInt64(max(0, try opt("seed", 0)))
                 let probes = try ProbeSet.make(perKind: try opt("per_kind", 2), seed: seed, seconds: seconds)
                 let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", 50), guidanceScale: Float(guidance), seed: seed)
-                    .run(probes) { _, _ in !Cancellation.requested }
+                    .run(probes) { _, _ in !Interrupt.requested }
                 lua_createtable(lua.L, 0, 5)
                 for kind in ProbeKind.allCases { if let a = report.accuracy(kind) { lua.setField(-1, kind.rawValue) { lua.push(a) } } }
                 lua.push(report.table)

@@ -192,7 +192,7 @@ public enum ModelBindings {
                 // on_step returning false ends the run early: generate returns nil and a message.
                 do {
                     result = try p.pipeline.generate(o) { step in
-                        if Cancellation.requested { return false }
+                        if Interrupt.requested { return false }
                         guard let fn = callback else { return true }
                         do {
                             let go = try lua.callback(fn, nargs: 3) {
@@ -209,7 +209,7 @@ public enum ModelBindings {
                     }
                 } catch {
                     if let callbackError { throw callbackError }
-                    if Cancellation.requested { throw Cancellation.Interrupted() }
+                    try Interrupt.check()
                     if stoppedByCallback, case DiffusionError.cancelled(let s) = error {
                         lua.pushNil()
                         lua.push("stopped by on_step at step \(s)")

@@ -6,7 +6,7 @@ import Foundation
 /// (so bare expressions print their values; `=expr` works too), else as a statement, reading
 /// more lines with the second prompt (`>> `) while the syntax error ends in `<eof>`; results
 /// print through the global `print` (via `foley.show`: tables pretty, tensors in full); errors
-/// print with their traceback; Ctrl-C interrupts the running entry (see Cancellation). Every
+/// print with their traceback; Ctrl-C interrupts the running entry (see Tensors' Interrupt). Every
 /// entry is a numbered notebook cell; lines starting with `:` are REPL commands.
 public final class Repl {
     public let lua: LuaState

@@ -63,18 +63,7 @@ public final class TrainerObject: LuaObject {
             messages.lines.append(m)
             if verbose { Output.emitError(m + "\n") }
         }
-        // Ctrl-C sets the Lua host's flag; the training loop watches its own. Bridge them.
-        TrainingInterrupt.reset()
-        final class Flag: @unchecked Sendable { var done = false }
-        let done = Flag()
-        let watcher = Thread {
-            while !done.done {
-                if Cancellation.requested { TrainingInterrupt.request(); return }
-                usleep(20_000)
-            }
-        }
-        watcher.start()
-        defer { done.done = true }
+        // Ctrl-C in the chunk sets the one interrupt flag the training loop polls.
         let result: TrainingResult
         switch config.stage {
         case .vae: result = try VAETrainer(config: config, options: o).run()
@@ -170,7 +159,7 @@ public enum TrainBindings {
 
     /// Raises "interrupted!" if Ctrl-C stopped the segment (its checkpoint is written).
     static func checkInterrupted() throws {
-        if Cancellation.requested { throw Cancellation.Interrupted() }
+        try Interrupt.check()
     }
 
     static let trainerHelp = """

@@ -29,6 +29,7 @@ struct EvalProbes: ParsableCommand {
         let probes = try ProbeSet.make(perKind: perKind, seed: seed, seconds: seconds)
         let eval = ProbeEvaluation(pipeline: pipe, steps: steps, guidanceScale: guidance, sampler: sampler, seed: seed)
         Interrupt.install()
+        defer { Interrupt.uninstall() }
         let bar = ProgressBar(total: probes.count, label: "probes")
         let report = try eval.run(probes) { done, total in
             bar.update(done, total: total)

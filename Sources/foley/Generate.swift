@@ -65,6 +65,7 @@ struct Generate: ParsableCommand {
         }
         o.candidates = candidates
         Interrupt.install()
+        defer { Interrupt.uninstall() }
         let bar = ProgressBar(total: steps * candidates, label: "generating")
         var done = 0
         let result = try pipe.generate(o) { step in

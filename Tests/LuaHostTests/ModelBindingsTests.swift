@@ -68,8 +68,8 @@ final class ModelBindingsTests: XCTestCase {
     }
 
     func testCancellationStopsGeneration() {
-        h.lua.register(library: "", [LuaFunction("_test_cancel") { _ in Cancellation.request(); return 0 }])
-        defer { Cancellation.reset() }
+        h.lua.register(library: "", [LuaFunction("_test_cancel") { _ in Interrupt.request(); return 0 }])
+        defer { Interrupt.reset() }
         h.assertError("""
             local p = foley.models.load('\(tinyModel)')
             p:generate{prompt = 'x', steps = 5, seconds = 0.03, on_step = function(s) if s == 2 then foley._test_cancel() end end}

@@ -226,9 +226,13 @@ final class TrainingLoop {
         let log = try RunLog(path: start.experiment.appendingPathComponent("log.jsonl").path, truncateAfter: start.resume?.state.step)
         try AtomicFile.write(Data(config.yaml.utf8), to: start.experiment.appendingPathComponent("config.yaml").path)
         let bar = ProgressBar(total: totalSteps, mode: options.progress)
-        if options.handleSignals { TrainingInterrupt.install() }
-        defer { if options.handleSignals { TrainingInterrupt.uninstall() } }
-        TrainingInterrupt.reset()
+        // Ctrl-C and SIGTERM only set the flag; the loop checkpoints and stops at the next step. Driven from
+        // Lua, the chunk runner routes Ctrl-C to the same flag, and a press before this point still counts.
+        if options.handleSignals {
+            Interrupt.reset()
+            Interrupt.install(signals: [SIGINT, SIGTERM])
+        }
+        defer { if options.handleSignals { Interrupt.uninstall() } }
         stage.module.train()
 
         var losses: [LossPoint] = []
@@ -241,7 +245,7 @@ final class TrainingLoop {
         if step >= totalSteps { options.log("the run already reached step \(step) of \(totalSteps)") }
 
         while step < totalSteps {
-            if TrainingInterrupt.isRequested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
+            if Interrupt.requested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
                 interrupted = true
                 break
             }
