@@ -254,6 +254,31 @@ public struct Lua {
         return out
     }
 
+    /// A sequence of numbers `{0, 2.5}` (raw access; no metamethods run).
+    public func numbers(_ i: Int32, what: String = "table of numbers") throws -> [Double] {
+        guard lua_type(L, i) == LUA_TTABLE else { throw typeError(i, what) }
+        return try (0..<rawLength(i)).map { k in
+            lua_rawgeti(L, i, lua_Integer(k + 1))
+            defer { lua_settop(L, -2) }
+            guard lua_type(L, -1) == LUA_TNUMBER else { throw argError(i, "\(what) expected, got \(typeName(-1)) at index \(k + 1)") }
+            return lua_tonumberx(L, -1, nil)
+        }
+    }
+
+    /// The keys of the table at i (raw; order unspecified); a key that is not a string is an error.
+    public func keys(_ i: Int32) throws -> [String] {
+        guard lua_type(L, i) == LUA_TTABLE else { throw typeError(i, "table") }
+        let t = lua_absindex(L, i)
+        var out: [String] = []
+        lua_pushnil(L)
+        while lua_next(L, t) != 0 {
+            defer { lua_settop(L, -2) }
+            guard lua_type(L, -2) == LUA_TSTRING else { throw argError(i, "option names must be strings, got \(typeName(-2))") }
+            out.append(try string(lua_gettop(L) - 1))
+        }
+        return out
+    }
+
     /// Integers either as one table at `i` or as the arguments from `i` on: f({2, 3}) or f(2, 3).
     public func integersOrVarargs(_ i: Int32, what: String = "table of integers") throws -> [Int] {
         if lua_type(L, i) == LUA_TTABLE { return try integers(i, what: what) }

@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import Diffusion
 import Foundation
 
 /// Where printed text goes: stdout, and the open notebook cell if a REPL records one.
@@ -101,7 +102,7 @@ public enum FoleyBindings {
     }
 
     /// Foley's version, shown by `foley --version` and the REPL banner.
-    public static let foleyVersion = "0.1.0"
+    public static let foleyVersion = Diffusion.foleyVersion
 }
 
 extension LuaState {

@@ -1,4 +1,5 @@
 import Audio
+import Diffusion
 import CLua
 import Foundation
 import Metrics
@@ -136,18 +137,23 @@ public enum MetricsBindings {
                 return 1
             },
             LuaFunction("probes", """
-            probes(pipe[, {per_kind = 2, steps = 50, guidance = 2.5, seed = 0, seconds = 4}]) -> accuracy, text
+            probes(pipe[, {per_kind = 2, steps = 50, guidance = 3, seed = 42, seconds = 4}]) -> accuracy, text
             What `foley eval-probes` computes: a Pipeline's accuracy per probe kind (pitch, count, noise_color,
             loudness, duration) on held-out phrasings, and the printed table (model beside references).
             """) { lua in
                 let pipe = try lua.pipeline(1).pipeline
                 let hasOptions = lua.isTable(2)
+                if hasOptions {
+                    do { try GenerationSchema.check(try lua.keys(2), known: ["per_kind", "steps", "guidance", "seed", "seconds"], what: "probes option") }
+                    catch let e as DiffusionError { throw lua.argError(2, "\(e)") }
+                }
+                let d = GenerationOptions.defaults
                 func opt(_ key: String, _ def: Int) throws -> Int { hasOptions ? try lua.field(2, key) { try lua.optInteger($0, def) } : def }
-                let guidance = hasOptions ? try lua.field(2, "guidance") { try lua.optNumber($0, 2.5) } : 2.5
+                let guidance = hasOptions ? try lua.field(2, "guidance") { try lua.optNumber($0, Double(d.guidanceScale)) } : Double(d.guidanceScale)
                 let seconds = hasOptions ? try lua.field(2, "seconds") { try lua.optNumber($0, 4) } : 4
-                let seed = UInt64(max(0, try opt("seed", 0)))
+                let seed = hasOptions ? try lua.field(2, "seed") { try lua.optInteger($0) }.map { UInt64(bitPattern: Int64($0)) } ?? d.seed : d.seed
                 let probes = try ProbeSet.make(perKind: try opt("per_kind", 2), seed: seed, seconds: seconds)
-                let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", 50), guidanceScale: Float(guidance), seed: seed)
+                let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", d.steps), guidanceScale: Float(guidance), seed: seed)
                     .run(probes) { _, _ in !Interrupt.requested }
                 lua_createtable(lua.L, 0, 5)
                 for kind in ProbeKind.allCases { if let a = report.accuracy(kind) { lua.setField(-1, kind.rawValue) { lua.push(a) } } }

@@ -43,10 +43,11 @@ public enum ModelBindings {
         return d
     }
 
-    /// `generate`'s options table (argument 2) as GenerationOptions.
+    /// `generate`'s options table (argument 2) as GenerationOptions: the schema's keys only (a typo is an error
+    /// naming the nearest option), over the one defaults table.
     static func options(_ lua: Lua, _ pipe: TextToAudioPipeline) throws -> GenerationOptions {
-        try lua.checkTable(2)
-        var o = GenerationOptions()
+        do { try GenerationSchema.check(try lua.keys(2)) } catch let e as DiffusionError { throw lua.argError(2, "\(e)") }
+        var o = GenerationOptions.defaults
         func opt<R>(_ key: String, _ body: (Int32) throws -> R) throws -> R? {
             do { return try lua.option(2, key, body) } catch let e as LuaArgumentError {
                 throw lua.argError(2, "option '\(key)': \(e.message)")
@@ -73,11 +74,7 @@ public enum ModelBindings {
         if let v = try opt("strength", { try lua.number($0) }) { o.strength = Float(v) }
         if let keep = try opt("keep", { i -> [Double] in
             guard lua.isTable(i), lua.rawLength(i) == 2 else { throw lua.typeError(i, "{from, to} seconds") }
-            return try (1...2).map { k in
-                lua_rawgeti(lua.L, i, lua_Integer(k))
-                defer { lua_settop(lua.L, -2) }
-                return try lua.number(lua_gettop(lua.L))
-            }
+            return try lua.numbers(i, what: "{from, to} seconds")
         }) {
             guard keep[0] <= keep[1] else { throw lua.argError(2, "option 'keep': from \(keep[0]) is after to \(keep[1])") }
             o.keepRange = keep[0]...keep[1]
@@ -164,7 +161,7 @@ public enum ModelBindings {
         Pipeline: a loaded text-to-audio model (fields sample_rate, identity, folder, mel_bins, default_seconds).
         """, methods: [
             LuaMethod("generate", """
-            p:generate{prompt=, negative=, steps=50, guidance=2.5, sampler=, eta=, seed=0, seconds=, count=1,
+            p:generate{prompt=, negative=, steps=50, guidance=3, sampler=, eta=, seed=42, seconds=, count=1,
                        loudness=, temperature=1, from=Audio|path, strength=0.6, keep={a, b}, latents=Tensor,
                        style=Tensor|Audio, style_weight=0.5, candidates=1,
                        on_step=function(step, t, latents) end} -> Audio or {Audio}
@@ -172,8 +169,9 @@ public enum ModelBindings {
             to the length the model was trained on (p.default_seconds). prompt and
             negative take a string or a table of strings; from= is audio-to-audio (SDEdit at strength), with
             keep={from, to} seconds of it kept (inpainting). style= mixes a p:extract_style vector (or a recording's)
-            into the prompt's; candidates=N generates N per output and keeps the best by p:score. on_step returning false stops the run (generate then
-            returns nil and a message);
+            into the prompt's; candidates=N generates N per output and keeps the best by p:score. eta is for the ddim
+            sampler only; a key that is no option is an error naming the nearest one. on_step returning false stops the
+            run (generate then returns nil and a message);
             Ctrl-C stops it at the next step.
             """) { lua, p in
                 let o = try options(lua, p.pipeline)

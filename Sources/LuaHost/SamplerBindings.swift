@@ -77,10 +77,7 @@ public enum SamplerBindings {
 
     static func make(_ lua: Lua, name: String, config: SchedulerConfig, eta: Float?) throws -> SamplerObject {
         let s = try makeSampler(name: name, config: config)
-        if let eta {
-            guard let ddim = s as? DDIMSampler else { throw lua.argError(2, "'eta' is a DDIM option (sampler is \(name))") }
-            ddim.eta = eta
-        }
+        try applySamplerOptions(eta.map { ["eta": $0] } ?? [:], to: s)
         return SamplerObject(s, name: name)
     }
 

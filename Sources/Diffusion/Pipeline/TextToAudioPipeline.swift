@@ -106,7 +106,7 @@ public final class TextToAudioPipeline {
     public func makeSampler(_ options: GenerationOptions) throws -> any Sampler {
         let s = try options.sampler.map { try Diffusion.makeSampler(name: $0, config: schedulerConfig) }
             ?? Diffusion.makeSampler(config: schedulerConfig)
-        if let eta = options.samplerOptions["eta"], let ddim = s as? DDIMSampler { ddim.eta = eta }
+        try applySamplerOptions(options.samplerOptions, to: s)
         return s
     }
 

@@ -55,6 +55,4 @@ public final class TextConditioner {
         cache.set(texts, enc)
         return enc
     }
-
-    public func removeAllCached() { cache.removeAll() }
 }

@@ -7,8 +7,6 @@ import Tensors
 extension RandomGenerator {
     func pick<T>(_ options: [T]) -> T { options[nextInt(options.count)] }
     func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(nextUniform()) }
-    /// Log-uniform: equal odds per octave, the natural spread for frequencies.
-    func logUniform(_ lo: Double, _ hi: Double) -> Double { exp(uniform(log(lo), log(hi))) }
     func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + nextInt(range.count) }
     func chance(_ p: Double) -> Bool { Double(nextUniform()) < p }
 }

@@ -11,9 +11,11 @@ public final class ProbeEvaluation {
     /// Generation settings shared by every probe; prompt, seconds and seed are set per probe.
     public var options: GenerationOptions
 
-    public init(pipeline: TextToAudioPipeline, steps: Int = 50, guidanceScale: Float = 2.5, sampler: String? = nil, seed: UInt64 = 0) {
+    public init(pipeline: TextToAudioPipeline, steps: Int = GenerationOptions.defaults.steps,
+                guidanceScale: Float = GenerationOptions.defaults.guidanceScale, sampler: String? = nil,
+                seed: UInt64 = GenerationOptions.defaults.seed) {
         self.pipeline = pipeline
-        var o = GenerationOptions()
+        var o = GenerationOptions.defaults
         o.steps = steps
         o.guidanceScale = guidanceScale
         o.sampler = sampler

@@ -1,5 +1,8 @@
 import Foundation
 
+/// Foley's version, recorded beside every output and shown by the REPL and `foley --version`.
+public let foleyVersion = "0.1.0"
+
 /// Where Foley keeps downloaded models: `$FOLEY_HOME`, else `~/.cache/foley`.
 public enum FoleyPaths {
     public static var home: URL {
