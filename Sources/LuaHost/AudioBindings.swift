@@ -108,13 +108,8 @@ func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws
 }
 
 public enum AudioBindings {
-    /// The log-mel front end for a rate: AudioLDM's settings scaled to the rate (hop 10 ms, 64 mels).
-    static func logMel(rate: Int) throws -> LogMel {
-        let hop = max(1, rate / 100)
-        var nFFT = 1
-        while nFFT < hop * 6 { nFFT <<= 1 }
-        return try LogMel(sampleRate: rate, nFFT: nFFT, hopLength: hop, nMels: 64, fMin: 0, fMax: Double(rate) / 2)
-    }
+    /// The log-mel front end for a clip's rate (`AudioFrontEnd.scaled(toRate:)`).
+    static func logMel(rate: Int) throws -> LogMel { try AudioFrontEnd.scaled(toRate: rate).logMel() }
 
     /// The log-mel of a clip (mixed to mono) as a Spectrogram and its front end.
     static func melSpectrogram(_ clip: AudioClip) throws -> (Spectrogram, LogMel) {

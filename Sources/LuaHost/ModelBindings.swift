@@ -356,10 +356,7 @@ public enum ModelBindings {
             p:latent_shape(seconds[, batch = 1]) -> {B, C, H, W}
             The shape of the latents generate starts from for a duration.
             """) { lua, p in
-                let pipe = p.pipeline
-                let frames = pipe.melFrames(seconds: try lua.number(2))
-                let b = try lua.optInteger(3, 1)
-                lua.push(integers: [b, pipe.unet.config.sampleChannels, frames / pipe.vaeScaleFactor, pipe.melBins / pipe.vaeScaleFactor])
+                lua.push(integers: p.pipeline.latentShape(seconds: try lua.number(2), batch: try lua.optInteger(3, 1)))
                 return 1
             },
             LuaMethod("save", """

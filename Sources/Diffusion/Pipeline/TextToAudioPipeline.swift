@@ -18,9 +18,9 @@ public final class TextToAudioPipeline {
     public let negativeConditioner: TextConditioner?
     public let schedulerConfig: SchedulerConfig
     public let conditioning: Conditioning
-    public let melBins: Int
-    public let hopLength: Int
-    /// The mel front end that matches the VAE's input (for audio-to-audio).
+    /// The audio front end the VAE's log-mels were made with (sample rate, STFT, mel bands, floor).
+    public let audio: AudioFrontEnd
+    /// Its log-mel transform (audio-to-audio, style vectors, spectrogram pictures).
     public let frontEnd: LogMel
     /// A short name and a hash of the model's configs, recorded next to every output.
     public let identity: String
@@ -28,10 +28,10 @@ public final class TextToAudioPipeline {
     /// the class-embedding input, its audio side gives style vectors and scores candidates for reranking.
     public let contrastive: ContrastiveAudioText?
 
-    public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
-                schedulerConfig: SchedulerConfig, conditioning: Conditioning, melBins: Int, hopLength: Int,
-                frontEnd: LogMel, identity: String, negativeConditioner: TextConditioner? = nil,
-                contrastive: ContrastiveAudioText? = nil) {
+    /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
+    init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
+         schedulerConfig: SchedulerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
+         negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?) throws {
         self.negativeConditioner = negativeConditioner
         self.contrastive = contrastive
         self.unet = unet
@@ -40,16 +40,17 @@ public final class TextToAudioPipeline {
         self.conditioner = conditioner
         self.schedulerConfig = schedulerConfig
         self.conditioning = conditioning
-        self.melBins = melBins
-        self.hopLength = hopLength
-        self.frontEnd = frontEnd
+        self.audio = audio
+        frontEnd = try audio.logMel()
         self.identity = identity
         unet.eval()
         vae.eval()
         contrastive?.eval()
     }
 
-    public var sampleRate: Int { vocoder.sampleRate }
+    public var sampleRate: Int { audio.sampleRate }
+    public var melBins: Int { audio.nMels }
+    public var hopLength: Int { audio.hopLength }
     /// Mel frames per latent frame.
     public var vaeScaleFactor: Int { vae.downsamplingFactor }
 
@@ -70,10 +71,11 @@ public final class TextToAudioPipeline {
     var unetFactor: Int { 1 << (unet.config.blockOutChannels.count - 1) }
 
     /// The duration rule: seconds -> mel frames -> rounded up to the VAE and UNet factors.
-    public func melFrames(seconds: Double) -> Int {
-        let frames = max(1, Int(seconds * Double(sampleRate) / Double(hopLength)))
-        let unit = vaeScaleFactor * unetFactor
-        return (frames + unit - 1) / unit * unit
+    public func melFrames(seconds: Double) -> Int { audio.melFrames(seconds: seconds, unit: vaeScaleFactor * unetFactor) }
+
+    /// The shape of the latents a run of `seconds` starts from, `batch` rows.
+    public func latentShape(seconds: Double, batch: Int = 1) -> [Int] {
+        audio.latentShape(seconds: seconds, batch: batch, channels: unet.config.sampleChannels, vaeFactor: vaeScaleFactor, unetFactor: unetFactor)
     }
 
     /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding; through the
@@ -141,7 +143,7 @@ public final class TextToAudioPipeline {
 
         let seconds = options.seconds ?? defaultSeconds
         let frames = melFrames(seconds: seconds)
-        let latentShape = [b, unet.config.sampleChannels, frames / vaeScaleFactor, melBins / vaeScaleFactor]
+        let latentShape = self.latentShape(seconds: seconds, batch: b)
         let sampler = try makeSampler(options)
         try sampler.setTimesteps(options.steps)
         let noise = BatchNoise(seeds: seeds, temperature: options.noiseTemperature)
@@ -246,7 +248,7 @@ public final class TextToAudioPipeline {
     func logMelInput(_ samples: [Float], frames: (Int) -> Int) throws -> Tensor {
         let spec = try frontEnd(samples)
         let count = frames(spec.frames)
-        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: count * melBins)
+        var values = [Float](repeating: audio.logFloor, count: count * melBins)
         let n = min(count, spec.frames) * melBins
         values.replaceSubrange(0..<n, with: spec.values[0..<n])
         return Tensor(shape: [1, 1, count, melBins], data: values)

@@ -74,7 +74,7 @@ public final class LDMTrainer {
         if start.resume == nil { options.log("frozen VAE: \(source.description)") }
 
         // The UNet: the checkpoint's architecture, else --init-from's, else the config's.
-        let secondsPerLatentFrame = Float(source.config.downsamplingFactor * dataset.info.mel.hopLength) / Float(dataset.info.sampleRate)
+        let secondsPerLatentFrame = Float(source.config.downsamplingFactor * dataset.info.audio.hopLength) / Float(dataset.info.sampleRate)
         NNRandom.manualSeed(config.train.seed)
         var unetConfig: UNet2DConditionConfig
         var initWeights: [String: Tensor]?
@@ -410,18 +410,11 @@ final class LDMStage: TrainingStage {
     }
 
     func pipeline() throws -> TextToAudioPipeline {
-        let info = dataset.info
-        let front = try info.logMel()
-        let vocoder: any Vocoder
-        if config.inference.vocoder == "griffin-lim" {
-            vocoder = GriffinLimVocoder(frontEnd: front, sampleRate: info.sampleRate, iterations: config.inference.griffinLimIterations)
-        } else {
-            vocoder = try HiFiGAN.load(folder: URL(fileURLWithPath: config.inference.vocoder))
-        }
-        let sched = ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler)
-        return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
-                                   conditioning: conditioning, melBins: info.mel.nMels, hopLength: info.mel.hopLength,
-                                   frontEnd: front, identity: "\(config.name) (training)", contrastive: contrastive)
+        try .assemble(PipelineParts(
+            unet: unet, vae: vae,
+            vocoder: try .named(config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, relativeTo: nil),
+            conditioner: conditioner, schedulerConfig: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
+            conditioning: conditioning, audio: dataset.info.audio, identity: "\(config.name) (training)", contrastive: contrastive))
     }
 
     /// Validation: the config's prompts (or the first captions of the valid split) generated with fixed seeds,

@@ -157,18 +157,18 @@ final class TrainingLoop {
     /// The crop length in mel frames: the configured length rounded up to the model's down-sampling unit.
     static func cropFrames(_ config: TrainingConfig, info: DatasetInfo, unit: Int) throws -> Int {
         let d = config.data
-        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("num_mels", d.numMels, info.mel.nMels),
-                                            ("n_fft", d.nFFT, info.mel.nFFT), ("hop_length", d.hopLength, info.mel.hopLength)]
+        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("num_mels", d.numMels, info.audio.nMels),
+                                            ("n_fft", d.nFFT, info.audio.nFFT), ("hop_length", d.hopLength, info.audio.hopLength)]
         for (k, want, have) in checks {
             if let want, want != have {
                 throw TrainingError.config(key: "data.\(k)", found: "\(want)", expected: "\(have), the value the dataset \(d.dataset) was preprocessed with")
             }
         }
-        guard info.mel.nMels % unit == 0 else {
-            throw TrainingError.config(key: "data.num_mels", found: "\(info.mel.nMels)",
+        guard info.audio.nMels % unit == 0 else {
+            throw TrainingError.config(key: "data.num_mels", found: "\(info.audio.nMels)",
                                        expected: "a multiple of \(unit) (the model's down-sampling of the mel axis); use fewer down blocks")
         }
-        let raw = d.segmentFrames ?? Int((d.segmentSeconds! * Double(info.sampleRate) / Double(info.mel.hopLength)).rounded())
+        let raw = d.segmentFrames ?? Int((d.segmentSeconds! * Double(info.sampleRate) / Double(info.audio.hopLength)).rounded())
         return max(unit, (raw + unit - 1) / unit * unit)
     }
 

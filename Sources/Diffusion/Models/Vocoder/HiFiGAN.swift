@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import NN
 import Tensors
@@ -82,6 +83,11 @@ public final class HiFiGAN: Module, Vocoder {
     public var sampleRate: Int { config.samplingRate }
     /// Output samples per input frame (the product of the upsample rates).
     public var hopLength: Int { config.upsampleRates.reduce(1, *) }
+    /// The front end a diffusers AudioLDM checkpoint's vocoder was trained on: its rate, its hop, its input bins, and
+    /// AudioLDM's n_fft 1024 over 0 Hz to Nyquist (the config does not record those two).
+    public var frontEnd: AudioFrontEnd {
+        AudioFrontEnd(sampleRate: sampleRate, nFFT: 1024, hopLength: hopLength, nMels: config.modelInDim, fMax: Double(sampleRate) / 2)
+    }
 
     public init(config: HiFiGANConfig) throws {
         let c = config
