@@ -1,5 +1,6 @@
 import CLua
 import LuaHost
+import Tensors
 import XCTest
 
 final class CancellationTests: XCTestCase {

@@ -75,7 +75,7 @@ final class ModelBindingsTests: XCTestCase {
         h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', stepz = 2, sedd = 1}", "sedd: unknown generation option; did you mean 'seed'?")
         h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', steps = 1, seconds = 0.03, sampler = 'euler', eta = 0.5}",
                       "eta: only the ddim sampler takes eta; this run's sampler is EulerDiscreteScheduler")
-        XCTAssertEqual(h.values("return #foley.models.load('\(tinyModel)'):generate{prompt = {'x'}, steps = 1, seconds = 0.03, sampler = 'ddim', eta = 0.5}"), ["1"])
+        XCTAssertEqual(h.values("return foley.models.load('\(tinyModel)'):generate{prompt = 'x', steps = 1, seconds = 0.03, sampler = 'ddim', eta = 0.5}:duration()"), ["0.03"])
         h.assertError("foley.metrics.probes(foley.models.load('\(tinyModel)'), {per_kind = 1, guidence = 2})",
                       "guidence: unknown probes option; did you mean 'guidance'?")
     }

@@ -1,4 +1,3 @@
-import NN
 import Tensors
 
 /// Batch normalization over channels of [N, C, H, W] in evaluation mode (nn.BatchNorm2d, running statistics).

@@ -1,4 +1,4 @@
-import Metrics
+import NN
 import Tensors
 import XCTest
 
