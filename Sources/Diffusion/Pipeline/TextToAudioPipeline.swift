@@ -27,6 +27,9 @@ public final class TextToAudioPipeline {
     /// The model's audio-text space (Foley's default model has one): its text projection turns the pooled vector into
     /// the class-embedding input, its audio side gives style vectors and scores candidates for reranking.
     public let contrastive: ContrastiveAudioText?
+    /// Text to UNet inputs for prompts, and for negative prompts (the same path unless a negative encoder is given).
+    let promptConditioning: PromptConditioning?
+    let negativeConditioning: PromptConditioning?
 
     /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
     init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
@@ -43,6 +46,9 @@ public final class TextToAudioPipeline {
         self.audio = audio
         frontEnd = try audio.logMel()
         self.identity = identity
+        promptConditioning = conditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
+        negativeConditioning = negativeConditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
+            ?? promptConditioning
         unet.eval()
         vae.eval()
         contrastive?.eval()
@@ -81,27 +87,10 @@ public final class TextToAudioPipeline {
     /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding; through the
     /// contrastive model's text projection when the model has one).
     public func encode(prompts: [String], negative: Bool = false) throws -> ConditioningEmbeddings {
-        guard let conditioner = negative ? (negativeConditioner ?? self.conditioner) : self.conditioner else {
+        guard let path = negative ? negativeConditioning : promptConditioning else {
             throw DiffusionError.invalidArgument("prompt", "this model has no text encoder; pass prompt embeddings")
         }
-        // One prompt at a time: padding a prompt to a batch-mate's length changes the encoder's summation
-        // order in the last bits, and an output must not depend on what it was batched with.
-        var rows: [ConditioningEmbeddings] = []
-        var seen: [String: ConditioningEmbeddings] = [:]
-        for p in prompts {
-            if let r = seen[p] { rows.append(r); continue }
-            let enc = try conditioner.encode([p])
-            var pooled: Tensor?
-            if conditioning != .tokens {
-                pooled = try enc.normalizedPooled
-                if let c = contrastive { pooled = try GradMode.noGrad { try c.textEmbeddings(pooled!) } }
-            }
-            let r = ConditioningEmbeddings(tokens: conditioning == .pooled ? nil : enc.hiddenStates,
-                                           mask: conditioning == .pooled ? nil : enc.mask, pooled: pooled)
-            seen[p] = r
-            rows.append(r)
-        }
-        return try rows.dropFirst().reduce(rows[0]) { try ConditioningEmbeddings.joined($0, $1) }
+        return try path(prompts)
     }
 
     /// Makes the sampler the options ask for, on the model's training schedule.

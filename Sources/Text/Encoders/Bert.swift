@@ -235,20 +235,18 @@ public final class BertModel: Module, TextEncoder {
     public var pooledSize: Int { config.hiddenSize }
     public var maxLength: Int { config.maxLength }
 
-    /// (last_hidden_state, pooler_output when the model has a pooler).
+    /// (last_hidden_state, pooler_output when the model has a pooler). Records gradients when the caller's grad
+    /// mode does (fine-tuning MiniLM through `PromptConditioning`); `TextConditioner.encode` runs it without.
     public func forward(ids: [[Int]], mask: [[Int]]) throws -> (lastHiddenState: Tensor, poolerOutput: Tensor?) {
         _ = try TextOps.validate(ids: ids, mask: mask, maxLength: maxLength, vocabSize: config.vocabSize)
-        return try GradMode.noGrad {
-            let h = try encoder(try embeddings(ids), mask: TextOps.additivePaddingMask(mask))
-            return (h, try pooler.map { try $0(h) })
-        }
+        let h = try encoder(try embeddings(ids), mask: TextOps.additivePaddingMask(mask))
+        return (h, try pooler.map { try $0(h) })
     }
 
     public func encode(ids: [[Int]], mask: [[Int]]) throws -> TextEncoding {
         let (h, _) = try forward(ids: ids, mask: mask)
         let m = TextOps.maskTensor(mask)
-        let pooled = try GradMode.noGrad { try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)) }
-        return TextEncoding(hiddenStates: h, mask: m, pooled: pooled)
+        return TextEncoding(hiddenStates: h, mask: m, pooled: try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)))
     }
 
     /// Loads a BertModel checkpoint strictly, with or without the `bert.`/`roberta.` prefix of *For* head models
