@@ -23,13 +23,8 @@ public struct AudioFrontEnd: Codable, Equatable, Sendable {
 
     public init(sampleRate: Int, nFFT: Int = 1024, hopLength: Int = 160, winLength: Int? = nil, nMels: Int = 64,
                 fMin: Double = 0, fMax: Double = 8000) {
-        self.sampleRate = sampleRate
-        self.nFFT = nFFT
-        self.hopLength = hopLength
-        self.winLength = winLength
-        self.nMels = nMels
-        self.fMin = fMin
-        self.fMax = fMax
+        (self.sampleRate, self.nFFT, self.hopLength, self.winLength) = (sampleRate, nFFT, hopLength, winLength)
+        (self.nMels, self.fMin, self.fMax) = (nMels, fMin, fMax)
     }
 
     /// AudioLDM's settings scaled to another rate (hop 10 ms, n_fft the power of two >= 6 hops, 64 mels up to
@@ -66,25 +61,22 @@ public struct AudioFrontEnd: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate", nFFT = "n_fft", hopLength = "hop_length", winLength = "win_length", window
         case nMels = "n_mels", fMin = "fmin", fMax = "fmax", melScale = "mel_scale", magnitudeFloor = "magnitude_floor"
-        // Older spellings, read only.
-        case numMels = "num_mels", fMinOld = "f_min", fMaxOld = "f_max"
     }
 
+    /// The spellings of folders written before this value, read only.
+    enum LegacyKeys: String, CodingKey { case numMels = "num_mels", fMin = "f_min", fMax = "f_max" }
+
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self), old = try decoder.container(keyedBy: LegacyKeys.self)
         let d = AudioFrontEnd()
-        func either<T: Decodable>(_ t: T.Type, _ key: CodingKeys, _ old: CodingKeys?) throws -> T? {
-            if let v = try c.decodeIfPresent(t, forKey: key) { return v }
-            return try old.flatMap { try c.decodeIfPresent(t, forKey: $0) }
-        }
-        sampleRate = try either(Int.self, .sampleRate, nil) ?? d.sampleRate
-        nFFT = try either(Int.self, .nFFT, nil) ?? d.nFFT
-        hopLength = try either(Int.self, .hopLength, nil) ?? d.hopLength
-        winLength = try either(Int.self, .winLength, nil)
-        nMels = try either(Int.self, .nMels, .numMels) ?? d.nMels
-        fMin = try either(Double.self, .fMin, .fMinOld) ?? d.fMin
-        fMax = try either(Double.self, .fMax, .fMaxOld) ?? d.fMax
-        magnitudeFloor = try either(Float.self, .magnitudeFloor, nil) ?? d.magnitudeFloor
+        sampleRate = try c.decodeIfPresent(Int.self, forKey: .sampleRate) ?? d.sampleRate
+        nFFT = try c.decodeIfPresent(Int.self, forKey: .nFFT) ?? d.nFFT
+        hopLength = try c.decodeIfPresent(Int.self, forKey: .hopLength) ?? d.hopLength
+        winLength = try c.decodeIfPresent(Int.self, forKey: .winLength)
+        nMels = try c.decodeIfPresent(Int.self, forKey: .nMels) ?? old.decodeIfPresent(Int.self, forKey: .numMels) ?? d.nMels
+        fMin = try c.decodeIfPresent(Double.self, forKey: .fMin) ?? old.decodeIfPresent(Double.self, forKey: .fMin) ?? d.fMin
+        fMax = try c.decodeIfPresent(Double.self, forKey: .fMax) ?? old.decodeIfPresent(Double.self, forKey: .fMax) ?? d.fMax
+        magnitudeFloor = try c.decodeIfPresent(Float.self, forKey: .magnitudeFloor) ?? d.magnitudeFloor
         if let w = try c.decodeIfPresent(String.self, forKey: .window) {
             guard let v = Window(rawValue: w) else {
                 throw DecodingError.dataCorruptedError(forKey: .window, in: c, debugDescription: "window: expected one of \(Window.allCases.map(\.rawValue).joined(separator: ", ")), got '\(w)'")
@@ -97,19 +89,5 @@ public struct AudioFrontEnd: Codable, Equatable, Sendable {
             }
             melScale = v
         }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(sampleRate, forKey: .sampleRate)
-        try c.encode(nFFT, forKey: .nFFT)
-        try c.encode(hopLength, forKey: .hopLength)
-        try c.encodeIfPresent(winLength, forKey: .winLength)
-        try c.encode(window.rawValue, forKey: .window)
-        try c.encode(nMels, forKey: .nMels)
-        try c.encode(fMin, forKey: .fMin)
-        try c.encode(fMax, forKey: .fMax)
-        try c.encode(melScale.rawValue, forKey: .melScale)
-        try c.encode(magnitudeFloor, forKey: .magnitudeFloor)
     }
 }

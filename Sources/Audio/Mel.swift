@@ -1,7 +1,7 @@
 import Foundation
 
 /// The Hz <-> mel mapping: HTK's log formula or Slaney's (Auditory Toolbox) linear-then-log one.
-public enum MelScale: String, Sendable {
+public enum MelScale: String, Codable, Sendable {
     case htk, slaney
 
     /// Hz to mels, as librosa.hz_to_mel.

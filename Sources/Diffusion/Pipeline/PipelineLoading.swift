@@ -26,12 +26,12 @@ public struct FoleyModelConfig: Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, conditioning, textEncoder = "text_encoder", audio, vocoder
         case griffinLimIterations = "griffin_lim_iterations", contrastive
-        // The older layout, read only.
-        case sampleRate = "sample_rate", mel
     }
+    /// The layout before `audio:`, read only.
+    enum LegacyKeys: String, CodingKey { case sampleRate = "sample_rate", mel }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self), old = try decoder.container(keyedBy: LegacyKeys.self)
         let d = FoleyModelConfig()
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
         conditioning = try c.decodeIfPresent(TextToAudioPipeline.Conditioning.self, forKey: .conditioning) ?? d.conditioning
@@ -39,23 +39,12 @@ public struct FoleyModelConfig: Codable, Equatable {
         if let a = try c.decodeIfPresent(AudioFrontEnd.self, forKey: .audio) {
             audio = a
         } else {
-            audio = try c.decodeIfPresent(AudioFrontEnd.self, forKey: .mel) ?? d.audio
-            audio.sampleRate = try c.decodeIfPresent(Int.self, forKey: .sampleRate) ?? d.audio.sampleRate
+            audio = try old.decodeIfPresent(AudioFrontEnd.self, forKey: .mel) ?? d.audio
+            audio.sampleRate = try old.decodeIfPresent(Int.self, forKey: .sampleRate) ?? d.audio.sampleRate
         }
         vocoder = try c.decodeIfPresent(String.self, forKey: .vocoder) ?? d.vocoder
         griffinLimIterations = try c.decodeIfPresent(Int.self, forKey: .griffinLimIterations) ?? d.griffinLimIterations
         contrastive = try c.decodeIfPresent(String.self, forKey: .contrastive)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(conditioning, forKey: .conditioning)
-        try c.encode(textEncoder, forKey: .textEncoder)
-        try c.encode(audio, forKey: .audio)
-        try c.encode(vocoder, forKey: .vocoder)
-        try c.encode(griffinLimIterations, forKey: .griffinLimIterations)
-        try c.encodeIfPresent(contrastive, forKey: .contrastive)
     }
 
     public static func load(path: String) throws -> FoleyModelConfig {

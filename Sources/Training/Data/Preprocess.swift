@@ -49,27 +49,20 @@ public struct DatasetInfo: Codable, Equatable {
     /// ln of the magnitude floor: the value of silence, used to pad short clips.
     public var logFloor: Float { audio.logFloor }
 
-    enum CodingKeys: String, CodingKey { case format, seconds, audio, logFloor = "log_floor", sampleRate = "sample_rate", mel }
+    enum CodingKeys: String, CodingKey { case format, seconds, audio }
+    /// The layout before `audio:`, read only.
+    enum LegacyKeys: String, CodingKey { case sampleRate = "sample_rate", mel }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self), old = try decoder.container(keyedBy: LegacyKeys.self)
         format = try c.decode(String.self, forKey: .format)
         seconds = try c.decode(Double.self, forKey: .seconds)
         if let a = try c.decodeIfPresent(AudioFrontEnd.self, forKey: .audio) {
             audio = a
         } else {
-            audio = try c.decode(AudioFrontEnd.self, forKey: .mel)
-            audio.sampleRate = try c.decode(Int.self, forKey: .sampleRate)
+            audio = try old.decode(AudioFrontEnd.self, forKey: .mel)
+            audio.sampleRate = try old.decode(Int.self, forKey: .sampleRate)
         }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(format, forKey: .format)
-        try c.encode(seconds, forKey: .seconds)
-        try c.encode(audio, forKey: .audio)
-        // Written for readers that want the value of silence without building the front end.
-        try c.encode(logFloor, forKey: .logFloor)
     }
 
     public func logMel() throws -> LogMel { try audio.logMel() }
