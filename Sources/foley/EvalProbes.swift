@@ -2,7 +2,7 @@ import ArgumentParser
 import Diffusion
 import Foundation
 import Tensors
-import Training
+import Metrics
 
 /// `foley eval-probes`: prompts whose answer can be measured from the audio, phrased unlike the training captions.
 struct EvalProbes: ParsableCommand {

@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import Tensors
 
@@ -39,8 +40,8 @@ public enum ProbeSet {
 
     /// `perKind` probes of each kind, deterministic in `seed`; every clip `seconds` long at 16 kHz.
     public static func make(perKind: Int, seed: UInt64, seconds: Double = 4) throws -> [Probe] {
-        guard perKind > 0 else { throw TrainingError.invalidArgument("perKind", "expected at least 1 probe per kind, got \(perKind)") }
-        guard seconds >= 0.5 else { throw TrainingError.invalidArgument("seconds", "expected probes of at least 0.5 s, got \(seconds)") }
+        guard perKind > 0 else { throw MetricsError.invalidArgument("perKind", "expected at least 1 probe per kind, got \(perKind)") }
+        guard seconds >= 0.5 else { throw MetricsError.invalidArgument("seconds", "expected probes of at least 0.5 s, got \(seconds)") }
         var byKind: [ProbeKind: [Probe]] = [:]
         var index = 0
         // Walk the held-out probe stream until every kind is full; the stream cycles through the families.
@@ -91,9 +92,5 @@ public enum ProbeSet {
     }
 
     /// The clip at a corpus loudness level, with the gain the corpus itself applies (`LoudnessLevel.apply`).
-    static func leveled(_ x: [Float], _ level: LoudnessLevel) -> [Float] {
-        var y = x
-        DSP.scale(&y, LoudnessLevel.referenceGain(x) * Float(pow(10, level.relativeDecibels / 20)))
-        return y
-    }
+    static func leveled(_ x: [Float], _ level: LoudnessLevel) -> [Float] { level.leveled(x) }
 }

@@ -56,7 +56,7 @@ public struct SpeechFamily: SoundFamily {
 
     public func render(rng: RandomGenerator) throws -> Clip {
         guard let espeak = espeak ?? Espeak.locate() else {
-            throw TrainingError.invalidArgument("speech", "espeak-ng is not installed (run scripts/setup)")
+            throw CorpusError.invalidArgument("speech", "espeak-ng is not installed (run scripts/setup)")
         }
         let n = sampleCount
         let voice = rng.pick(Self.voices)

@@ -1,4 +1,5 @@
 import Audio
+import Corpus
 import Foundation
 
 /// Measures one probe's answer from audio and says whether it matches what was asked.
@@ -51,7 +52,7 @@ public struct ProbeScoring: Sendable {
         }
     }
 
-    func bad(_ probe: Probe) -> TrainingError {
+    func bad(_ probe: Probe) -> MetricsError {
         .invalidArgument("probe", "a \(probe.kind.rawValue) probe needs \(probe.kind == .loudness ? "a quiet twin" : "a numeric answer"), got '\(probe.expected)'")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import Training
+import Corpus
 import XCTest
 
 /// Held-out phrasings never overlap the training captions, and still state the clip's parameters.

@@ -1,5 +1,6 @@
 import Foundation
-import Training
+import Corpus
+import Metrics
 import XCTest
 
 final class ProbeSetTests: XCTestCase {

@@ -39,9 +39,9 @@ public enum Corpus {
     @discardableResult
     public static func generate(outDir: URL, count: Int, seed: UInt64, recipe: CorpusRecipe,
                                 progress: (CorpusEvent) -> Void = { _ in }) throws -> CorpusSummary {
-        guard count >= 0 else { throw TrainingError.invalidArgument("count", "must be at least 0, got \(count)") }
+        guard count >= 0 else { throw CorpusError.invalidArgument("count", "must be at least 0, got \(count)") }
         guard recipe.seconds >= 1, recipe.seconds <= 30 else {
-            throw TrainingError.invalidArgument("seconds", "must be between 1 and 30, got \(recipe.seconds)")
+            throw CorpusError.invalidArgument("seconds", "must be between 1 and 30, got \(recipe.seconds)")
         }
         try recipe.validate()
         let fm = FileManager.default
@@ -50,7 +50,7 @@ public enum Corpus {
             try fm.createDirectory(at: audioDir, withIntermediateDirectories: true)
             try fm.createDirectory(at: textDir, withIntermediateDirectories: true)
         } catch {
-            throw TrainingError.file(outDir.path, "cannot create corpus directories: \(error.localizedDescription)")
+            throw CorpusError.file(outDir.path, "cannot create corpus directories: \(error.localizedDescription)")
         }
         try checkSettings(outDir, seed: seed, recipe: recipe)
         removeStaleTemporaries([audioDir, textDir, outDir], progress)
@@ -117,7 +117,7 @@ public enum Corpus {
                                        "recipe": recipe.version, "families": familiesSetting(recipe.only)]
         if let data = try? Data(contentsOf: url) {
             guard let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw TrainingError.file(url.path, "unreadable corpus settings; delete it or use another directory")
+                throw CorpusError.file(url.path, "unreadable corpus settings; delete it or use another directory")
             }
             let found: [(String, String, String)] = [
                 ("seed", "\(old["seed"] as? String ?? "missing")", String(seed)),
@@ -128,7 +128,7 @@ public enum Corpus {
                 ("families", old["families"] as? String ?? "all", familiesSetting(recipe.only)),
             ]
             for (key, was, now) in found where was != now {
-                throw TrainingError.file(url.path, "this directory holds a corpus made with \(key) \(was), not \(now); "
+                throw CorpusError.file(url.path, "this directory holds a corpus made with \(key) \(was), not \(now); "
                     + "use another directory or the same settings")
             }
             return

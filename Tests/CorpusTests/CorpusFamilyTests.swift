@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import Training
+import Corpus
 import XCTest
 
 /// Each family: right length, finite, peak ≤ 1, and the audio does what the caption says.

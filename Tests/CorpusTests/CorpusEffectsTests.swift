@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import Training
+import Corpus
 import XCTest
 
 /// Effects, loudness levels and two-family mixtures.

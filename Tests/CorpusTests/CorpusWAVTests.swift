@@ -1,5 +1,5 @@
 import Foundation
-import Training
+import Corpus
 import XCTest
 
 /// The corpus's own WAV writer/reader and the windowed-sinc resampler.

@@ -30,7 +30,7 @@ public struct Espeak {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw TrainingError.file(executable.path, "cannot run espeak-ng: \(error.localizedDescription)")
+            throw CorpusError.file(executable.path, "cannot run espeak-ng: \(error.localizedDescription)")
         }
         // Drain stdout before waiting: a full pipe would otherwise block espeak-ng forever.
         let data = out.fileHandleForReading.readDataToEndOfFile()
@@ -38,7 +38,7 @@ public struct Espeak {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw TrainingError.file(executable.path, "espeak-ng -v \(voice) failed (status \(process.terminationStatus)): \(message)")
+            throw CorpusError.file(executable.path, "espeak-ng -v \(voice) failed (status \(process.terminationStatus)): \(message)")
         }
         let wav = try CorpusWAV.decode(data, name: "espeak-ng output")
         return Self.resampler(from: wav.sampleRate).process(wav.samples)

@@ -1,12 +1,13 @@
 import Diffusion
 import Foundation
-import Training
+import Corpus
+import Metrics
 import XCTest
 
 /// The probe evaluation on a small subset, with the shipped default model, as `foley eval-probes` runs it.
 final class ProbeEvaluationTests: XCTestCase {
     func testShippedModelRunsOneProbePerKind() throws {
-        let folder = TrainFixture.repositoryRoot.appendingPathComponent("models/default")
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../models/default")
         let pipe = try TextToAudioPipeline.load(folder: folder)
         let probes = try ProbeSet.make(perKind: 1, seed: 3)
         var seen = 0

@@ -38,17 +38,17 @@ public struct CorpusRecipe {
     /// Throws when the version is unknown or `only` names a family that does not exist (or is speech without espeak-ng).
     public func validate() throws {
         guard Self.versions.contains(version) else {
-            throw TrainingError.invalidArgument("recipe", "must be \(Self.versions.lowerBound)-\(Self.versions.upperBound), got \(version)")
+            throw CorpusError.invalidArgument("recipe", "must be \(Self.versions.lowerBound)-\(Self.versions.upperBound), got \(version)")
         }
         guard let only else { return }
         let known = SoundFamilies.standard(seconds: seconds, espeak: espeak).map(\.name)
         for name in only where !known.contains(name) {
             if name == "speech" {
-                throw TrainingError.invalidArgument("families", "speech needs espeak-ng, which was not found (scripts/setup installs it)")
+                throw CorpusError.invalidArgument("families", "speech needs espeak-ng, which was not found (scripts/setup installs it)")
             }
-            throw TrainingError.invalidArgument("families", "unknown family '\(name)'; expected some of \(known.joined(separator: ", "))")
+            throw CorpusError.invalidArgument("families", "unknown family '\(name)'; expected some of \(known.joined(separator: ", "))")
         }
-        guard !only.isEmpty else { throw TrainingError.invalidArgument("families", "must name at least one family") }
+        guard !only.isEmpty else { throw CorpusError.invalidArgument("families", "must name at least one family") }
     }
 
     /// A well-mixed 64-bit seed for clip `index` of a corpus with `seed` (SplitMix64 finalizer over both), so

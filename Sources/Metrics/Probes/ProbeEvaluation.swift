@@ -1,4 +1,5 @@
 import Audio
+import Corpus
 import Diffusion
 import Foundation
 import Tensors

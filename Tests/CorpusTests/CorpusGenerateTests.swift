@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import Training
+import Corpus
 import XCTest
 
 /// Determinism of the recipe and the files `Corpus.generate` writes.

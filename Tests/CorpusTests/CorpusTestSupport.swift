@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import Training
+import Corpus
 import XCTest
 
 /// Measurements the corpus tests make on rendered audio: spectral peaks, onsets, spectral slope.

@@ -107,14 +107,20 @@ public enum LoudnessLevel: String, CaseIterable {
         return min(Float(pow(10, -14.0 / 20)) / rms, 0.9 / peak)
     }
 
+    /// `x` at this level: the reference gain, then `relativeDecibels` (what the corpus applies; probes reuse it).
+    public func leveled(_ x: [Float]) -> [Float] {
+        var y = x
+        DSP.scale(&y, LoudnessLevel.referenceGain(x) * Float(pow(10, relativeDecibels / 20)))
+        return y
+    }
+
     /// Sets a clip's level: mostly normal (unstated), sometimes loud or quiet, said in the caption either as an
     /// adjective after a leading article ("a quiet 440 Hz tone") or as a trailing phrase. Records `loudness` and
     /// the resulting RMS in dBFS as `loudness_db`.
     public static func apply(to clip: Clip, rng: RandomGenerator, statedProbability: Double = 0.25) -> Clip {
         var c = clip
         let level: LoudnessLevel = rng.chance(statedProbability) ? (rng.chance(0.5) ? .loud : .quiet) : .normal
-        let gain = referenceGain(c.samples) * Float(pow(10, level.relativeDecibels / 20))
-        DSP.scale(&c.samples, gain)
+        c.samples = level.leveled(c.samples)
         c.params["loudness"] = level.rawValue
         c.params["loudness_db"] = String(format: "%.1f", DSP.decibels(DSP.rms(c.samples)))
         guard level != .normal else { return c }

@@ -1,5 +1,6 @@
 import Foundation
-import Training
+import Corpus
+import Metrics
 import XCTest
 
 /// The measurements read the synthesized references right; otherwise a model's probe accuracy would mean nothing.

@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import Training
+import Corpus
 import XCTest
 
 /// Speech through espeak-ng. scripts/setup installs it, so a missing binary fails these tests rather than skipping.

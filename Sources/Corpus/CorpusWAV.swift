@@ -34,7 +34,7 @@ public enum CorpusWAV {
     /// Tolerates a data size larger than the file, which streaming writers such as `espeak-ng --stdout` leave.
     public static func decode(_ data: Data, name: String = "WAV data") throws -> (samples: [Float], sampleRate: Int) {
         let bytes = [UInt8](data)
-        func fail(_ m: String) -> TrainingError { .file(name, m) }
+        func fail(_ m: String) -> CorpusError { .file(name, m) }
         func u32(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 | Int(bytes[o + 2]) << 16 | Int(bytes[o + 3]) << 24 }
         func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
         guard bytes.count >= 12, String(decoding: bytes[0..<4], as: UTF8.self) == "RIFF",
@@ -71,7 +71,7 @@ public enum CorpusWAV {
 
     public static func read(_ url: URL) throws -> (samples: [Float], sampleRate: Int) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw TrainingError.file(url.path, "unreadable: \(error.localizedDescription)") }
+        do { data = try Data(contentsOf: url) } catch { throw CorpusError.file(url.path, "unreadable: \(error.localizedDescription)") }
         return try decode(data, name: url.path)
     }
 
@@ -82,14 +82,14 @@ public enum CorpusWAV {
         do {
             try data.write(to: tmp)
             if rename(tmp.path, url.path) != 0 {
-                throw TrainingError.file(url.path, "cannot rename temporary file into place (errno \(errno))")
+                throw CorpusError.file(url.path, "cannot rename temporary file into place (errno \(errno))")
             }
-        } catch let e as TrainingError {
+        } catch let e as CorpusError {
             try? FileManager.default.removeItem(at: tmp)
             throw e
         } catch {
             try? FileManager.default.removeItem(at: tmp)
-            throw TrainingError.file(url.path, "cannot write: \(error.localizedDescription)")
+            throw CorpusError.file(url.path, "cannot write: \(error.localizedDescription)")
         }
     }
 }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Training
+@testable import Corpus
 
 final class ExactBeepFamilyTests: XCTestCase {
     func testEachCaptionNamesOneRhythmLengthAndPitch() throws {
