@@ -111,6 +111,17 @@ public struct SchedulerConfig: Codable, Equatable {
         }
     }
 
+    /// This config with `values` (diffusers keys: numbers, booleans, strings, arrays) put over it; a key the schema
+    /// does not know is an error naming it and the nearest known key.
+    public func overriding(_ values: [String: Any]) throws -> SchedulerConfig {
+        var dict = (try JSONSerialization.jsonObject(with: try jsonData()) as? [String: Any]) ?? [:]
+        dict.merge(values) { _, new in new }
+        let c = try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: dict))
+        let known = Array(((try JSONSerialization.jsonObject(with: try c.jsonData()) as? [String: Any]) ?? [:]).keys)
+        try GenerationSchema.check(Array(values.keys), known: known, what: "sampler config key")
+        return c
+    }
+
     /// JSON in diffusers' schema (sorted keys; infinities written bare, as Python's json does).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()

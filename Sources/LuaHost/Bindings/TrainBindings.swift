@@ -93,54 +93,8 @@ public enum TrainBindings {
             return s.contains("\n") ? try TrainingConfig.parse(yaml: s) : try TrainingConfig.load(path: s)
         }
         guard lua.isTable(i) else { throw lua.typeError(i, "config path or table") }
-        let json = try JSONSerialization.data(withJSONObject: try tableValue(lua, i), options: [.sortedKeys])
+        let json = try JSONSerialization.data(withJSONObject: try lua.value(i), options: [.sortedKeys])
         return try TrainingConfig.parse(yaml: String(decoding: json, as: UTF8.self), defaultName: "lua-run")
-    }
-
-    /// A Lua table as a JSON object or array (sequences become arrays).
-    static func tableValue(_ lua: Lua, _ i: Int32, depth: Int = 0) throws -> Any {
-        let L = lua.L
-        let t = lua_absindex(L, i)
-        guard depth < 16 else { throw lua.argError(1, "config table nested too deeply") }
-        let n = lua.rawLength(t)
-        var dict: [String: Any] = [:]
-        var array: [Any] = []
-        lua_pushnil(L)
-        while lua_next(L, t) != 0 {
-            defer { lua_settop(L, -2) }
-            let v = lua_gettop(L)
-            let value: Any
-            switch lua.type(v) {
-            case LUA_TNUMBER:
-                var isInt: Int32 = 0
-                let k = lua_tointegerx(L, v, &isInt)
-                value = lua_isinteger(L, v) != 0 ? Int(k) as Any : lua_tonumberx(L, v, nil) as Any
-            case LUA_TBOOLEAN: value = lua_toboolean(L, v) != 0
-            case LUA_TSTRING: value = try lua.string(v)
-            case LUA_TTABLE: value = try tableValue(lua, v, depth: depth + 1)
-            default: throw lua.argError(1, "config values must be numbers, booleans, strings or tables, got \(lua.typeName(v))")
-            }
-            if n > 0, lua.isNumber(v - 1) { array.append(value) } else {
-                guard lua.isString(v - 1) else { throw lua.argError(1, "config keys must be strings") }
-                dict[try lua.string(v - 1)] = value
-            }
-        }
-        if n > 0 {
-            // lua_next order is unspecified for the array part: read it in order.
-            return try (1...n).map { k -> Any in
-                lua_rawgeti(L, t, lua_Integer(k))
-                defer { lua_settop(L, -2) }
-                let v = lua_gettop(L)
-                switch lua.type(v) {
-                case LUA_TNUMBER: return lua_isinteger(L, v) != 0 ? Int(lua_tointegerx(L, v, nil)) as Any : lua_tonumberx(L, v, nil) as Any
-                case LUA_TSTRING: return try lua.string(v)
-                case LUA_TBOOLEAN: return lua_toboolean(L, v) != 0
-                case LUA_TTABLE: return try tableValue(lua, v, depth: depth + 1)
-                default: throw lua.argError(1, "bad config array value")
-                }
-            }
-        }
-        return dict
     }
 
     static func make(_ lua: Lua, stage: TrainingConfig.Stage) throws -> Int32 {

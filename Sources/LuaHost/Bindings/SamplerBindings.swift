@@ -30,49 +30,18 @@ extension Lua {
 }
 
 public enum SamplerBindings {
-    /// A scheduler config from a Lua table of diffusers keys ({beta_schedule = "linear", ...}); `eta` is
+    /// A scheduler config from a Lua table of diffusers keys ({beta_schedule = "linear", ...}) over `base`; `eta` is
     /// returned apart (a DDIM option, not a config key). Unknown keys are errors.
     static func config(_ lua: Lua, _ i: Int32, base: SchedulerConfig = SchedulerConfig()) throws -> (SchedulerConfig, Float?) {
         if lua.isNoneOrNil(i) { return (base, nil) }
         try lua.checkTable(i)
-        let L = lua.L
-        var dict = (try JSONSerialization.jsonObject(with: try base.jsonData()) as? [String: Any]) ?? [:]
-        var given: [String] = []
+        guard var values = try lua.value(i) as? [String: Any] else { throw lua.argError(i, "a table of config keys expected") }
         var eta: Float?
-        lua_pushnil(L)
-        while lua_next(L, i) != 0 {
-            defer { lua_settop(L, -2) }
-            guard lua.isString(-2) else { throw lua.argError(i, "config keys must be strings, got \(lua.typeName(-2))") }
-            let key = try lua.string(lua_gettop(L) - 1)
-            let v = lua_gettop(L)
-            if key == "eta" {
-                guard lua.isNumber(v) else { throw lua.argError(i, "config 'eta': number expected, got \(lua.typeName(v))") }
-                eta = Float(lua_tonumberx(L, v, nil))
-                continue
-            }
-            switch lua.type(v) {
-            case LUA_TNUMBER:
-                var isInt: Int32 = 0
-                let n = lua_tointegerx(L, v, &isInt)
-                dict[key] = lua_isinteger(L, v) != 0 && isInt != 0 ? Int(n) as Any : lua_tonumberx(L, v, nil) as Any
-            case LUA_TBOOLEAN: dict[key] = lua_toboolean(L, v) != 0
-            case LUA_TSTRING: dict[key] = try lua.string(v)
-            case LUA_TTABLE: dict[key] = try lua.integers(v, what: "config '\(key)': table of numbers")
-            default: throw lua.argError(i, "config '\(key)': number, boolean, string or table expected, got \(lua.typeName(v))")
-            }
-            given.append(key)
+        if let e = values.removeValue(forKey: "eta") {
+            guard let n = e as? NSNumber else { throw lua.argError(i, "config 'eta': number expected") }
+            eta = n.floatValue
         }
-        let c: SchedulerConfig
-        do {
-            c = try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: dict))
-        } catch {
-            throw lua.argError(i, "bad sampler config: \(error)")
-        }
-        let back = (try JSONSerialization.jsonObject(with: try c.jsonData()) as? [String: Any]) ?? [:]
-        if let unknown = given.sorted().first(where: { back[$0] == nil }) {
-            throw lua.argError(i, "unknown sampler config key '\(unknown)'")
-        }
-        return (c, eta)
+        do { return (try base.overriding(values), eta) } catch let e as DiffusionError { throw lua.argError(i, "\(e)") }
     }
 
     static func make(_ lua: Lua, name: String, config: SchedulerConfig, eta: Float?) throws -> SamplerObject {
