@@ -124,15 +124,9 @@ public final class HiFiGAN: Module, Vocoder {
 
     /// Reads `config.json` and `model.safetensors` from a transformers `vocoder/` folder.
     public static func load(folder: URL, strict: Bool = true) throws -> HiFiGAN {
-        let f = ModelFolder(folder)
-        let cfg = try f.config(HiFiGANConfig.self)
-        let model: HiFiGAN
-        do { model = try HiFiGAN(config: cfg) } catch let e as DiffusionError {
-            throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
+        try ModelFolder(folder).load(HiFiGANConfig.self, strict: strict, build: { try HiFiGAN(config: $0) }) { names in
+            names.contains { $0.hasSuffix(".weight_g") || $0.contains(".parametrizations.weight.") } ? foldWeightNorm : nil
         }
-        let weightNorm = try f.tensorNames().contains { $0.hasSuffix(".weight_g") || $0.contains(".parametrizations.weight.") }
-        try f.loadWeights(into: model, strict: strict, transform: weightNorm ? foldWeightNorm : nil)
-        return model
     }
 
     public static func load(path: String, strict: Bool = true) throws -> HiFiGAN {
