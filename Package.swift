@@ -40,12 +40,14 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Text", dependencies: ["NN"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["NN", "Audio", "Text", "Yams"], swiftSettings: swiftSettings),
+        // The procedural sound corpus (the shipped model's training data and the probes' references): DSP only.
+        .target(name: "Corpus", dependencies: ["Tensors"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Diffusion", "Yams"], swiftSettings: swiftSettings),
-        .target(name: "Metrics", dependencies: ["Diffusion", "COpenBLAS"], swiftSettings: swiftSettings),
-        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training", "Metrics"],
+        .target(name: "Metrics", dependencies: ["Diffusion", "Corpus", "COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training", "Metrics", "Corpus"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "foley", dependencies: [
-            "LuaHost", "Metrics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LuaHost", "Metrics", "Corpus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "SystemLibrariesTests",
@@ -55,8 +57,9 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Training"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Training", "Corpus"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     ],
     swiftLanguageModes: [.v5]

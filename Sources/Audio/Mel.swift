@@ -1,7 +1,7 @@
 import Foundation
 
 /// The Hz <-> mel mapping: HTK's log formula or Slaney's (Auditory Toolbox) linear-then-log one.
-public enum MelScale: String, Sendable {
+public enum MelScale: String, Codable, Sendable {
     case htk, slaney
 
     /// Hz to mels, as librosa.hz_to_mel.
@@ -142,10 +142,10 @@ public struct LogMel: Sendable {
 
     /// Defaults are AudioLDM's 16 kHz setup: n_fft 1024, hop 160, win 1024, hann, centred reflect
     /// padding, 64 slaney/slaney mels over 0-8000 Hz.
-    public init(sampleRate: Int = 16000, nFFT: Int = 1024, hopLength: Int = 160, winLength: Int? = nil,
-                nMels: Int = 64, fMin: Double = 0, fMax: Double? = 8000, floor: Float = 1e-5) throws {
-        stft = try STFT(STFTConfig(nFFT: nFFT, hopLength: hopLength, winLength: winLength))
-        filterbank = try MelFilterbank(sampleRate: sampleRate, nFFT: nFFT, nMels: nMels, fMin: fMin, fMax: fMax)
+    public init(sampleRate: Int = 16000, nFFT: Int = 1024, hopLength: Int = 160, winLength: Int? = nil, window: Window = .hann,
+                nMels: Int = 64, fMin: Double = 0, fMax: Double? = 8000, melScale: MelScale = .slaney, floor: Float = 1e-5) throws {
+        stft = try STFT(STFTConfig(nFFT: nFFT, hopLength: hopLength, winLength: winLength, window: window))
+        filterbank = try MelFilterbank(sampleRate: sampleRate, nFFT: nFFT, nMels: nMels, fMin: fMin, fMax: fMax, scale: melScale)
         self.floor = floor
     }
 

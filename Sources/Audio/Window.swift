@@ -1,7 +1,7 @@
 import Foundation
 
 /// An analysis window; always the periodic ("fftbins=True") form, as torch.hann_window and librosa use for STFTs.
-public enum Window: String, CaseIterable, Sendable {
+public enum Window: String, CaseIterable, Codable, Sendable {
     case hann, hamming
 
     /// `length` window values. Periodic: the denominator is `length`, not `length - 1`, so

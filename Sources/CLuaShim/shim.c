@@ -138,11 +138,11 @@ void foley_lua_gcstep(lua_State *L, int kb) { lua_gc(L, LUA_GCSTEP, kb); }
 
 /* ---- Running chunks as lua.c does ------------------------------------------------------- */
 static lua_State *volatile interrupt_state = NULL;
-static volatile sig_atomic_t cancel_flag = 0;
+/* Until foley_cancel_bind hands over the process's one flag (Tensors' Interrupt), a word of our own. */
+static volatile sig_atomic_t own_flag = 0;
+static volatile sig_atomic_t *volatile cancel_flag = &own_flag;
 
-int foley_cancel_requested(void) { return cancel_flag != 0; }
-void foley_cancel_reset(void) { cancel_flag = 0; }
-void foley_cancel_request(void) { cancel_flag = 1; }
+void foley_cancel_bind(volatile sig_atomic_t *flag) { cancel_flag = flag; }
 
 static void set_signal(int sig, void (*handler)(int)) {
     struct sigaction sa;
@@ -161,7 +161,7 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
 static void on_sigint(int sig) {
     int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
     set_signal(sig, SIG_DFL);   /* if another SIGINT happens, terminate the process */
-    cancel_flag = 1;
+    *cancel_flag = 1;
     if (interrupt_state != NULL) lua_sethook(interrupt_state, stop_hook, flag, 1);
 }
 
@@ -180,7 +180,7 @@ int foley_docall(lua_State *L, int narg, int nres) {
     lua_pushcfunction(L, foley_msghandler);
     lua_insert(L, base);
     interrupt_state = L;
-    cancel_flag = 0;
+    *cancel_flag = 0;
     set_signal(SIGINT, on_sigint);
     int status = lua_pcall(L, narg, nres, base);
     set_signal(SIGINT, SIG_DFL);

@@ -6,12 +6,14 @@ public final class Linear: Module {
     public var weight: Tensor { param("weight")! }
     public var bias: Tensor? { param("bias") }
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
+    /// `zeroInit` starts the parameters at zero instead of nn.Linear's random init, for modules always filled from a
+    /// checkpoint (a 20M-parameter text encoder's random init costs seconds, and draws from the global generator).
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, zeroInit: Bool = false) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         super.init()
-        parameter("weight", Init.kaimingUniform([outFeatures, inFeatures], fanIn: inFeatures))
-        if bias { parameter("bias", Init.kaimingUniform([outFeatures], fanIn: inFeatures)) }
+        parameter("weight", zeroInit ? Tensor.zeros([outFeatures, inFeatures]) : Init.kaimingUniform([outFeatures, inFeatures], fanIn: inFeatures))
+        if bias { parameter("bias", zeroInit ? Tensor.zeros([outFeatures]) : Init.kaimingUniform([outFeatures], fanIn: inFeatures)) }
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.linear(x, weight: weight, bias: bias) }
@@ -23,9 +25,10 @@ public final class Linear: Module {
 public final class Embedding: Module {
     public var weight: Tensor { param("weight")! }
 
-    public init(_ count: Int, _ dim: Int) {
+    /// `zeroInit`: zeros instead of N(0, 1), for tables always filled from a checkpoint (see `Linear`).
+    public init(_ count: Int, _ dim: Int, zeroInit: Bool = false) {
         super.init()
-        parameter("weight", Init.normal([count, dim], std: 1))
+        parameter("weight", zeroInit ? Tensor.zeros([count, dim]) : Init.normal([count, dim], std: 1))
     }
 
     /// Rows for `ids` laid out as `shape`.

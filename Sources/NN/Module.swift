@@ -40,7 +40,6 @@ open class Module {
     }
 
     public func param(_ name: String) -> Tensor? { parameterStore[name] }
-    public func childModule(_ name: String) -> Module? { childStore[name] }
 
     /// Every parameter with its dotted path, in registration order.
     public func namedParameters(prefix: String = "") -> [(String, Tensor)] {

@@ -104,8 +104,6 @@ extension Tensor {
         }
     }
 
-    /// 1 where `self > other` else 0 (no gradient).
-    public func greater(_ other: Tensor) throws -> Tensor { try Tensor.binaryKernel(self, other, op: "gt") { $0 > $1 ? 1 : 0 } }
     /// 1 where `self < other` else 0 (no gradient).
     public func less(_ other: Tensor) throws -> Tensor { try Tensor.binaryKernel(self, other, op: "lt") { $0 < $1 ? 1 : 0 } }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Training
+import Corpus
 
 /// `foley corpus`: synthesize the procedural captioned sound corpus in the `preprocess` input layout.
 struct CorpusCommand: ParsableCommand {

@@ -10,39 +10,29 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate audio from a text prompt.")
 
     @Argument(help: "What the sound should be.") var prompt: String
-    @Option(help: "What it should not be (replaces the unconditional branch).") var negative: String?
-    @Option(help: "Denoising steps.") var steps = 50
-    @Option(help: "Classifier-free guidance scale (1 disables the second branch).") var guidance: Float = 3.0
-    @Option(help: "Sampler: \(samplerNames.joined(separator: ", ")) (default: the model's).") var sampler: String?
-    @Option(help: "DDIM eta (0 = deterministic).") var eta: Float?
-    @Option(help: "Random seed; output i uses seed + i.") var seed: UInt64 = 42
+    @OptionGroup var modelRun: ModelRunOptions
+    @Option(help: ArgumentHelp(GenerationSchema.help("negative"))) var negative: String?
+    @Option(help: ArgumentHelp(GenerationSchema.help("eta"))) var eta: Float?
     @Option(help: "Duration in seconds (default: the length the model was trained on; 5 s if its config does not say).") var seconds: Double?
-    @Option(help: "Outputs for this prompt.") var count = 1
-    @Option(help: "Target integrated loudness in LUFS.") var loudness: Double?
-    @Option(help: "Noise temperature (scales the initial and ancestral noise).") var temperature: Float = 1
-    @Option(help: "Model folder (Foley's own or a diffusers AudioLDM folder); default: the shipped model.") var model: String?
+    @Option(help: ArgumentHelp(GenerationSchema.help("count"))) var count = GenerationOptions.defaults.count
+    @Option(help: ArgumentHelp(GenerationSchema.help("loudness"))) var loudness: Double?
+    @Option(help: ArgumentHelp(GenerationSchema.help("temperature"))) var temperature = GenerationOptions.defaults.noiseTemperature
     @Option(help: "Output file (.wav or .flac); several outputs get -1, -2, ... suffixes.") var out = "out.wav"
     @Option(help: "Also write a spectrogram PNG here.") var spectrogram: String?
     @Option(help: "Audio-to-audio: a reference recording to transform.") var from: String?
-    @Option(help: "How much of the reference to re-noise, 0...1.") var strength: Float = 0.6
+    @Option(help: ArgumentHelp(GenerationSchema.help("strength"))) var strength = GenerationOptions.defaults.strength
     @Option(help: "Inpainting: keep the reference between these seconds, e.g. 0:2.5, and generate the rest.") var keep: String?
 
     @Option(help: "A recording whose style vector is mixed into the prompt's (models with an audio-text space).") var style: String?
-    @Option(help: "Weight of --style in the mix, 0...1.") var styleWeight: Float = 0.5
-    @Option(help: "Reranking: generate this many candidates per output and keep the best by audio-text similarity.") var candidates = 1
+    @Option(help: ArgumentHelp(GenerationSchema.help("style_weight"))) var styleWeight = GenerationOptions.defaults.styleWeight
+    @Option(help: ArgumentHelp(GenerationSchema.help("candidates"))) var candidates = GenerationOptions.defaults.candidates
 
     func run() throws {
-        guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? DefaultModel.locate() else {
-            throw ValidationError("no model: pass --model DIR (the shipped default is models/default; run scripts/train-default-model to rebuild it)")
-        }
-        let pipe = try TextToAudioPipeline.load(folder: folder)
+        let pipe = try TextToAudioPipeline.load(folder: try modelRun.folder())
         var o = GenerationOptions(prompt: prompt)
+        modelRun.apply(to: &o)
         if let negative { o.negativePrompts = [negative] }
-        o.steps = steps
-        o.guidanceScale = guidance
-        o.sampler = sampler
         if let eta { o.samplerOptions["eta"] = eta }
-        o.seed = seed
         o.seconds = seconds
         o.count = count
         o.loudness = loudness
@@ -65,7 +55,8 @@ struct Generate: ParsableCommand {
         }
         o.candidates = candidates
         Interrupt.install()
-        let bar = ProgressBar(total: steps * candidates, label: "generating")
+        defer { Interrupt.uninstall() }
+        let bar = ProgressBar(total: modelRun.steps * candidates, label: "generating")
         var done = 0
         let result = try pipe.generate(o) { step in
             if step.step == step.totalSteps { done += step.totalSteps }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Text
+import Diffusion
 import LuaHost
 import Tensors
 

@@ -26,14 +26,3 @@ final class ProgressBar {
 
     func finish() { if enabled { FileHandle.standardError.write(Data("\n".utf8)) } }
 }
-
-/// Ctrl-C during a long command: the first press asks the running loop to stop at its next step.
-enum Interrupt {
-    nonisolated(unsafe) static var requested = false
-    static func install() {
-        signal(SIGINT) { _ in
-            if Interrupt.requested { _exit(130) }
-            Interrupt.requested = true
-        }
-    }
-}

@@ -58,17 +58,17 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         var o = PreprocessOptions(audioDir: audioDir, textSource: textDir, outputDir: outputDir)
-        o.sampleRate = sampleRate
+        o.audio.sampleRate = sampleRate
         o.seconds = seconds
         o.minSeconds = minSeconds
         o.validFraction = validFraction
         o.validList = validList
         o.splitSeed = splitSeed
         o.shardSize = shardSize
-        o.mel.nFFT = nFFT
-        o.mel.hopLength = hopLength
-        o.mel.nMels = numMels
-        o.mel.fMax = fMax
+        o.audio.nFFT = nFFT
+        o.audio.hopLength = hopLength
+        o.audio.nMels = numMels
+        o.audio.fMax = fMax
         do {
             let report = try Preprocessor.run(o) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             print(report.summary)

@@ -1,5 +1,6 @@
 import CLua
 import LuaHost
+import Tensors
 import XCTest
 
 final class CancellationTests: XCTestCase {
@@ -8,13 +9,13 @@ final class CancellationTests: XCTestCase {
         var sawFlag = false
         lua.register(library: "test", [
             LuaFunction("sigint") { _ in raise(SIGINT); return 0 },
-            LuaFunction("flag") { lua in sawFlag = Cancellation.requested; lua.push(sawFlag); return 1 },
+            LuaFunction("flag") { lua in sawFlag = Interrupt.requested; lua.push(sawFlag); return 1 },
         ])
         try lua.load("foley.test.sigint(); local t0 = foley.clock(); while foley.clock() - t0 < 5 do end", name: "=cell")
         XCTAssertThrowsError(try lua.call(nargs: 0, nresults: 0)) { e in
             XCTAssertTrue("\(e)".contains("interrupted!"), "\(e)")
         }
-        XCTAssertTrue(Cancellation.requested)
+        XCTAssertTrue(Interrupt.requested)
         // The next chunk starts with the flag cleared and no hook left behind.
         try lua.load("return foley.test.flag()", name: "=cell")
         XCTAssertNoThrow(try lua.call(nargs: 0, nresults: 0))
@@ -27,8 +28,8 @@ final class CancellationTests: XCTestCase {
         lua.register(library: "test", [
             LuaFunction("loop") { _ in
                 for i in 0..<1_000_000 {
-                    if i == 10 { Cancellation.request() }
-                    try Cancellation.check()
+                    if i == 10 { Interrupt.request() }
+                    try Interrupt.check()
                     steps += 1
                 }
                 return 0
@@ -39,7 +40,7 @@ final class CancellationTests: XCTestCase {
             XCTAssertTrue("\(e)".hasPrefix("cell:1: interrupted!"), "\(e)")
         }
         XCTAssertEqual(steps, 10)
-        Cancellation.reset()
-        XCTAssertFalse(Cancellation.requested)
+        Interrupt.reset()
+        XCTAssertFalse(Interrupt.requested)
     }
 }

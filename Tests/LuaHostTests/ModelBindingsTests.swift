@@ -67,9 +67,22 @@ final class ModelBindingsTests: XCTestCase {
         h.assertError("foley.models.load('/no/such/model')", "/no/such/model")
     }
 
+    /// One option schema: a typo is an error naming the nearest option (it used to run 50 steps silently), and eta
+    /// is refused by any sampler but DDIM, as the command line refuses it.
+    func testUnknownOptionsAndEtaAreErrors() {
+        h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', step = 2}",
+                      "bad argument #1 to 'Pipeline:generate' (step: unknown generation option; did you mean 'steps'?)")
+        h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', stepz = 2, sedd = 1}", "sedd: unknown generation option; did you mean 'seed'?")
+        h.assertError("foley.models.load('\(tinyModel)'):generate{prompt = 'x', steps = 1, seconds = 0.03, sampler = 'euler', eta = 0.5}",
+                      "eta: only the ddim sampler takes eta; this run's sampler is EulerDiscreteScheduler")
+        XCTAssertEqual(h.values("return foley.models.load('\(tinyModel)'):generate{prompt = 'x', steps = 1, seconds = 0.03, sampler = 'ddim', eta = 0.5}:duration()"), ["0.03"])
+        h.assertError("foley.metrics.probes(foley.models.load('\(tinyModel)'), {per_kind = 1, guidence = 2})",
+                      "guidence: unknown probes option; did you mean 'guidance'?")
+    }
+
     func testCancellationStopsGeneration() {
-        h.lua.register(library: "", [LuaFunction("_test_cancel") { _ in Cancellation.request(); return 0 }])
-        defer { Cancellation.reset() }
+        h.lua.register(library: "", [LuaFunction("_test_cancel") { _ in Interrupt.request(); return 0 }])
+        defer { Interrupt.reset() }
         h.assertError("""
             local p = foley.models.load('\(tinyModel)')
             p:generate{prompt = 'x', steps = 5, seconds = 0.03, on_step = function(s) if s == 2 then foley._test_cancel() end end}

@@ -60,8 +60,9 @@ final class SamplerBindingsTests: XCTestCase {
 
     func testErrors() {
         h.assertError("foley.samplers.new('nope')", "expected one of ddpm")
-        h.assertError("foley.samplers.new('ddim', {bogus = 1})", "bad argument #2 to 'foley.samplers.new' (unknown sampler config key 'bogus')")
-        h.assertError("foley.samplers.new('euler', {eta = 1})", "'eta' is a DDIM option")
+        h.assertError("foley.samplers.new('ddim', {bogus = 1})", "bad argument #2 to 'foley.samplers.new' (bogus: unknown sampler config key")
+        h.assertError("foley.samplers.new('ddim', {beta_shedule = 'linear'})", "beta_shedule: unknown sampler config key; did you mean 'beta_schedule'?")
+        h.assertError("foley.samplers.new('euler', {eta = 1})", "eta: only the ddim sampler takes eta")
         h.assertError("foley.samplers.new('ddim'):set_timesteps(0)", "bad argument #1 to 'Sampler:set_timesteps' (positive number of steps")
         h.assertError("local s = foley.samplers.new('ddim'); s:set_timesteps(2); s:step(1, 2, 3)", "bad argument #1 to 'Sampler:step' (Tensor expected, got number)")
     }

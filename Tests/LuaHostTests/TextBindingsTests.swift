@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import Diffusion
 import Text
 import XCTest
 

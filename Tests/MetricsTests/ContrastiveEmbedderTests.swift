@@ -1,5 +1,6 @@
 import Audio
 import Diffusion
+import Corpus
 import Foundation
 import Metrics
 import Tensors
@@ -22,7 +23,7 @@ final class ContrastiveEmbedderTests: XCTestCase {
     }
 
     /// `count` held-out clips: (samples, caption, family).
-    func heldOut(_ count: Int) throws -> [Training.Clip] {
+    func heldOut(_ count: Int) throws -> [Clip] {
         let recipe = CorpusRecipe(seconds: 4, espeak: nil)
         return try (0..<count).map { try recipe.clip(index: $0, seed: Self.heldOutSeed) }
     }

@@ -3,6 +3,7 @@
 #include <lua.h>
 #include <lualib.h>
 #include <lauxlib.h>
+#include <signal.h>
 
 /* Lua's C API is largely macros, which Swift cannot call; these are their function forms. */
 void foley_lua_pop(lua_State *L, int n);
@@ -64,8 +65,7 @@ void foley_lua_gcstep(lua_State *L, int kb);
 int foley_docall(lua_State *L, int narg, int nres);
 /* lua.c's msghandler: message plus luaL_traceback; non-string errors use __tostring. */
 int foley_msghandler(lua_State *L);
-/* The flag set by Ctrl-C during foley_docall, polled by long Swift loops. */
-int foley_cancel_requested(void);
-void foley_cancel_reset(void);
-void foley_cancel_request(void);
+/* Makes Ctrl-C during foley_docall set (and each call clear) this word: the process's one interrupt
+ * flag (Tensors' Interrupt.flag), which long Swift loops poll. */
+void foley_cancel_bind(volatile sig_atomic_t *flag);
 #endif

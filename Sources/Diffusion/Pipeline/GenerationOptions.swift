@@ -1,20 +1,25 @@
 import Foundation
 import Tensors
 
-/// Everything one call to `TextToAudioPipeline.generate` can be asked for (the seed's controls).
+/// Everything one call to `TextToAudioPipeline.generate` can be asked for (the seed's controls). The stored
+/// values are the one defaults table of every front door: `foley generate`, `foley eval-probes` and Lua's
+/// `p:generate` all start from `GenerationOptions.defaults` (names and help in `GenerationSchema`).
 public struct GenerationOptions {
+    /// The defaults every front door starts from.
+    public static let defaults = GenerationOptions()
+
     public var prompts: [String] = []
     /// One negative prompt for all, or one per prompt; replaces the unconditional branch (as diffusers does).
     public var negativePrompts: [String] = []
     /// Precomputed conditioning instead of text (rows per prompt); `negativeEmbeddings` likewise.
     public var promptEmbeddings: ConditioningEmbeddings?
     public var negativeEmbeddings: ConditioningEmbeddings?
-    public var guidanceScale: Float = 2.5
+    public var guidanceScale: Float = 3
     public var steps = 50
     public var sampler: String?
-    /// Sampler options (eta for DDIM) by name.
+    /// Sampler options by name: only `eta`, which only DDIM takes (any other sampler makes it an error).
     public var samplerOptions: [String: Float] = [:]
-    public var seed: UInt64 = 0
+    public var seed: UInt64 = 42
     /// Outputs per prompt; output j of prompt i uses seed + i * count + j.
     public var count = 1
     /// Output length; nil generates the model's trained length (`defaultSeconds`, diffusers' `audio_length_in_s=None`).

@@ -8,9 +8,10 @@ public final class GriffinLimVocoder: Vocoder {
     public let iterations: Int
     public let seed: UInt64
 
-    public init(frontEnd: LogMel, sampleRate: Int = 16000, iterations: Int = 32, seed: UInt64 = 0) {
-        self.frontEnd = frontEnd
-        self.sampleRate = sampleRate
+    /// Inverts the log-mel of `audio`, the model's front end.
+    public init(audio: AudioFrontEnd, iterations: Int = 32, seed: UInt64 = 0) throws {
+        frontEnd = try audio.logMel()
+        sampleRate = audio.sampleRate
         self.iterations = iterations
         self.seed = seed
     }

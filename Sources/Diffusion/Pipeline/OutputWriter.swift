@@ -39,7 +39,7 @@ public enum OutputWriter {
                 "sampler": options.sampler ?? pipeline.schedulerConfig.className ?? "model default",
                 "seconds": options.seconds ?? pipeline.defaultSeconds, "noise_temperature": Double(options.noiseTemperature),
                 "model": pipeline.identity, "sample_rate": result.sampleRate, "samples": wave.count,
-                "foley_version": "0.1.0",
+                "foley_version": foleyVersion,
             ]
             if let l = options.loudness { settings["loudness_lufs"] = l }
             if options.reference != nil { settings["strength"] = Double(options.strength) }
@@ -49,23 +49,5 @@ public enum OutputWriter {
             try AtomicFile.write(json, to: path(base, index: i, of: n, ext: "json"))
         }
         return paths
-    }
-}
-
-/// Finds the model `foley generate` uses when none is named.
-public enum DefaultModel {
-    /// `$FOLEY_MODEL`, else `models/default` in the source tree holding this executable, else `$FOLEY_HOME/models/default`.
-    public static func locate(executable: String = CommandLine.arguments.first ?? "") -> URL? {
-        let fm = FileManager.default
-        if let m = ProcessInfo.processInfo.environment["FOLEY_MODEL"], !m.isEmpty { return URL(fileURLWithPath: m) }
-        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("models/default")
-            if fm.fileExists(atPath: candidate.appendingPathComponent("foley.yaml").path) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        let home = (ProcessInfo.processInfo.environment["FOLEY_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? fm.homeDirectoryForCurrentUser.appendingPathComponent(".cache/foley")).appendingPathComponent("models/default")
-        return fm.fileExists(atPath: home.appendingPathComponent("foley.yaml").path) ? home : nil
     }
 }

@@ -7,45 +7,41 @@ import Yams
 /// Foley's own model folder description (`foley.yaml`); the submodels sit beside it in diffusers layout.
 public struct FoleyModelConfig: Codable, Equatable {
     public var name = "foley-model"
-    public var sampleRate = 16000
     public var conditioning: TextToAudioPipeline.Conditioning = .both
     /// "minilm" (the default encoder fetched by scripts/setup), or a Hugging Face folder, relative or absolute.
     public var textEncoder = "minilm"
-    public var mel = MelSettings()
+    /// The log-mel front end shared by the VAE's data and the vocoder (`audio:`; older folders say `sample_rate:`
+    /// at the top and `mel:` for the rest, which is still read).
+    public var audio = AudioFrontEnd()
     /// "griffin-lim", or a subfolder holding a HiFi-GAN (config.json + weights).
     public var vocoder = "griffin-lim"
     public var griffinLimIterations = 32
     /// A subfolder holding the model's ContrastiveAudioText (nil: the pooled text vector feeds the class embedding as is).
     public var contrastive: String?
 
-    /// The log-mel front end shared by the VAE's data and the vocoder.
-    public struct MelSettings: Codable, Equatable {
-        public var nFFT = 1024
-        public var hopLength = 160
-        public var nMels = 64
-        public var fMin: Double = 0
-        public var fMax: Double = 8000
-        public init() {}
-        enum CodingKeys: String, CodingKey {
-            case nFFT = "n_fft", hopLength = "hop_length", nMels = "n_mels", fMin = "f_min", fMax = "f_max"
-        }
-    }
+    public var sampleRate: Int { audio.sampleRate }
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, sampleRate = "sample_rate", conditioning, textEncoder = "text_encoder", mel, vocoder
+        case name, conditioning, textEncoder = "text_encoder", audio, vocoder
         case griffinLimIterations = "griffin_lim_iterations", contrastive
     }
+    /// The layout before `audio:`, read only.
+    enum LegacyKeys: String, CodingKey { case sampleRate = "sample_rate", mel }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self), old = try decoder.container(keyedBy: LegacyKeys.self)
         let d = FoleyModelConfig()
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
-        sampleRate = try c.decodeIfPresent(Int.self, forKey: .sampleRate) ?? d.sampleRate
         conditioning = try c.decodeIfPresent(TextToAudioPipeline.Conditioning.self, forKey: .conditioning) ?? d.conditioning
         textEncoder = try c.decodeIfPresent(String.self, forKey: .textEncoder) ?? d.textEncoder
-        mel = try c.decodeIfPresent(MelSettings.self, forKey: .mel) ?? d.mel
+        if let a = try c.decodeIfPresent(AudioFrontEnd.self, forKey: .audio) {
+            audio = a
+        } else {
+            audio = try old.decodeIfPresent(AudioFrontEnd.self, forKey: .mel) ?? d.audio
+            audio.sampleRate = try old.decodeIfPresent(Int.self, forKey: .sampleRate) ?? d.audio.sampleRate
+        }
         vocoder = try c.decodeIfPresent(String.self, forKey: .vocoder) ?? d.vocoder
         griffinLimIterations = try c.decodeIfPresent(Int.self, forKey: .griffinLimIterations) ?? d.griffinLimIterations
         contrastive = try c.decodeIfPresent(String.self, forKey: .contrastive)
@@ -90,50 +86,37 @@ extension TextToAudioPipeline {
         guard cls == "AudioLDMPipeline" else {
             throw DiffusionError.file(index.path, "unsupported pipeline '\(cls)' (expected AudioLDMPipeline)")
         }
-        let unet = try UNet2DConditionModel.load(folder: folder.appendingPathComponent("unet"))
-        let vae = try AutoencoderKL.load(folder: folder.appendingPathComponent("vae"))
         let vocoder = try HiFiGAN.load(folder: folder.appendingPathComponent("vocoder"))
         let conditioner = try TextConditioner.load(encoderFolder: folder.appendingPathComponent("text_encoder"),
                                                    tokenizerFolder: folder.appendingPathComponent("tokenizer"))
-        let sched = try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path)
-        let bins = vocoder.config.modelInDim
-        let hop = vocoder.config.upsampleRates.reduce(1, *)
-        let frontEnd = try LogMel(sampleRate: vocoder.sampleRate, nFFT: 1024, hopLength: hop, nMels: bins, fMax: Double(vocoder.sampleRate) / 2)
-        return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
-                                   conditioning: .pooled, melBins: bins, hopLength: hop, frontEnd: frontEnd,
-                                   identity: "\(folder.lastPathComponent) (\(cls), configs \(try configHash(folder)))",
-                                   negativeConditioner: TextConditioner(tokenizer: conditioner.tokenizer, encoder: conditioner.encoder,
-                                                                        maxLength: conditioner.encoder.pooledSize))
+        return try assemble(PipelineParts(
+            unet: try UNet2DConditionModel.load(folder: folder.appendingPathComponent("unet")),
+            vae: try AutoencoderKL.load(folder: folder.appendingPathComponent("vae")),
+            vocoder: .model(vocoder), conditioner: conditioner,
+            negativeConditioner: TextConditioner(tokenizer: conditioner.tokenizer, encoder: conditioner.encoder,
+                                                 maxLength: conditioner.encoder.pooledSize),
+            schedulerConfig: try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path),
+            conditioning: .pooled, audio: vocoder.frontEnd,
+            identity: "\(folder.lastPathComponent) (\(cls), configs \(try configHash(folder)))"))
     }
 
     static func loadFoley(folder: URL, config: FoleyModelConfig) throws -> TextToAudioPipeline {
-        let unet = try UNet2DConditionModel.load(folder: folder.appendingPathComponent("unet"))
-        let vae = try AutoencoderKL.load(folder: folder.appendingPathComponent("vae"))
-        let m = config.mel
-        let frontEnd = try LogMel(sampleRate: config.sampleRate, nFFT: m.nFFT, hopLength: m.hopLength, nMels: m.nMels,
-                                  fMin: m.fMin, fMax: m.fMax)
-        let vocoder: any Vocoder
-        if config.vocoder == "griffin-lim" {
-            vocoder = GriffinLimVocoder(frontEnd: frontEnd, sampleRate: config.sampleRate, iterations: config.griffinLimIterations)
-        } else {
-            vocoder = try HiFiGAN.load(folder: folder.appendingPathComponent(config.vocoder))
-        }
         let encoderFolder = config.textEncoder == "minilm" ? FoleyPaths.miniLM
             : (config.textEncoder.hasPrefix("/") ? URL(fileURLWithPath: config.textEncoder) : folder.appendingPathComponent(config.textEncoder))
         guard FileManager.default.fileExists(atPath: encoderFolder.appendingPathComponent("config.json").path) else {
             throw DiffusionError.file(encoderFolder.path, "text encoder not found (run scripts/setup to fetch all-MiniLM-L6-v2)")
         }
-        let conditioner = try TextConditioner.load(encoderFolder: encoderFolder)
-        let sched = try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path)
-        let contrastive = try config.contrastive.map { try ContrastiveAudioText.load(folder: folder.appendingPathComponent($0)) }
-        if let c = contrastive, c.config.numMels != m.nMels || c.config.textEmbedDim != conditioner.encoder.pooledSize {
-            throw DiffusionError.file(folder.appendingPathComponent(config.contrastive!).path,
-                                      "the contrastive model takes \(c.config.numMels) mel bins and \(c.config.textEmbedDim)-d pooled text; the model has \(m.nMels) and \(conditioner.encoder.pooledSize)")
-        }
-        return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
-                                   conditioning: config.conditioning, melBins: m.nMels, hopLength: m.hopLength,
-                                   frontEnd: frontEnd, identity: "\(config.name) (configs \(try configHash(folder)))",
-                                   contrastive: contrastive)
+        var parts = PipelineParts(
+            unet: try UNet2DConditionModel.load(folder: folder.appendingPathComponent("unet")),
+            vae: try AutoencoderKL.load(folder: folder.appendingPathComponent("vae")),
+            vocoder: try .named(config.vocoder, griffinLimIterations: config.griffinLimIterations, relativeTo: folder),
+            conditioner: try TextConditioner.load(encoderFolder: encoderFolder),
+            schedulerConfig: try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path),
+            conditioning: config.conditioning, audio: config.audio,
+            identity: "\(config.name) (configs \(try configHash(folder)))",
+            contrastive: try config.contrastive.map { try ContrastiveAudioText.load(folder: folder.appendingPathComponent($0)) })
+        if let c = config.contrastive { parts.contrastiveSource = folder.appendingPathComponent(c).path }
+        return try assemble(parts)
     }
 
     /// FNV-1a over every config file and the weight files' sizes: changes whenever the model does.

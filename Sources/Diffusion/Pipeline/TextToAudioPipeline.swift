@@ -18,20 +18,23 @@ public final class TextToAudioPipeline {
     public let negativeConditioner: TextConditioner?
     public let schedulerConfig: SchedulerConfig
     public let conditioning: Conditioning
-    public let melBins: Int
-    public let hopLength: Int
-    /// The mel front end that matches the VAE's input (for audio-to-audio).
+    /// The audio front end the VAE's log-mels were made with (sample rate, STFT, mel bands, floor).
+    public let audio: AudioFrontEnd
+    /// Its log-mel transform (audio-to-audio, style vectors, spectrogram pictures).
     public let frontEnd: LogMel
     /// A short name and a hash of the model's configs, recorded next to every output.
     public let identity: String
     /// The model's audio-text space (Foley's default model has one): its text projection turns the pooled vector into
     /// the class-embedding input, its audio side gives style vectors and scores candidates for reranking.
     public let contrastive: ContrastiveAudioText?
+    /// Text to UNet inputs for prompts, and for negative prompts (the same path unless a negative encoder is given).
+    let promptConditioning: PromptConditioning?
+    let negativeConditioning: PromptConditioning?
 
-    public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
-                schedulerConfig: SchedulerConfig, conditioning: Conditioning, melBins: Int, hopLength: Int,
-                frontEnd: LogMel, identity: String, negativeConditioner: TextConditioner? = nil,
-                contrastive: ContrastiveAudioText? = nil) {
+    /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
+    init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
+         schedulerConfig: SchedulerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
+         negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?) throws {
         self.negativeConditioner = negativeConditioner
         self.contrastive = contrastive
         self.unet = unet
@@ -40,16 +43,20 @@ public final class TextToAudioPipeline {
         self.conditioner = conditioner
         self.schedulerConfig = schedulerConfig
         self.conditioning = conditioning
-        self.melBins = melBins
-        self.hopLength = hopLength
-        self.frontEnd = frontEnd
+        self.audio = audio
+        frontEnd = try audio.logMel()
         self.identity = identity
+        promptConditioning = conditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
+        negativeConditioning = negativeConditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
+            ?? promptConditioning
         unet.eval()
         vae.eval()
         contrastive?.eval()
     }
 
-    public var sampleRate: Int { vocoder.sampleRate }
+    public var sampleRate: Int { audio.sampleRate }
+    public var melBins: Int { audio.nMels }
+    public var hopLength: Int { audio.hopLength }
     /// Mel frames per latent frame.
     public var vaeScaleFactor: Int { vae.downsamplingFactor }
 
@@ -70,43 +77,27 @@ public final class TextToAudioPipeline {
     var unetFactor: Int { 1 << (unet.config.blockOutChannels.count - 1) }
 
     /// The duration rule: seconds -> mel frames -> rounded up to the VAE and UNet factors.
-    public func melFrames(seconds: Double) -> Int {
-        let frames = max(1, Int(seconds * Double(sampleRate) / Double(hopLength)))
-        let unit = vaeScaleFactor * unetFactor
-        return (frames + unit - 1) / unit * unit
+    public func melFrames(seconds: Double) -> Int { audio.melFrames(seconds: seconds, unit: vaeScaleFactor * unetFactor) }
+
+    /// The shape of the latents a run of `seconds` starts from, `batch` rows.
+    public func latentShape(seconds: Double, batch: Int = 1) -> [Int] {
+        audio.latentShape(seconds: seconds, batch: batch, channels: unet.config.sampleChannels, vaeFactor: vaeScaleFactor, unetFactor: unetFactor)
     }
 
     /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding; through the
     /// contrastive model's text projection when the model has one).
     public func encode(prompts: [String], negative: Bool = false) throws -> ConditioningEmbeddings {
-        guard let conditioner = negative ? (negativeConditioner ?? self.conditioner) : self.conditioner else {
+        guard let path = negative ? negativeConditioning : promptConditioning else {
             throw DiffusionError.invalidArgument("prompt", "this model has no text encoder; pass prompt embeddings")
         }
-        // One prompt at a time: padding a prompt to a batch-mate's length changes the encoder's summation
-        // order in the last bits, and an output must not depend on what it was batched with.
-        var rows: [ConditioningEmbeddings] = []
-        var seen: [String: ConditioningEmbeddings] = [:]
-        for p in prompts {
-            if let r = seen[p] { rows.append(r); continue }
-            let enc = try conditioner.encode([p])
-            var pooled: Tensor?
-            if conditioning != .tokens {
-                pooled = try enc.normalizedPooled
-                if let c = contrastive { pooled = try GradMode.noGrad { try c.textEmbeddings(pooled!) } }
-            }
-            let r = ConditioningEmbeddings(tokens: conditioning == .pooled ? nil : enc.hiddenStates,
-                                           mask: conditioning == .pooled ? nil : enc.mask, pooled: pooled)
-            seen[p] = r
-            rows.append(r)
-        }
-        return try rows.dropFirst().reduce(rows[0]) { try ConditioningEmbeddings.joined($0, $1) }
+        return try path(prompts)
     }
 
     /// Makes the sampler the options ask for, on the model's training schedule.
     public func makeSampler(_ options: GenerationOptions) throws -> any Sampler {
         let s = try options.sampler.map { try Diffusion.makeSampler(name: $0, config: schedulerConfig) }
             ?? Diffusion.makeSampler(config: schedulerConfig)
-        if let eta = options.samplerOptions["eta"], let ddim = s as? DDIMSampler { ddim.eta = eta }
+        try applySamplerOptions(options.samplerOptions, to: s)
         return s
     }
 
@@ -141,7 +132,7 @@ public final class TextToAudioPipeline {
 
         let seconds = options.seconds ?? defaultSeconds
         let frames = melFrames(seconds: seconds)
-        let latentShape = [b, unet.config.sampleChannels, frames / vaeScaleFactor, melBins / vaeScaleFactor]
+        let latentShape = self.latentShape(seconds: seconds, batch: b)
         let sampler = try makeSampler(options)
         try sampler.setTimesteps(options.steps)
         let noise = BatchNoise(seeds: seeds, temperature: options.noiseTemperature)
@@ -246,7 +237,7 @@ public final class TextToAudioPipeline {
     func logMelInput(_ samples: [Float], frames: (Int) -> Int) throws -> Tensor {
         let spec = try frontEnd(samples)
         let count = frames(spec.frames)
-        var values = [Float](repeating: Float(log(Double(frontEnd.floor))), count: count * melBins)
+        var values = [Float](repeating: audio.logFloor, count: count * melBins)
         let n = min(count, spec.frames) * melBins
         values.replaceSubrange(0..<n, with: spec.values[0..<n])
         return Tensor(shape: [1, 1, count, melBins], data: values)

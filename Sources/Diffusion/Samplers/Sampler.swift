@@ -101,6 +101,19 @@ public let samplerClassNames = [
     "HeunDiscreteScheduler", "LMSDiscreteScheduler", "DPMSolverMultistepScheduler", "UniPCMultistepScheduler",
 ]
 
+/// Sets per-run sampler options by name on `sampler`: `eta` (DDIM's stochasticity) is the only one, and any other
+/// sampler refuses it rather than ignoring it, so the command line, the pipeline and Lua's samplers agree.
+public func applySamplerOptions(_ options: [String: Float], to sampler: any Sampler) throws {
+    for (key, value) in options.sorted(by: { $0.key < $1.key }) {
+        guard key == "eta" else { throw DiffusionError.invalidArgument(key, "unknown sampler option (the only one is eta, for ddim)") }
+        guard let ddim = sampler as? DDIMSampler else {
+            let name = sampler.config.className ?? "\(type(of: sampler))"
+            throw DiffusionError.invalidArgument("eta", "only the ddim sampler takes eta; this run's sampler is \(name) (choose ddim, or drop eta)")
+        }
+        ddim.eta = value
+    }
+}
+
 /// Builds a sampler by short name (`euler_a`, `dpm++2m`, ...) or diffusers class name, sharing `config`'s keys
 /// as diffusers' `from_config` does. Short names that imply options (plms, dpmpp_2m) set them.
 public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig()) throws -> any Sampler {

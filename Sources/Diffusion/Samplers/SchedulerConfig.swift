@@ -39,7 +39,7 @@ public struct SchedulerConfig: Codable, Equatable {
     public var predictX0: Bool?
     public var disableCorrector: [Int]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case className = "_class_name"
         case diffusersVersion = "_diffusers_version"
         case numTrainTimesteps = "num_train_timesteps"
@@ -109,6 +109,15 @@ public struct SchedulerConfig: Codable, Equatable {
         do { return try decoder.decode(SchedulerConfig.self, from: data) } catch {
             throw DiffusionError.invalidArgument("scheduler config", "invalid JSON: \(error)")
         }
+    }
+
+    /// This config with `values` (diffusers keys: numbers, booleans, strings, arrays) put over it; a key the schema
+    /// does not know is an error naming it and the nearest known key.
+    public func overriding(_ values: [String: Any]) throws -> SchedulerConfig {
+        try GenerationSchema.check(Array(values.keys), known: CodingKeys.allCases.map(\.rawValue), what: "sampler config key")
+        var dict = (try JSONSerialization.jsonObject(with: try jsonData()) as? [String: Any]) ?? [:]
+        dict.merge(values) { _, new in new }
+        return try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: dict))
     }
 
     /// JSON in diffusers' schema (sorted keys; infinities written bare, as Python's json does).

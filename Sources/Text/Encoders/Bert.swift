@@ -51,14 +51,14 @@ public struct BertConfig {
 /// word + position + token_type embeddings, then LayerNorm (BertEmbeddings / RobertaEmbeddings).
 public final class BertEmbeddings: Module {
     let config: BertConfig
-    public let wordEmbeddings: CheckpointEmbedding, positionEmbeddings: CheckpointEmbedding, tokenTypeEmbeddings: CheckpointEmbedding
+    public let wordEmbeddings: Embedding, positionEmbeddings: Embedding, tokenTypeEmbeddings: Embedding
     public let layerNorm: LayerNorm
 
     public init(_ c: BertConfig) {
         config = c
-        wordEmbeddings = CheckpointEmbedding(c.vocabSize, c.hiddenSize)
-        positionEmbeddings = CheckpointEmbedding(c.maxPositionEmbeddings, c.hiddenSize)
-        tokenTypeEmbeddings = CheckpointEmbedding(c.typeVocabSize, c.hiddenSize)
+        wordEmbeddings = Embedding(c.vocabSize, c.hiddenSize, zeroInit: true)
+        positionEmbeddings = Embedding(c.maxPositionEmbeddings, c.hiddenSize, zeroInit: true)
+        tokenTypeEmbeddings = Embedding(c.typeVocabSize, c.hiddenSize, zeroInit: true)
         layerNorm = LayerNorm(c.hiddenSize, eps: c.layerNormEps)
         super.init()
         child("word_embeddings", wordEmbeddings)
@@ -93,13 +93,13 @@ public final class BertEmbeddings: Module {
 /// Multi-head self-attention with query/key/value projections (BertSelfAttention).
 public final class BertSelfAttention: Module {
     public let heads: Int
-    public let query: CheckpointLinear, key: CheckpointLinear, value: CheckpointLinear
+    public let query: Linear, key: Linear, value: Linear
 
     public init(_ c: BertConfig) {
         heads = c.numAttentionHeads
-        query = CheckpointLinear(c.hiddenSize, c.hiddenSize)
-        key = CheckpointLinear(c.hiddenSize, c.hiddenSize)
-        value = CheckpointLinear(c.hiddenSize, c.hiddenSize)
+        query = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
+        key = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
+        value = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
         super.init()
         child("query", query)
         child("key", key)
@@ -116,10 +116,10 @@ public final class BertSelfAttention: Module {
 
 /// dense, then LayerNorm of the residual sum (BertSelfOutput, BertOutput).
 public final class BertResidualOutput: Module {
-    public let dense: CheckpointLinear, layerNorm: LayerNorm
+    public let dense: Linear, layerNorm: LayerNorm
 
     public init(_ inFeatures: Int, _ c: BertConfig) {
-        dense = CheckpointLinear(inFeatures, c.hiddenSize)
+        dense = Linear(inFeatures, c.hiddenSize, zeroInit: true)
         layerNorm = LayerNorm(c.hiddenSize, eps: c.layerNormEps)
         super.init()
         child("dense", dense)
@@ -150,17 +150,17 @@ public final class BertAttention: Module {
 
 /// dense + activation (BertIntermediate).
 public final class BertIntermediate: Module {
-    public let dense: CheckpointLinear
+    public let dense: Linear
     let act: Activation
 
     public init(_ c: BertConfig) {
-        dense = CheckpointLinear(c.hiddenSize, c.intermediateSize)
+        dense = Linear(c.hiddenSize, c.intermediateSize, zeroInit: true)
         act = (try? Activation(hfName: c.hiddenAct)) ?? .gelu
         super.init()
         child("dense", dense)
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { act(try dense(x)) }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try act(dense(x)) }
 }
 
 /// One post-LN transformer layer (BertLayer).
@@ -200,10 +200,10 @@ public final class BertEncoder: Module {
 
 /// dense + tanh on the first token (BertPooler).
 public final class BertPooler: Module {
-    public let dense: CheckpointLinear
+    public let dense: Linear
 
     public init(_ c: BertConfig) {
-        dense = CheckpointLinear(c.hiddenSize, c.hiddenSize)
+        dense = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
         super.init()
         child("dense", dense)
     }
@@ -235,20 +235,18 @@ public final class BertModel: Module, TextEncoder {
     public var pooledSize: Int { config.hiddenSize }
     public var maxLength: Int { config.maxLength }
 
-    /// (last_hidden_state, pooler_output when the model has a pooler).
+    /// (last_hidden_state, pooler_output when the model has a pooler). Records gradients when the caller's grad
+    /// mode does (fine-tuning MiniLM through `PromptConditioning`); `TextConditioner.encode` runs it without.
     public func forward(ids: [[Int]], mask: [[Int]]) throws -> (lastHiddenState: Tensor, poolerOutput: Tensor?) {
         _ = try TextOps.validate(ids: ids, mask: mask, maxLength: maxLength, vocabSize: config.vocabSize)
-        return try GradMode.noGrad {
-            let h = try encoder(try embeddings(ids), mask: TextOps.additivePaddingMask(mask))
-            return (h, try pooler.map { try $0(h) })
-        }
+        let h = try encoder(try embeddings(ids), mask: TextOps.additivePaddingMask(mask))
+        return (h, try pooler.map { try $0(h) })
     }
 
     public func encode(ids: [[Int]], mask: [[Int]]) throws -> TextEncoding {
         let (h, _) = try forward(ids: ids, mask: mask)
         let m = TextOps.maskTensor(mask)
-        let pooled = try GradMode.noGrad { try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)) }
-        return TextEncoding(hiddenStates: h, mask: m, pooled: pooled)
+        return TextEncoding(hiddenStates: h, mask: m, pooled: try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)))
     }
 
     /// Loads a BertModel checkpoint strictly, with or without the `bert.`/`roberta.` prefix of *For* head models

@@ -38,12 +38,12 @@ public struct ClapTextConfig {
 
 /// linear1 -> activation -> linear2 (ClapProjectionLayer).
 public final class ClapProjectionLayer: Module {
-    public let linear1: CheckpointLinear, linear2: CheckpointLinear
+    public let linear1: Linear, linear2: Linear
     let act: Activation
 
     public init(hiddenSize: Int, projectionDim: Int, activation: Activation) {
-        linear1 = CheckpointLinear(hiddenSize, projectionDim)
-        linear2 = CheckpointLinear(projectionDim, projectionDim)
+        linear1 = Linear(hiddenSize, projectionDim, zeroInit: true)
+        linear2 = Linear(projectionDim, projectionDim, zeroInit: true)
         act = activation
         super.init()
         child("linear1", linear1)

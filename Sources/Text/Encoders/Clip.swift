@@ -48,11 +48,11 @@ public struct CLIPTextConfig {
 
 /// token_embedding + position_embedding (CLIPTextEmbeddings).
 public final class CLIPTextEmbeddings: Module {
-    public let tokenEmbedding: CheckpointEmbedding, positionEmbedding: CheckpointEmbedding
+    public let tokenEmbedding: Embedding, positionEmbedding: Embedding
 
     public init(_ c: CLIPTextConfig) {
-        tokenEmbedding = CheckpointEmbedding(c.vocabSize, c.hiddenSize)
-        positionEmbedding = CheckpointEmbedding(c.maxPositionEmbeddings, c.hiddenSize)
+        tokenEmbedding = Embedding(c.vocabSize, c.hiddenSize, zeroInit: true)
+        positionEmbedding = Embedding(c.maxPositionEmbeddings, c.hiddenSize, zeroInit: true)
         super.init()
         child("token_embedding", tokenEmbedding)
         child("position_embedding", positionEmbedding)
@@ -67,14 +67,14 @@ public final class CLIPTextEmbeddings: Module {
 /// q/k/v/out projections with 1/sqrt(head_dim) scaling (CLIPAttention).
 public final class CLIPAttention: Module {
     public let heads: Int
-    public let qProj: CheckpointLinear, kProj: CheckpointLinear, vProj: CheckpointLinear, outProj: CheckpointLinear
+    public let qProj: Linear, kProj: Linear, vProj: Linear, outProj: Linear
 
     public init(_ c: CLIPTextConfig) {
         heads = c.numAttentionHeads
-        qProj = CheckpointLinear(c.hiddenSize, c.hiddenSize)
-        kProj = CheckpointLinear(c.hiddenSize, c.hiddenSize)
-        vProj = CheckpointLinear(c.hiddenSize, c.hiddenSize)
-        outProj = CheckpointLinear(c.hiddenSize, c.hiddenSize)
+        qProj = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
+        kProj = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
+        vProj = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
+        outProj = Linear(c.hiddenSize, c.hiddenSize, zeroInit: true)
         super.init()
         child("k_proj", kProj)
         child("v_proj", vProj)
@@ -92,12 +92,12 @@ public final class CLIPAttention: Module {
 
 /// fc1 -> activation -> fc2 (CLIPMLP).
 public final class CLIPMLP: Module {
-    public let fc1: CheckpointLinear, fc2: CheckpointLinear
+    public let fc1: Linear, fc2: Linear
     let act: Activation
 
     public init(_ c: CLIPTextConfig) {
-        fc1 = CheckpointLinear(c.hiddenSize, c.intermediateSize)
-        fc2 = CheckpointLinear(c.intermediateSize, c.hiddenSize)
+        fc1 = Linear(c.hiddenSize, c.intermediateSize, zeroInit: true)
+        fc2 = Linear(c.intermediateSize, c.hiddenSize, zeroInit: true)
         act = (try? Activation(hfName: c.hiddenAct)) ?? .quickGelu
         super.init()
         child("fc1", fc1)
@@ -191,12 +191,12 @@ public final class CLIPTextTransformer: Module {
 public final class CLIPTextModel: Module, TextEncoder {
     public let config: CLIPTextConfig
     public let textModel: CLIPTextTransformer
-    public let textProjection: CheckpointLinear?
+    public let textProjection: Linear?
 
     public init(_ c: CLIPTextConfig) {
         config = c
         textModel = CLIPTextTransformer(c)
-        textProjection = c.projectionDim.map { CheckpointLinear(c.hiddenSize, $0, bias: false) }
+        textProjection = c.projectionDim.map { Linear(c.hiddenSize, $0, bias: false, zeroInit: true) }
         super.init()
         child("text_model", textModel)
         if let textProjection { child("text_projection", textProjection) }

@@ -70,8 +70,8 @@ public final class T5LayerNorm: Module {
 /// relative position bias table (T5Attention).
 public final class T5Attention: Module {
     public let heads: Int, dKv: Int
-    public let q: CheckpointLinear, k: CheckpointLinear, v: CheckpointLinear, o: CheckpointLinear
-    public let relativeAttentionBias: CheckpointEmbedding?
+    public let q: Linear, k: Linear, v: Linear, o: Linear
+    public let relativeAttentionBias: Embedding?
     let numBuckets: Int, maxDistance: Int
 
     public init(_ c: T5Config, hasRelativeAttentionBias: Bool) {
@@ -80,11 +80,11 @@ public final class T5Attention: Module {
         numBuckets = c.relativeAttentionNumBuckets
         maxDistance = c.relativeAttentionMaxDistance
         let inner = c.numHeads * c.dKv
-        q = CheckpointLinear(c.dModel, inner, bias: false)
-        k = CheckpointLinear(c.dModel, inner, bias: false)
-        v = CheckpointLinear(c.dModel, inner, bias: false)
-        o = CheckpointLinear(inner, c.dModel, bias: false)
-        relativeAttentionBias = hasRelativeAttentionBias ? CheckpointEmbedding(c.relativeAttentionNumBuckets, c.numHeads) : nil
+        q = Linear(c.dModel, inner, bias: false, zeroInit: true)
+        k = Linear(c.dModel, inner, bias: false, zeroInit: true)
+        v = Linear(c.dModel, inner, bias: false, zeroInit: true)
+        o = Linear(inner, c.dModel, bias: false, zeroInit: true)
+        relativeAttentionBias = hasRelativeAttentionBias ? Embedding(c.relativeAttentionNumBuckets, c.numHeads, zeroInit: true) : nil
         super.init()
         child("q", q)
         child("k", k)
@@ -151,21 +151,21 @@ public final class T5LayerSelfAttention: Module {
 
 /// wi (or gated wi_0 * wi_1) -> activation -> wo (T5DenseActDense / T5DenseGatedActDense).
 public final class T5DenseReluDense: Module {
-    public let wi: CheckpointLinear?, wi0: CheckpointLinear?, wi1: CheckpointLinear?, wo: CheckpointLinear
+    public let wi: Linear?, wi0: Linear?, wi1: Linear?, wo: Linear
     let act: Activation
 
     public init(_ c: T5Config) {
         act = (try? c.activation()) ?? .relu
         if c.isGated {
-            wi0 = CheckpointLinear(c.dModel, c.dFF, bias: false)
-            wi1 = CheckpointLinear(c.dModel, c.dFF, bias: false)
+            wi0 = Linear(c.dModel, c.dFF, bias: false, zeroInit: true)
+            wi1 = Linear(c.dModel, c.dFF, bias: false, zeroInit: true)
             wi = nil
         } else {
-            wi = CheckpointLinear(c.dModel, c.dFF, bias: false)
+            wi = Linear(c.dModel, c.dFF, bias: false, zeroInit: true)
             wi0 = nil
             wi1 = nil
         }
-        wo = CheckpointLinear(c.dFF, c.dModel, bias: false)
+        wo = Linear(c.dFF, c.dModel, bias: false, zeroInit: true)
         super.init()
         if let wi { child("wi", wi) }
         if let wi0, let wi1 {
@@ -232,11 +232,11 @@ public final class T5Stack: Module {
 /// `pooled` is the masked mean of the final hidden states.
 public final class T5EncoderModel: Module, TextEncoder {
     public let config: T5Config
-    public let shared: CheckpointEmbedding, encoder: T5Stack
+    public let shared: Embedding, encoder: T5Stack
 
     public init(_ c: T5Config) {
         config = c
-        shared = CheckpointEmbedding(c.vocabSize, c.dModel)
+        shared = Embedding(c.vocabSize, c.dModel, zeroInit: true)
         encoder = T5Stack(c)
         super.init()
         child("shared", shared)

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-/// Prompts to conditioning: tokenizer + encoder + a bounded cache keyed by the prompts, so a prompt
-/// list encoded again (e.g. the negative prompt of every generation) costs nothing.
+/// Prompts to encodings: a tokenizer and an encoder, run without gradients. (Caching per prompt, pooling and
+/// projection for a UNet are Diffusion's `PromptConditioning`.)
 public final class TextConditioner {
     public let tokenizer: any Tokenizer
     public let encoder: any TextEncoder
@@ -11,28 +11,22 @@ public final class TextConditioner {
     /// Pad every batch to `maxLength` (as pipelines calling the tokenizer with padding="max_length")
     /// instead of to its longest prompt.
     public let padToMaxLength: Bool
-    let cache: LRUCache<[String], TextEncoding>
-    public private(set) var hits = 0
-    public private(set) var misses = 0
-
-    /// `maxLength` defaults to (and is capped at) the encoder's limit; `cacheCapacity` counts prompt lists.
-    public init(tokenizer: any Tokenizer, encoder: any TextEncoder, maxLength: Int? = nil,
-                padToMaxLength: Bool = false, cacheCapacity: Int = 64) {
+    /// `maxLength` defaults to (and is capped at) the encoder's limit.
+    public init(tokenizer: any Tokenizer, encoder: any TextEncoder, maxLength: Int? = nil, padToMaxLength: Bool = false) {
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.maxLength = Swift.min(maxLength ?? encoder.maxLength, encoder.maxLength)
         self.padToMaxLength = padToMaxLength
-        cache = LRUCache(capacity: cacheCapacity)
     }
 
     /// The encoder of `encoderFolder` (see `TextEncoderLoader`) with the tokenizer of `tokenizerFolder`
     /// (the same folder by default; diffusers pipelines keep it in a sibling `tokenizer/`).
     public static func load(encoderFolder: URL, tokenizerFolder: URL? = nil, maxLength: Int? = nil,
-                            padToMaxLength: Bool = false, cacheCapacity: Int = 64) throws -> TextConditioner {
+                            padToMaxLength: Bool = false) throws -> TextConditioner {
         let encoder = try TextEncoderLoader.load(folder: encoderFolder)
         let tokenizer = try AutoTokenizer.load(folder: tokenizerFolder ?? encoderFolder)
         return TextConditioner(tokenizer: tokenizer, encoder: encoder, maxLength: maxLength,
-                               padToMaxLength: padToMaxLength, cacheCapacity: cacheCapacity)
+                               padToMaxLength: padToMaxLength)
     }
 
     /// Token ids and mask for `texts`: special tokens added, truncated to `maxLength`, padded.
@@ -42,19 +36,10 @@ public final class TextConditioner {
         return (r.ids, r.attentionMask)
     }
 
-    /// The encoding of `texts` (one row each), from the cache when this list was encoded before.
+    /// The encoding of `texts` (one row each), without recording gradients.
     public func encode(_ texts: [String]) throws -> TextEncoding {
         guard !texts.isEmpty else { throw TextError.invalidArgument("texts", "expected at least one prompt") }
-        if let hit = cache.get(texts) {
-            hits += 1
-            return hit
-        }
         let (ids, mask) = tokenize(texts)
-        let enc = try encoder.encode(ids: ids, mask: mask)
-        misses += 1
-        cache.set(texts, enc)
-        return enc
+        return try GradMode.noGrad { try encoder.encode(ids: ids, mask: mask) }
     }
-
-    public func removeAllCached() { cache.removeAll() }
 }

@@ -40,35 +40,6 @@ extension TextEncoder {
     }
 }
 
-/// Activations named as transformers' ACT2FN.
-public enum Activation: String {
-    case gelu, geluTanh, quickGelu, relu, silu, tanh
-
-    /// Parses a transformers activation name (`gelu`, `gelu_new`, `gelu_pytorch_tanh`, `quick_gelu`, ...).
-    public init(hfName: String) throws {
-        switch hfName {
-        case "gelu": self = .gelu
-        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": self = .geluTanh
-        case "quick_gelu": self = .quickGelu
-        case "relu": self = .relu
-        case "silu", "swish": self = .silu
-        case "tanh": self = .tanh
-        default: throw TextError.invalidArgument("activation", "unsupported activation '\(hfName)'")
-        }
-    }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        switch self {
-        case .gelu: return x.gelu()
-        case .geluTanh: return x.gelu(approximate: true)
-        case .quickGelu: return x.quickGelu()
-        case .relu: return x.relu()
-        case .silu: return x.silu()
-        case .tanh: return x.tanh()
-        }
-    }
-}
-
 /// Shared pieces of the encoders: input validation, masks, head splitting, pooling.
 public enum TextOps {
     /// Checks that ids and mask are non-empty, rectangular and of equal shape; returns (batch, tokens).

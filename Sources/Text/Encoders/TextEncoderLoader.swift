@@ -29,33 +29,8 @@ public enum TextEncoderLoader {
 
     /// Every tensor of the folder's safetensors checkpoint (single file or shards), as float32.
     public static func loadWeights(folder: String) throws -> [String: Tensor] {
-        let fm = FileManager.default
-        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        var files: [String]
-        if fm.fileExists(atPath: path("model.safetensors")) {
-            files = [path("model.safetensors")]
-        } else if fm.fileExists(atPath: path("model.safetensors.index.json")) {
-            let index = path("model.safetensors.index.json")
-            guard let data = fm.contents(atPath: index),
-                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let map = obj["weight_map"] as? [String: String] else {
-                throw TextError.file(index, "not a safetensors index (no weight_map object)")
-            }
-            files = Array(Set(map.values)).sorted().map(path)
-            if let missing = files.first(where: { !fm.fileExists(atPath: $0) }) {
-                throw TextError.file(folder, "shard \((missing as NSString).lastPathComponent) listed in model.safetensors.index.json is missing")
-            }
-        } else {
-            let other = ["pytorch_model.bin", "tf_model.h5", "flax_model.msgpack"].filter { fm.fileExists(atPath: path($0)) }
-            throw TextError.file(folder, "no model.safetensors or model.safetensors.index.json"
-                + (other.isEmpty ? "" : " (found \(other.joined(separator: ", ")); only safetensors weights are read)"))
-        }
-        var state: [String: Tensor] = [:]
-        for f in files {
-            let file = try SafeTensorsFile(path: f)
-            for k in file.keys { state[k] = try file.tensor(k) }
-        }
-        return state
+        let url = URL(fileURLWithPath: folder)
+        return try SafetensorsCheckpoint.tensors(try SafetensorsCheckpoint.files(in: url, stems: ["model"]))
     }
 
     /// The model families the loader can build.

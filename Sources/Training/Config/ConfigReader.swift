@@ -165,16 +165,6 @@ public final class ConfigReader {
         return out
     }
 
-    public func boolList(_ k: String, default def: [Bool]?) throws -> [Bool]? {
-        guard let l = try list(k) else { return def }
-        return try l.enumerated().map { i, v in
-            guard let b = v as? Bool else {
-                throw TrainingError.config(key: key(k) + "[\(i)]", found: Self.describe(v), expected: "true or false")
-            }
-            return b
-        }
-    }
-
     public func stringList(_ k: String, default def: [String]?, allowed: [String]? = nil) throws -> [String]? {
         guard let l = try list(k) else { return def }
         let expected = allowed.map { "one of " + $0.joined(separator: ", ") } ?? "a string"

@@ -18,7 +18,7 @@ public final class MelDataset {
     }
 
     public var count: Int { entries.count }
-    public var melBins: Int { info.mel.nMels }
+    public var melBins: Int { info.audio.nMels }
 
     func shard(_ name: String) throws -> SafeTensorsFile {
         lock.lock()

@@ -9,7 +9,8 @@ public struct PreprocessOptions {
     /// A folder of `.txt` captions mirroring `audioDir`, an AudioCaps/Clotho `.csv`, or a `.jsonl` manifest.
     public var textSource: String
     public var outputDir: String
-    public var sampleRate = 16000
+    /// The log-mel front end (sample rate, STFT, mel bands) the clips are stored in.
+    public var audio = AudioFrontEnd()
     /// Longer clips keep their first `seconds` (AudioLDM's 10.24 s).
     public var seconds: Double = 10.24
     /// Shorter clips are skipped as too short.
@@ -21,7 +22,6 @@ public struct PreprocessOptions {
     public var splitSeed: UInt64 = 0
     /// Clips per safetensors shard.
     public var shardSize = 256
-    public var mel = DatasetInfo.MelSettings()
     /// Worker threads for decoding and log-mel (default: the engine's).
     public var threads = Runtime.threadCount
 
@@ -35,27 +35,37 @@ public struct PreprocessOptions {
 /// What a dataset folder was made with (`dataset.json`).
 public struct DatasetInfo: Codable, Equatable {
     public var format = "foley-dataset/1"
-    public var sampleRate: Int
     public var seconds: Double
-    public var mel: MelSettings
+    /// The front end the clips were made with (`audio:`; folders written before it say `sample_rate:` at the top
+    /// and `mel:` with `num_mels` for the rest, which is still read).
+    public var audio: AudioFrontEnd
+
+    public init(seconds: Double, audio: AudioFrontEnd) {
+        self.seconds = seconds
+        self.audio = audio
+    }
+
+    public var sampleRate: Int { audio.sampleRate }
     /// ln of the magnitude floor: the value of silence, used to pad short clips.
-    public var logFloor: Float
+    public var logFloor: Float { audio.logFloor }
 
-    public struct MelSettings: Codable, Equatable {
-        public var nFFT = 1024
-        public var hopLength = 160
-        public var nMels = 64
-        public var fMin: Double = 0
-        public var fMax: Double = 8000
-        public init() {}
-        enum CodingKeys: String, CodingKey { case nFFT = "n_fft", hopLength = "hop_length", nMels = "num_mels", fMin = "f_min", fMax = "f_max" }
+    enum CodingKeys: String, CodingKey { case format, seconds, audio }
+    /// The layout before `audio:`, read only.
+    enum LegacyKeys: String, CodingKey { case sampleRate = "sample_rate", mel }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), old = try decoder.container(keyedBy: LegacyKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        if let a = try c.decodeIfPresent(AudioFrontEnd.self, forKey: .audio) {
+            audio = a
+        } else {
+            audio = try old.decode(AudioFrontEnd.self, forKey: .mel)
+            audio.sampleRate = try old.decode(Int.self, forKey: .sampleRate)
+        }
     }
 
-    enum CodingKeys: String, CodingKey { case format, sampleRate = "sample_rate", seconds, mel, logFloor = "log_floor" }
-
-    public func logMel() throws -> LogMel {
-        try LogMel(sampleRate: sampleRate, nFFT: mel.nFFT, hopLength: mel.hopLength, nMels: mel.nMels, fMin: mel.fMin, fMax: mel.fMax)
-    }
+    public func logMel() throws -> LogMel { try audio.logMel() }
 }
 
 /// One clip of a dataset folder (a line of `manifest.jsonl`).
@@ -94,7 +104,7 @@ public enum Preprocessor {
     /// Runs preprocessing, reporting each skipped file through `log` and never stopping for one bad file.
     @discardableResult
     public static func run(_ o: PreprocessOptions, log: (String) -> Void = { _ in }) throws -> PreprocessReport {
-        guard o.sampleRate >= 1000 else { throw TrainingError.invalidArgument("--sample-rate", "expected >= 1000 Hz, got \(o.sampleRate)") }
+        guard o.audio.sampleRate >= 1000 else { throw TrainingError.invalidArgument("--sample-rate", "expected >= 1000 Hz, got \(o.audio.sampleRate)") }
         guard o.seconds > 0, o.seconds.isFinite else { throw TrainingError.invalidArgument("--seconds", "expected a positive duration, got \(o.seconds)") }
         guard o.minSeconds >= 0, o.minSeconds <= o.seconds else {
             throw TrainingError.invalidArgument("--min-seconds", "expected 0...\(o.seconds), got \(o.minSeconds)")
@@ -109,9 +119,8 @@ public enum Preprocessor {
         do { try fm.createDirectory(at: shards, withIntermediateDirectories: true) } catch {
             throw TrainingError.file(o.outputDir, "cannot create the output folder: \(error.localizedDescription)")
         }
-        let front = try LogMel(sampleRate: o.sampleRate, nFFT: o.mel.nFFT, hopLength: o.mel.hopLength, nMels: o.mel.nMels,
-                               fMin: o.mel.fMin, fMax: o.mel.fMax)
-        let info = DatasetInfo(sampleRate: o.sampleRate, seconds: o.seconds, mel: o.mel, logFloor: Foundation.log(front.floor))
+        let front = try o.audio.logMel()
+        let info = DatasetInfo(seconds: o.seconds, audio: o.audio)
         try checkInfo(info, folder: out)
 
         var report = PreprocessReport()
@@ -128,8 +137,8 @@ public enum Preprocessor {
         if report.alreadyDone > 0 { log("\(report.alreadyDone) clips already preprocessed; skipping them") }
 
         var nextShard = (entries.compactMap { Int($0.shard.dropFirst(4).prefix(5)) }.max() ?? -1) + 1
-        let maxSamples = Int((o.seconds * Double(o.sampleRate)).rounded())
-        let minSamples = Int((o.minSeconds * Double(o.sampleRate)).rounded())
+        let maxSamples = Int((o.seconds * Double(o.audio.sampleRate)).rounded())
+        let minSamples = Int((o.minSeconds * Double(o.audio.sampleRate)).rounded())
         for start in stride(from: 0, to: todo.count, by: o.shardSize) {
             let chunk = Array(todo[start..<min(todo.count, start + o.shardSize)])
             var results = [Result<(ManifestEntry, [Float]), SkipError>?](repeating: nil, count: chunk.count)
@@ -138,7 +147,7 @@ public enum Preprocessor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var i = w
                 while i < chunk.count {
-                    let r = process(chunk[i], front: front, rate: o.sampleRate, maxSamples: maxSamples, minSamples: minSamples)
+                    let r = process(chunk[i], front: front, rate: o.audio.sampleRate, maxSamples: maxSamples, minSamples: minSamples)
                     lock.lock(); results[i] = r; lock.unlock()
                     i += workers
                 }
@@ -155,7 +164,7 @@ public enum Preprocessor {
                 case .success(var (entry, values)):
                     entry.split = split(for: entry, validIDs: validIDs, fraction: o.validFraction, seed: o.splitSeed)
                     entry.shard = shardName
-                    tensors[entry.id] = Tensor(shape: [entry.frames, o.mel.nMels], data: values)
+                    tensors[entry.id] = Tensor(shape: [entry.frames, o.audio.nMels], data: values)
                     newEntries.append(entry)
                 }
             }
@@ -246,9 +255,9 @@ public enum Preprocessor {
             }
             let checks: [(String, String, String)] = [
                 ("--sample-rate", "\(old.sampleRate)", "\(info.sampleRate)"), ("--seconds", "\(old.seconds)", "\(info.seconds)"),
-                ("n_fft", "\(old.mel.nFFT)", "\(info.mel.nFFT)"), ("hop_length", "\(old.mel.hopLength)", "\(info.mel.hopLength)"),
-                ("num_mels", "\(old.mel.nMels)", "\(info.mel.nMels)"), ("f_min", "\(old.mel.fMin)", "\(info.mel.fMin)"),
-                ("f_max", "\(old.mel.fMax)", "\(info.mel.fMax)"),
+                ("n_fft", "\(old.audio.nFFT)", "\(info.audio.nFFT)"), ("hop_length", "\(old.audio.hopLength)", "\(info.audio.hopLength)"),
+                ("n_mels", "\(old.audio.nMels)", "\(info.audio.nMels)"), ("fmin", "\(old.audio.fMin)", "\(info.audio.fMin)"),
+                ("fmax", "\(old.audio.fMax)", "\(info.audio.fMax)"),
             ]
             for (k, was, now) in checks where was != now {
                 throw TrainingError.file(url.path, "this folder was preprocessed with \(k) \(was), not \(now); use the same settings or another --output-dir")

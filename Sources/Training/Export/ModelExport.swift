@@ -125,13 +125,8 @@ public enum ModelExport {
 
             var m = FoleyModelConfig()
             m.name = p.name
-            m.sampleRate = p.dataset.sampleRate
             m.conditioning = p.conditioning
-            m.mel.nFFT = p.dataset.mel.nFFT
-            m.mel.hopLength = p.dataset.mel.hopLength
-            m.mel.nMels = p.dataset.mel.nMels
-            m.mel.fMin = p.dataset.mel.fMin
-            m.mel.fMax = p.dataset.mel.fMax
+            m.audio = p.dataset.audio
             m.griffinLimIterations = p.griffinLimIterations
             if p.textEncoder == "minilm" && p.textEncoderWeights == nil {
                 m.textEncoder = "minilm"

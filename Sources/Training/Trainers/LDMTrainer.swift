@@ -31,7 +31,7 @@ public final class LDMTrainer {
     public var totalSteps: Int { loop.totalSteps }
     public var loader: DataLoader { loop.loader }
     /// Distinct captions encoded so far (frozen encoder).
-    public var cachedCaptions: Int { stage.cache.count }
+    public var cachedCaptions: Int { stage.prompts.cachedCount }
 
     /// - Parameter conditioner: a text conditioner to use instead of loading `text_encoder` from the config.
     public init(config: TrainingConfig, options: TrainingOptions = TrainingOptions(), conditioner: TextConditioner? = nil) throws {
@@ -74,7 +74,7 @@ public final class LDMTrainer {
         if start.resume == nil { options.log("frozen VAE: \(source.description)") }
 
         // The UNet: the checkpoint's architecture, else --init-from's, else the config's.
-        let secondsPerLatentFrame = Float(source.config.downsamplingFactor * dataset.info.mel.hopLength) / Float(dataset.info.sampleRate)
+        let secondsPerLatentFrame = Float(source.config.downsamplingFactor * dataset.info.audio.hopLength) / Float(dataset.info.sampleRate)
         NNRandom.manualSeed(config.train.seed)
         var unetConfig: UNet2DConditionConfig
         var initWeights: [String: Tensor]?
@@ -140,7 +140,7 @@ public final class LDMTrainer {
         }
         do {
             return try TextConditioner.load(encoderFolder: folder, tokenizerFolder: t.tokenizerPath.map { URL(fileURLWithPath: $0) },
-                                            maxLength: t.maxLength, cacheCapacity: 0)
+                                            maxLength: t.maxLength)
         } catch {
             throw TrainingError.file(folder.path, "cannot load the text encoder: \(error)")
         }
@@ -234,12 +234,6 @@ public final class LDMTrainer {
     public func pipeline() throws -> TextToAudioPipeline { try stage.pipeline() }
 }
 
-/// One caption's conditioning rows.
-struct TextRow {
-    let tokens: Tensor  // [1, S, H]
-    let pooled: Tensor  // [1, P], L2-normalized
-}
-
 final class LDMStage: TrainingStage {
     let config: TrainingConfig
     let unet: UNet2DConditionModel
@@ -253,7 +247,8 @@ final class LDMStage: TrainingStage {
     let timesteps: TimestepSampler
     let named: [(String, Tensor)]
     let encoderModule: Module?
-    var cache: [String: TextRow] = [:]
+    /// Captions to UNet inputs: the path generation uses, so training conditions exactly as inference will.
+    let prompts: PromptConditioning
     let frozenText: Bool
     let vPrediction: Bool
 
@@ -272,6 +267,9 @@ final class LDMStage: TrainingStage {
         timesteps = try TimestepSampler(config.train.timestepBias, count: d.numTrainTimesteps)
         named = unet.namedParameters()
         frozenText = config.textEncoder.freeze
+        // A frozen encoder runs once per distinct caption; room for every caption of the dataset and the empty one.
+        prompts = PromptConditioning(conditioner: conditioner, conditioning: conditioning, contrastive: contrastive,
+                                     cacheCapacity: dataset.entries.reduce(1) { $0 + $1.captions.count })
         vPrediction = d.predictionType == "v_prediction"
         encoderModule = conditioner.encoder as? Module
         if !frozenText && !(conditioner.encoder is BertModel) {
@@ -290,53 +288,10 @@ final class LDMStage: TrainingStage {
     }
     var frameUnit: Int { vae.downsamplingFactor * (1 << (unet.config.blockOutChannels.count - 1)) }
 
-    /// Conditioning for a frozen encoder: each caption encoded alone (as the pipeline does) and cached.
-    func row(_ caption: String) throws -> TextRow {
-        if let r = cache[caption] { return r }
-        let enc = try GradMode.noGrad { try conditioner.encode([caption]) }
-        let r = TextRow(tokens: enc.hiddenStates, pooled: try GradMode.noGrad { try projected(try enc.normalizedPooled) })
-        cache[caption] = r
-        return r
-    }
-
-    /// Token states [B, S, H] zero-padded to the longest caption, the mask [B, S], and pooled vectors [B, P].
-    func conditioningBatch(_ captions: [String]) throws -> (tokens: Tensor?, mask: Tensor?, pooled: Tensor?) {
-        if !frozenText, let bert = conditioner.encoder as? BertModel {
-            let (ids, mask) = conditioner.tokenize(captions)
-            let enc = try LDMStage.differentiableEncode(bert, ids: ids, mask: mask)
-            return (conditioning == .pooled ? nil : enc.hiddenStates, conditioning == .pooled ? nil : enc.mask,
-                    conditioning == .tokens ? nil : try projected(try enc.normalizedPooled))
-        }
-        let rows = try captions.map(row)
-        var tokens: Tensor?, mask: Tensor?, pooled: Tensor?
-        if conditioning != .pooled {
-            let s = rows.map { $0.tokens.shape[1] }.max()!, h = rows[0].tokens.shape[2]
-            let t = Tensor.zeros([rows.count, s, h]), m = Tensor.zeros([rows.count, s])
-            for (i, r) in rows.enumerated() {
-                let n = r.tokens.shape[1]
-                (t.pointer + i * s * h).update(from: r.tokens.pointer, count: n * h)
-                (m.pointer + i * s).update(repeating: 1, count: n)
-            }
-            tokens = t
-            mask = m
-        }
-        if conditioning != .tokens { pooled = try Tensor.concat(rows.map(\.pooled), axis: 0) }
-        return (tokens, mask, pooled)
-    }
-
-    /// The class-embedding input: the contrastive model's text embedding of the pooled vector when there is one.
-    func projected(_ pooled: Tensor) throws -> Tensor {
-        guard let c = contrastive else { return pooled }
-        return try c.textEmbeddings(pooled)
-    }
-
-    /// BertModel.encode with gradients recorded (the Text module's encoders run under noGrad): the same ops, so a
-    /// fine-tuned encoder gives at inference exactly what it gave in training.
-    static func differentiableEncode(_ bert: BertModel, ids: [[Int]], mask: [[Int]]) throws -> TextEncoding {
-        _ = try TextOps.validate(ids: ids, mask: mask, maxLength: bert.maxLength, vocabSize: bert.config.vocabSize)
-        let h = try bert.encoder(try bert.embeddings(ids), mask: TextOps.additivePaddingMask(mask))
-        let m = TextOps.maskTensor(mask)
-        return TextEncoding(hiddenStates: h, mask: m, pooled: try TextOps.l2Normalize(try TextOps.maskedMean(h, mask: m)))
+    /// Token states [B, S, H] zero-padded to the longest caption, the mask [B, S], and pooled vectors [B, P]; with
+    /// gradients through the text encoder when it is being trained.
+    func conditioningBatch(_ captions: [String]) throws -> ConditioningEmbeddings {
+        try prompts(captions, recordingGradients: !frozenText)
     }
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
@@ -410,18 +365,11 @@ final class LDMStage: TrainingStage {
     }
 
     func pipeline() throws -> TextToAudioPipeline {
-        let info = dataset.info
-        let front = try info.logMel()
-        let vocoder: any Vocoder
-        if config.inference.vocoder == "griffin-lim" {
-            vocoder = GriffinLimVocoder(frontEnd: front, sampleRate: info.sampleRate, iterations: config.inference.griffinLimIterations)
-        } else {
-            vocoder = try HiFiGAN.load(folder: URL(fileURLWithPath: config.inference.vocoder))
-        }
-        let sched = ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler)
-        return TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: conditioner, schedulerConfig: sched,
-                                   conditioning: conditioning, melBins: info.mel.nMels, hopLength: info.mel.hopLength,
-                                   frontEnd: front, identity: "\(config.name) (training)", contrastive: contrastive)
+        try .assemble(PipelineParts(
+            unet: unet, vae: vae,
+            vocoder: try .named(config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, relativeTo: nil),
+            conditioner: conditioner, schedulerConfig: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
+            conditioning: conditioning, audio: dataset.info.audio, identity: "\(config.name) (training)", contrastive: contrastive))
     }
 
     /// Validation: the config's prompts (or the first captions of the valid split) generated with fixed seeds,

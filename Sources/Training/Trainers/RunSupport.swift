@@ -1,39 +1,6 @@
 import Foundation
 import Tensors
 
-/// Ctrl-C (SIGINT) and SIGTERM during training: the handler only sets a flag; the loop checks it every step,
-/// writes a checkpoint and returns. A second Ctrl-C, once the first restored the default action, kills as usual.
-public enum TrainingInterrupt {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
-    nonisolated(unsafe) static var installed = 0
-
-    public static var isRequested: Bool { flag != 0 }
-
-    /// Asks a running loop to checkpoint and stop at the next step boundary (what Ctrl-C does).
-    public static func request() { flag = 1 }
-    public static func reset() { flag = 0 }
-
-    static func install() {
-        installed += 1
-        guard installed == 1 else { return }
-        signal(SIGINT) { _ in
-            TrainingInterrupt.flag = 1
-            signal(SIGINT, SIG_DFL)
-        }
-        signal(SIGTERM) { _ in
-            TrainingInterrupt.flag = 1
-            signal(SIGTERM, SIG_DFL)
-        }
-    }
-
-    static func uninstall() {
-        installed -= 1
-        guard installed == 0 else { return }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-    }
-}
-
 /// How progress is shown.
 public enum ProgressMode: Sendable {
     /// A bar on a terminal, nothing when stderr is piped.

@@ -157,18 +157,18 @@ final class TrainingLoop {
     /// The crop length in mel frames: the configured length rounded up to the model's down-sampling unit.
     static func cropFrames(_ config: TrainingConfig, info: DatasetInfo, unit: Int) throws -> Int {
         let d = config.data
-        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("num_mels", d.numMels, info.mel.nMels),
-                                            ("n_fft", d.nFFT, info.mel.nFFT), ("hop_length", d.hopLength, info.mel.hopLength)]
+        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("num_mels", d.numMels, info.audio.nMels),
+                                            ("n_fft", d.nFFT, info.audio.nFFT), ("hop_length", d.hopLength, info.audio.hopLength)]
         for (k, want, have) in checks {
             if let want, want != have {
                 throw TrainingError.config(key: "data.\(k)", found: "\(want)", expected: "\(have), the value the dataset \(d.dataset) was preprocessed with")
             }
         }
-        guard info.mel.nMels % unit == 0 else {
-            throw TrainingError.config(key: "data.num_mels", found: "\(info.mel.nMels)",
+        guard info.audio.nMels % unit == 0 else {
+            throw TrainingError.config(key: "data.num_mels", found: "\(info.audio.nMels)",
                                        expected: "a multiple of \(unit) (the model's down-sampling of the mel axis); use fewer down blocks")
         }
-        let raw = d.segmentFrames ?? Int((d.segmentSeconds! * Double(info.sampleRate) / Double(info.mel.hopLength)).rounded())
+        let raw = d.segmentFrames ?? Int((d.segmentSeconds! * Double(info.sampleRate) / Double(info.audio.hopLength)).rounded())
         return max(unit, (raw + unit - 1) / unit * unit)
     }
 
@@ -226,9 +226,13 @@ final class TrainingLoop {
         let log = try RunLog(path: start.experiment.appendingPathComponent("log.jsonl").path, truncateAfter: start.resume?.state.step)
         try AtomicFile.write(Data(config.yaml.utf8), to: start.experiment.appendingPathComponent("config.yaml").path)
         let bar = ProgressBar(total: totalSteps, mode: options.progress)
-        if options.handleSignals { TrainingInterrupt.install() }
-        defer { if options.handleSignals { TrainingInterrupt.uninstall() } }
-        TrainingInterrupt.reset()
+        // Ctrl-C and SIGTERM only set the flag; the loop checkpoints and stops at the next step. Driven from
+        // Lua, the chunk runner routes Ctrl-C to the same flag, and a press before this point still counts.
+        if options.handleSignals {
+            Interrupt.reset()
+            Interrupt.install(signals: [SIGINT, SIGTERM])
+        }
+        defer { if options.handleSignals { Interrupt.uninstall() } }
         stage.module.train()
 
         var losses: [LossPoint] = []
@@ -241,7 +245,7 @@ final class TrainingLoop {
         if step >= totalSteps { options.log("the run already reached step \(step) of \(totalSteps)") }
 
         while step < totalSteps {
-            if TrainingInterrupt.isRequested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
+            if Interrupt.requested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
                 interrupted = true
                 break
             }

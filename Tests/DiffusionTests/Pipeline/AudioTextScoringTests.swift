@@ -21,10 +21,10 @@ final class AudioTextScoringTests: XCTestCase {
         cfg.projectionDim = 8
         NNRandom.manualSeed(5)
         let clap = try ContrastiveAudioText(config: cfg)
-        let scored = TextToAudioPipeline(unet: p.unet, vae: p.vae, vocoder: p.vocoder, conditioner: p.conditioner,
-                                         schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, melBins: p.melBins,
-                                         hopLength: p.hopLength, frontEnd: p.frontEnd, identity: "fixture + contrastive",
-                                         negativeConditioner: p.negativeConditioner, contrastive: clap)
+        let scored = try TextToAudioPipeline.assemble(PipelineParts(
+            unet: p.unet, vae: p.vae, vocoder: .model(p.vocoder), conditioner: p.conditioner, negativeConditioner: p.negativeConditioner,
+            schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio, identity: "fixture + contrastive",
+            contrastive: clap))
         Self.cached = (p, scored)
         return (p, scored)
     }

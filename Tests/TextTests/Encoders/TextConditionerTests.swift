@@ -29,9 +29,8 @@ final class TextConditionerTests: XCTestCase {
         let enc = try cond.encode(prompts)
         EncoderFixtures.assertClose(enc.hiddenStates, try cases.tensor("last_hidden_state"), "minilm prompts last_hidden_state")
         EncoderFixtures.assertClose(enc.pooled, try cases.tensor("sentence_embedding"), "minilm prompts sentence_embedding")
-        let again = try cond.encode(prompts)
-        XCTAssertTrue(again.pooled === enc.pooled)
-        XCTAssertEqual([cond.hits, cond.misses], [1, 1])
+        // Inference encodes without recording gradients, whatever the caller's grad mode.
+        XCTAssertFalse(enc.hiddenStates.requiresGrad)
     }
 
     func testClapPromptsPaddedToMaxLength() throws {
@@ -61,19 +60,14 @@ final class TextConditionerTests: XCTestCase {
         EncoderFixtures.assertClose(s.pooled, try cases.tensor("text_embeds"), "clap prompts padded to longest")
     }
 
-    func testCacheSkipsTheEncoderAndIsBounded() throws {
+    func testTokenizesWithTheEncodersLimit() throws {
         let tokFolder = EncoderFixtures.root.appendingPathComponent("clip_tokenizer")
         let base = CountingEncoder()
-        let cond = TextConditioner(tokenizer: try AutoTokenizer.load(folder: tokFolder), encoder: base, cacheCapacity: 1)
+        let cond = TextConditioner(tokenizer: try AutoTokenizer.load(folder: tokFolder), encoder: base)
         XCTAssertEqual(cond.maxLength, 8)
         let a = try cond.encode(["a dog barking"])
-        let b = try cond.encode(["a dog barking"])
         XCTAssertEqual(base.calls, 1)
-        XCTAssertTrue(a.hiddenStates === b.hiddenStates)
         XCTAssertEqual(a.pooled.scalars, [398])  // CountingEncoder pools the first id: CLIP's start token
-        _ = try cond.encode(["thunder"])
-        _ = try cond.encode(["a dog barking"])   // evicted by the capacity of 1
-        XCTAssertEqual(base.calls, 3)
         XCTAssertThrowsError(try cond.encode([]))
     }
 

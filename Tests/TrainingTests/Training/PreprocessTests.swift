@@ -75,7 +75,7 @@ final class PreprocessTests: XCTestCase {
 
         // Other settings on the same folder are refused, naming the setting.
         var other = o
-        other.sampleRate = 22050
+        other.audio.sampleRate = 22050
         XCTAssertThrowsError(try Preprocessor.run(other)) { e in
             XCTAssertTrue("\(e)".contains("--sample-rate 16000, not 22050"), "\(e)")
         }

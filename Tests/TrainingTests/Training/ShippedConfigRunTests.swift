@@ -79,7 +79,7 @@ final class ShippedConfigRunTests: XCTestCase {
         let cfg = try TrainingConfig.parse(yaml: yaml)
         XCTAssertFalse(cfg.textEncoder.freeze)
         // Its own encoder instance: training changes it.
-        let enc = try TextConditioner.load(encoderFolder: FoleyPaths.miniLM, cacheCapacity: 0)
+        let enc = try TextConditioner.load(encoderFolder: FoleyPaths.miniLM)
         let t = try LDMTrainer(config: cfg, options: TrainFixture.quiet(root.appendingPathComponent("runs")), conditioner: enc)
         let bert = try XCTUnwrap(enc.encoder as? NN.Module)
         let name = "encoder.layer.5.output.dense.bias"

@@ -1,5 +1,6 @@
 import Audio
 import Diffusion
+import Corpus
 import Foundation
 import Tensors
 import Training

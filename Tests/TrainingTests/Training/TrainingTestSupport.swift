@@ -140,7 +140,7 @@ enum TrainFixture {
 
     static func conditioner() throws -> TextConditioner {
         if let c = Self.sharedConditioner { return c }
-        let c = try TextConditioner.load(encoderFolder: FoleyPaths.miniLM, cacheCapacity: 0)
+        let c = try TextConditioner.load(encoderFolder: FoleyPaths.miniLM)
         Self.sharedConditioner = c
         return c
     }

@@ -125,13 +125,7 @@ public final class ContrastiveAudioText: Module {
 
     /// Loads `config.json` and `model.safetensors` from a model folder.
     public static func load(folder: URL) throws -> ContrastiveAudioText {
-        let f = ModelFolder(folder)
-        let cfg = try f.config(ContrastiveAudioTextConfig.self)
-        let model: ContrastiveAudioText
-        do { model = try ContrastiveAudioText(config: cfg) } catch let e as DiffusionError {
-            throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
-        }
-        try f.loadWeights(into: model)
+        let model = try ModelFolder(folder).load(ContrastiveAudioTextConfig.self) { try ContrastiveAudioText(config: $0) }
         model.eval()
         return model
     }

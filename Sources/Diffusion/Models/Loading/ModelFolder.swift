@@ -24,54 +24,17 @@ public struct ModelFolder {
         try ModelConfig.read(type, file: url.appendingPathComponent(file))
     }
 
-    func fileName(_ stem: String, _ ext: String) -> String {
-        variant.map { "\(stem).\($0).\(ext)" } ?? "\(stem).\(ext)"
-    }
-
     /// The safetensors files holding the weights (several when sharded).
     public func weightFiles() throws -> [URL] {
-        let fm = FileManager.default
         var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
             throw DiffusionError.file(url.path, "no such model folder")
         }
-        for stem in Self.weightStems {
-            let single = url.appendingPathComponent(fileName(stem, "safetensors"))
-            if fm.fileExists(atPath: single.path) { return [single] }
-            let index = url.appendingPathComponent(fileName(stem, "safetensors.index.json"))
-            if fm.fileExists(atPath: index.path) {
-                let idx = try ModelConfig.read(ShardIndex.self, file: index)
-                let files = Array(Set(idx.weightMap.values)).sorted()
-                guard !files.isEmpty else { throw DiffusionError.file(index.path, "key 'weight_map' lists no shards") }
-                return try files.map { name in
-                    let f = url.appendingPathComponent(name)
-                    guard fm.fileExists(atPath: f.path) else {
-                        throw DiffusionError.file(index.path, "shard '\(name)' named in 'weight_map' does not exist")
-                    }
-                    return f
-                }
-            }
-        }
-        let tried = Self.weightStems.map { fileName($0, "safetensors") }.joined(separator: ", ")
-        let bins = Self.weightStems.map { fileName($0, "bin") }.filter { fm.fileExists(atPath: url.appendingPathComponent($0).path) }
-        if !bins.isEmpty {
-            throw DiffusionError.file(url.path, "only PyTorch pickle weights (\(bins.joined(separator: ", "))) found; convert them to safetensors")
-        }
-        throw DiffusionError.file(url.path, "no weights found (looked for \(tried) and their .index.json shards)")
+        return try SafetensorsCheckpoint.files(in: url, stems: Self.weightStems, variant: variant)
     }
 
     /// All weights by their checkpoint names, as float32.
-    public func stateDict() throws -> [String: Tensor] {
-        var state: [String: Tensor] = [:]
-        for f in try weightFiles() {
-            let file = try SafeTensorsFile(path: f.path)
-            for k in file.keys {
-                if state[k] != nil { throw DiffusionError.file(f.path, "tensor '\(k)' appears in more than one shard") }
-                state[k] = try file.tensor(k)
-            }
-        }
-        return state
-    }
+    public func stateDict() throws -> [String: Tensor] { try SafetensorsCheckpoint.tensors(try weightFiles()) }
 
     /// The names of every tensor in the weight files.
     public func tensorNames() throws -> [String] {
@@ -115,10 +78,5 @@ public struct ModelFolder {
             guard let src = source[k] else { continue }
             try t.assign(try src.file.tensor(k))
         }
-    }
-
-    struct ShardIndex: Decodable {
-        let weightMap: [String: String]
-        enum CodingKeys: String, CodingKey { case weightMap = "weight_map" }
     }
 }

@@ -192,14 +192,7 @@ public final class UNet2DConditionModel: Module {
 
     /// Reads `config.json` and `diffusion_pytorch_model.safetensors` (or shards) from a diffusers `unet/` folder.
     public static func load(folder: URL, strict: Bool = true) throws -> UNet2DConditionModel {
-        let f = ModelFolder(folder)
-        let cfg = try f.config(UNet2DConditionConfig.self)
-        let model: UNet2DConditionModel
-        do { model = try UNet2DConditionModel(config: cfg) } catch let e as DiffusionError {
-            throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
-        }
-        try f.loadWeights(into: model, strict: strict)
-        return model
+        try ModelFolder(folder).load(UNet2DConditionConfig.self, strict: strict) { try UNet2DConditionModel(config: $0) }
     }
 
     public static func load(path: String, strict: Bool = true) throws -> UNet2DConditionModel {

@@ -249,15 +249,10 @@ public final class AutoencoderKL: Module {
     /// Reads `config.json` and `diffusion_pytorch_model.safetensors` from a diffusers `vae/` folder. Checkpoints
     /// with the legacy attention names (query/key/value/proj_attn) load too.
     public static func load(folder: URL, strict: Bool = true) throws -> AutoencoderKL {
-        let f = ModelFolder(folder)
-        let cfg = try f.config(AutoencoderKLConfig.self)
-        let model: AutoencoderKL
-        do { model = try AutoencoderKL(config: cfg) } catch let e as DiffusionError {
-            throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
+        try ModelFolder(folder).load(AutoencoderKLConfig.self, strict: strict, build: { try AutoencoderKL(config: $0) }) { names in
+            let legacy = names.contains { $0.contains(".attentions.") && ($0.contains(".query.") || $0.contains(".proj_attn.")) }
+            return legacy ? convertLegacyAttentionKeys : nil
         }
-        let legacy = try f.tensorNames().contains { $0.contains(".attentions.") && ($0.contains(".query.") || $0.contains(".proj_attn.")) }
-        try f.loadWeights(into: model, strict: strict, transform: legacy ? convertLegacyAttentionKeys : nil)
-        return model
     }
 
     public static func load(path: String, strict: Bool = true) throws -> AutoencoderKL {

@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import NN
 import Tensors
@@ -84,6 +85,11 @@ public final class HiFiGAN: Module, Vocoder {
     public var sampleRate: Int { config.samplingRate }
     /// Output samples per input frame (the product of the upsample rates).
     public var hopLength: Int { config.upsampleRates.reduce(1, *) }
+    /// The front end a diffusers AudioLDM checkpoint's vocoder was trained on: its rate, its hop, its input bins, and
+    /// AudioLDM's n_fft 1024 over 0 Hz to Nyquist (the config does not record those two).
+    public var frontEnd: AudioFrontEnd {
+        AudioFrontEnd(sampleRate: sampleRate, nFFT: 1024, hopLength: hopLength, nMels: config.modelInDim, fMax: Double(sampleRate) / 2)
+    }
 
     public init(config: HiFiGANConfig) throws {
         let c = config
@@ -120,15 +126,9 @@ public final class HiFiGAN: Module, Vocoder {
 
     /// Reads `config.json` and `model.safetensors` from a transformers `vocoder/` folder.
     public static func load(folder: URL, strict: Bool = true) throws -> HiFiGAN {
-        let f = ModelFolder(folder)
-        let cfg = try f.config(HiFiGANConfig.self)
-        let model: HiFiGAN
-        do { model = try HiFiGAN(config: cfg) } catch let e as DiffusionError {
-            throw DiffusionError.file(folder.appendingPathComponent("config.json").path, e.description)
+        try ModelFolder(folder).load(HiFiGANConfig.self, strict: strict, build: { try HiFiGAN(config: $0) }) { names in
+            names.contains { $0.hasSuffix(".weight_g") || $0.contains(".parametrizations.weight.") } ? foldWeightNorm : nil
         }
-        let weightNorm = try f.tensorNames().contains { $0.hasSuffix(".weight_g") || $0.contains(".parametrizations.weight.") }
-        try f.loadWeights(into: model, strict: strict, transform: weightNorm ? foldWeightNorm : nil)
-        return model
     }
 
     public static func load(path: String, strict: Bool = true) throws -> HiFiGAN {

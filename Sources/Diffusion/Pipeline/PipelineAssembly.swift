@@ -1,0 +1,74 @@
+import Audio
+import Foundation
+import Text
+
+/// The parts of a text-to-audio model, whoever found them: a diffusers folder, a Foley folder or a trainer.
+public struct PipelineParts {
+    public var unet: UNet2DConditionModel
+    public var vae: AutoencoderKL
+    public var vocoder: VocoderPart
+    public var conditioner: TextConditioner?
+    /// Encodes negative/unconditional prompts when it differs from `conditioner` (diffusers' AudioLDM truncation).
+    public var negativeConditioner: TextConditioner?
+    public var schedulerConfig: SchedulerConfig
+    public var conditioning: TextToAudioPipeline.Conditioning
+    /// The front end the VAE's log-mels were made with; the vocoder and audio-to-audio use the same one.
+    public var audio: AudioFrontEnd
+    public var identity: String
+    public var contrastive: ContrastiveAudioText?
+    /// Where the contrastive model came from, named when it does not fit the rest.
+    public var contrastiveSource = "contrastive"
+
+    public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: VocoderPart, conditioner: TextConditioner?,
+                negativeConditioner: TextConditioner? = nil, schedulerConfig: SchedulerConfig,
+                conditioning: TextToAudioPipeline.Conditioning, audio: AudioFrontEnd, identity: String,
+                contrastive: ContrastiveAudioText? = nil) {
+        self.unet = unet
+        self.vae = vae
+        self.vocoder = vocoder
+        self.conditioner = conditioner
+        self.negativeConditioner = negativeConditioner
+        self.schedulerConfig = schedulerConfig
+        self.conditioning = conditioning
+        self.audio = audio
+        self.identity = identity
+        self.contrastive = contrastive
+    }
+}
+
+/// Which vocoder a model uses: Griffin-Lim on the model's own front end, or a loaded network.
+public enum VocoderPart {
+    case griffinLim(iterations: Int)
+    case model(any Vocoder)
+
+    /// A config's `vocoder` value: "griffin-lim", or a folder holding a HiFi-GAN (relative to `base` if given).
+    public static func named(_ name: String, griffinLimIterations: Int, relativeTo base: URL?) throws -> VocoderPart {
+        if name == "griffin-lim" { return .griffinLim(iterations: griffinLimIterations) }
+        let folder = base.map { $0.appendingPathComponent(name) } ?? URL(fileURLWithPath: name)
+        return .model(try HiFiGAN.load(folder: folder))
+    }
+}
+
+extension TextToAudioPipeline {
+    /// The one assembler from parts to pipeline (both loaders and the trainer): builds the vocoder and checks that
+    /// the parts agree on the audio front end before anything runs.
+    public static func assemble(_ p: PipelineParts) throws -> TextToAudioPipeline {
+        let vocoder: any Vocoder
+        switch p.vocoder {
+        case let .griffinLim(iterations): vocoder = try GriffinLimVocoder(audio: p.audio, iterations: iterations)
+        case let .model(v): vocoder = v
+        }
+        guard vocoder.sampleRate == p.audio.sampleRate else {
+            throw DiffusionError.invalidArgument("vocoder", "runs at \(vocoder.sampleRate) Hz, but the model's front end is \(p.audio.sampleRate) Hz")
+        }
+        if let c = p.contrastive {
+            let pooled = p.conditioner?.encoder.pooledSize ?? c.config.textEmbedDim
+            guard c.config.numMels == p.audio.nMels, c.config.textEmbedDim == pooled else {
+                throw DiffusionError.file(p.contrastiveSource, "the contrastive model takes \(c.config.numMels) mel bins and \(c.config.textEmbedDim)-d pooled text; the model has \(p.audio.nMels) and \(pooled)")
+            }
+        }
+        return try TextToAudioPipeline(unet: p.unet, vae: p.vae, vocoder: vocoder, conditioner: p.conditioner,
+                                       schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio,
+                                       identity: p.identity, negativeConditioner: p.negativeConditioner, contrastive: p.contrastive)
+    }
+}

@@ -1,0 +1,61 @@
+import Audio
+import Foundation
+import Tensors
+
+// Lua bindings of plotting: `foley.plot.line` (a 1-D tensor as a PNG line chart) and
+// `foley.plot.spectrogram` (an Audio clip or a log-mel tensor as a spectrogram picture). Both
+// attach their picture to the REPL notebook.
+
+public enum PlotBindings {
+    public static func register(_ lua: LuaState) {
+        lua.register(library: "plot", help: "foley.plot: PNG pictures of tensors and audio.", [
+            LuaFunction("line", """
+            line(tensor, path[, {width = 640, height = 240}])
+            Draws a 1-D tensor (or a Lua table of numbers) as a PNG line chart; the notebook shows it.
+            """) { lua in
+                let values: [Float]
+                if let t = lua.toObject(1, as: Tensor.self) {
+                    guard t.rank == 1 else { throw lua.argError(1, "1-D tensor expected, got shape \(t.shape)") }
+                    values = t.scalars
+                } else if lua.isTable(1) {
+                    values = try TensorBindings.fromLua(lua, 1).scalars
+                } else {
+                    throw lua.typeError(1, "Tensor")
+                }
+                guard !values.isEmpty else { throw lua.argError(1, "empty tensor") }
+                let path = try lua.string(2)
+                let width = try lua.option(3, "width") { try lua.integer($0) } ?? 640
+                let height = try lua.option(3, "height") { try lua.integer($0) } ?? 240
+                guard (64...8192).contains(width), (48...8192).contains(height) else {
+                    throw lua.argError(3, "width and height expected in 64...8192 and 48...8192, got \(width)x\(height)")
+                }
+                try LineChart.render(values, width: width, height: height).writePNG(to: path)
+                AudioBindings.attachPNG(path)
+                return 0
+            },
+            LuaFunction("spectrogram", """
+            spectrogram(audio_or_mel, path[, {rate = 16000, hop = 160, fmax = 8000}])
+            Draws an Audio clip's log-mel, or a log-mel tensor [frames, mels] (rate and hop label its time
+            axis, fmax its slaney mel axis; fmax = 0 leaves bins unlabelled), as a PNG; the notebook shows it.
+            """) { lua in
+                let path = try lua.string(2)
+                if let clip = lua.toObject(1, as: AudioClip.self) {
+                    try AudioBindings.writeSpectrogram(clip, to: path)
+                    return 0
+                }
+                guard let m = lua.toObject(1, as: Tensor.self) else { throw lua.typeError(1, "Audio or Tensor") }
+                let mel = m.rank == 3 && m.shape[0] == 1 ? try m.squeeze(0) : m
+                guard mel.rank == 2 else { throw lua.argError(1, "mel tensor [frames, mels] expected, got shape \(m.shape)") }
+                let rate = try lua.option(3, "rate") { try lua.integer($0) } ?? 16000
+                let hop = try lua.option(3, "hop") { try lua.integer($0) } ?? 160
+                guard rate > 0, hop > 0 else { throw lua.argError(3, "positive rate and hop expected") }
+                let fmax = try lua.option(3, "fmax") { try lua.number($0) } ?? 8000
+                let axis: SpectrogramImage.FrequencyAxis = fmax > 0 ? .mel(fMin: 0, fMax: fmax, scale: .slaney) : .bins
+                let img = SpectrogramImage(frequencyAxis: axis, secondsPerFrame: Double(hop) / Double(rate))
+                try img.write(try Spectrogram(frames: mel.shape[0], bins: mel.shape[1], values: mel.scalars), to: path)
+                AudioBindings.attachPNG(path)
+                return 0
+            },
+        ])
+    }
+}

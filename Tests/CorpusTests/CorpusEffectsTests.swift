@@ -1,0 +1,87 @@
+import Foundation
+import Tensors
+import Corpus
+import XCTest
+
+/// Effects, loudness levels and two-family mixtures.
+final class CorpusEffectsTests: XCTestCase {
+    func tone(_ seed: UInt64 = 1, seconds: Double = 2) -> Clip { ToneFamily(seconds: seconds).render(rng: RandomGenerator(seed: seed)) }
+
+    func testEveryEffectIsAppliedNamedAndRecorded() {
+        var seen = Set<String>()
+        for seed in UInt64(0)..<40 {
+            let base = tone(seed)
+            let clip = Effects.decorate(base, rng: RandomGenerator(seed: seed), probability: 1)
+            checkBasics(clip, seconds: 2)
+            let effects = clip.params["effects"]!.components(separatedBy: ",")
+            XCTAssertFalse(effects.isEmpty)
+            XCTAssertTrue(clip.caption.hasPrefix(base.caption + ", "), clip.caption)
+            XCTAssertNotEqual(clip.samples, base.samples)
+            seen.formUnion(effects)
+        }
+        XCTAssertEqual(seen, Set(Effects.all))
+        let plain = Effects.decorate(tone(), rng: RandomGenerator(seed: 1), probability: 0)
+        XCTAssertEqual(plain.params["effects"], "none")
+        XCTAssertEqual(plain.caption, tone().caption)
+    }
+
+    func testFadesReachSilenceAndReverbAddsATail() {
+        for seed in UInt64(0)..<40 {
+            let clip = Effects.decorate(tone(seed), rng: RandomGenerator(seed: seed), probability: 1)
+            let effects = clip.params["effects"]!
+            if effects.contains("fade_out") { XCTAssertLessThan(abs(clip.samples.last!), 0.01, clip.caption) }
+            if effects.contains("fade_in") { XCTAssertLessThan(abs(clip.samples[0]), 0.01, clip.caption) }
+        }
+        // A click followed by silence: reverb must leave energy in the silence.
+        var click = [Float](repeating: 0, count: 16_000)
+        click[100] = 1
+        var c = Clip(samples: click, caption: "a click", family: "test", params: [:])
+        for seed in UInt64(0)..<60 {
+            c = Effects.decorate(Clip(samples: click, caption: "a click", family: "test", params: [:]),
+                                 rng: RandomGenerator(seed: seed), probability: 1)
+            if c.params["effects"] == "reverb" { break }
+        }
+        XCTAssertEqual(c.params["effects"], "reverb")
+        XCTAssertGreaterThan(Measure.rms(Array(c.samples[3000..<6000])), 1e-3)
+    }
+
+    func testQuietIsTwentyDecibelsUnderLoud() {
+        var levels: [String: Double] = [:]
+        for seed in UInt64(0)..<60 {
+            let clip = LoudnessLevel.apply(to: tone(), rng: RandomGenerator(seed: seed), statedProbability: 1)
+            checkBasics(clip, seconds: 2)
+            levels[clip.params["loudness"]!] = Double(clip.params["loudness_db"]!)!
+            let words = clip.params["loudness"] == "loud" ? ["loud", "booming", "high volume"]
+                : ["quiet", "faint", "soft", "low volume", "barely"]
+            XCTAssertTrue(words.contains { clip.caption.contains($0) }, clip.caption)
+        }
+        let loud = try! XCTUnwrap(levels["loud"]), quiet = try! XCTUnwrap(levels["quiet"])
+        XCTAssertEqual(loud - quiet, 20, accuracy: 0.2)
+        let normal = LoudnessLevel.apply(to: tone(), rng: RandomGenerator(seed: 0), statedProbability: 0)
+        XCTAssertEqual(normal.params["loudness"], "normal")
+        XCTAssertEqual(normal.caption, tone().caption)
+    }
+
+    func testMixturesSayWhileOrThenAndKeepBothParts() throws {
+        let mixture = MixtureFamily(parts: SoundFamilies.standard(seconds: 2, espeak: nil), seconds: 2)
+        var modes = Set<String>()
+        for seed in UInt64(0)..<16 {
+            let clip = try mixture.render(rng: RandomGenerator(seed: seed))
+            checkBasics(clip, seconds: 2)
+            let mode = clip.params["mix"]!
+            modes.insert(mode)
+            XCTAssertTrue(tokens(clip.caption).contains(mode), clip.caption)
+            let parts = clip.params["parts"]!.components(separatedBy: "+")
+            XCTAssertEqual(parts.count, 2)
+            XCTAssertNotEqual(parts[0], parts[1])
+            XCTAssertEqual(clip.params["a.family"], parts[0])
+            if mode == "then" {
+                // Each half is audible on its own.
+                let half = clip.samples.count / 2
+                XCTAssertGreaterThan(Measure.rms(Array(clip.samples[..<half])), 1e-3, clip.caption)
+                XCTAssertGreaterThan(Measure.rms(Array(clip.samples[half...])), 1e-3, clip.caption)
+            }
+        }
+        XCTAssertEqual(modes, ["while", "then"])
+    }
+}

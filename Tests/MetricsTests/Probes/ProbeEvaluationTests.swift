@@ -1,0 +1,42 @@
+import Diffusion
+import Foundation
+import Corpus
+import Metrics
+import XCTest
+
+/// The probe evaluation on a small subset, with the shipped default model, as `foley eval-probes` runs it.
+final class ProbeEvaluationTests: XCTestCase {
+    func testShippedModelRunsOneProbePerKind() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../models/default")
+        let pipe = try TextToAudioPipeline.load(folder: folder)
+        let probes = try ProbeSet.make(perKind: 1, seed: 3)
+        var seen = 0
+        let report = try ProbeEvaluation(pipeline: pipe, steps: 8, guidanceScale: 2.5, seed: 3).run(probes) { done, _ in
+            seen = done
+            return true
+        }
+        XCTAssertEqual(seen, 5)
+        XCTAssertEqual(report.results.count, 5)
+        for kind in ProbeKind.allCases {
+            XCTAssertEqual(report.tally(kind).total, 1)
+            XCTAssertEqual(report.tally(kind).reference, 1, "\(kind) reference misread")
+            XCTAssertTrue(report.table.contains(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + "   1 "), report.table)
+        }
+        XCTAssertTrue(report.table.hasPrefix("probe         n  model  reference  decoded"), report.table)
+        // The decoded references are the reference clips through the model's VAE and vocoder: same length, not the
+        // same samples, and the pipeline's trim makes their duration exact.
+        let d = try XCTUnwrap(report.results.first { $0.probe.kind == .duration })
+        XCTAssertTrue(d.decoded.correct, "\(d.decoded)")
+        XCTAssertEqual(report.tally(.duration).decoded, 1)
+        // The pipeline trims to the asked length exactly, whatever the model learned.
+        XCTAssertEqual(report.accuracy(.duration), 1)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        XCTAssertEqual((json["probes"] as? [Any])?.count, 5)
+        let pitch = try XCTUnwrap((json["summary"] as? [String: Any])?["pitch"] as? [String: Any])
+        XCTAssertNotNil(pitch["decoded_accuracy"] as? Double)
+        XCTAssertNotNil(((json["probes"] as? [[String: Any]])?.first)?["decoded_correct"] as? Bool)
+        // Stopping early keeps what was scored.
+        let partial = try ProbeEvaluation(pipeline: pipe, steps: 2, seed: 3).run(Array(probes.prefix(3))) { done, _ in done < 1 }
+        XCTAssertEqual(partial.results.count, 1)
+    }
+}
