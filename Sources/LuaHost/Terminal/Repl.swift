@@ -142,6 +142,19 @@ public final class Repl {
 
     // MARK: commands
 
+    /// A command that runs code (`:time`, `:profile`): compiles `rest` (reading more lines as lua.c does),
+    /// records the entry in history and the notebook, then `run` calls the compiled chunk on the stack top.
+    func codeCell(_ name: String, _ rest: String, more: () -> String?, failed: inout Bool, run: () -> Bool) {
+        guard !rest.isEmpty else { Output.emitError("usage: :\(name) <code>\n"); failed = true; return }
+        let (code, syntaxError) = compile(rest, more: more)
+        let entry = ":\(name) " + code
+        reader?.addHistory(entry)
+        notebook.begin(code: entry)
+        defer { notebook.end() }
+        if let syntaxError { Output.emitError(syntaxError + "\n"); failed = true; return }
+        if !run() { failed = true }
+    }
+
     func command(_ text: String, more: () -> String?, failed: inout Bool) -> Bool {
         let body = text.dropFirst()
         let name = String(body.prefix(while: { !$0.isWhitespace }))
@@ -151,36 +164,26 @@ public final class Repl {
             reader?.addHistory(text)
             Output.emit((rest.isEmpty ? lua.help.overview(commands: Repl.commands) : lua.helpText(rest)) + "\n")
         case "time", "t":
-            guard !rest.isEmpty else { Output.emitError("usage: :time <code>\n"); failed = true; return true }
-            let (code, syntaxError) = compile(rest, more: more)
-            let entry = ":\(name) " + code
-            reader?.addHistory(entry)
-            notebook.begin(code: entry)
-            defer { notebook.end() }
-            if let syntaxError { Output.emitError(syntaxError + "\n"); failed = true; return true }
-            var t0 = timespec(), t1 = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &t0)
-            let good = callAndPrint()
-            clock_gettime(CLOCK_MONOTONIC, &t1)
-            let dt = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) * 1e-9
-            Output.emit("time: \(Repl.formatDuration(dt))\n")
-            if !good { failed = true }
+            codeCell(name, rest, more: more, failed: &failed) {
+                var t0 = timespec(), t1 = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &t0)
+                let good = callAndPrint()
+                clock_gettime(CLOCK_MONOTONIC, &t1)
+                let dt = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) * 1e-9
+                Output.emit("time: \(Repl.formatDuration(dt))\n")
+                return good
+            }
         case "profile", "p":
-            guard !rest.isEmpty else { Output.emitError("usage: :profile <code>\n"); failed = true; return true }
-            let (code, syntaxError) = compile(rest, more: more)
-            let entry = ":\(name) " + code
-            reader?.addHistory(entry)
-            notebook.begin(code: entry)
-            defer { notebook.end() }
-            if let syntaxError { Output.emitError(syntaxError + "\n"); failed = true; return true }
-            do {
-                let (good, report) = try Profiler.record { callAndPrint() }
-                Output.emit(report.table())
-                if !good { failed = true }
-            } catch {
-                foley_lua_pop(lua.L, 1)  // the compiled chunk: a profile was already recording, nothing ran
-                Output.emitError("\(error)\n")
-                failed = true
+            codeCell(name, rest, more: more, failed: &failed) {
+                do {
+                    let (good, report) = try Profiler.record { callAndPrint() }
+                    Output.emit(report.table())
+                    return good
+                } catch {
+                    foley_lua_pop(lua.L, 1)  // the compiled chunk: a profile was already recording, nothing ran
+                    Output.emitError("\(error)\n")
+                    return false
+                }
             }
         case "save", "s":
             reader?.addHistory(text)
