@@ -51,11 +51,10 @@ static int open_dnnl(void) {
 /* One cached convolution: its primitive, the reorders around it (NULL where the layouts already
    match) and the blocked layouts it chose. */
 typedef struct Entry {
-    long key[15];
+    long key[14];
     dnnl_primitive_t conv, src_in, w_in, dst_out;
     dnnl_memory_t src_u, w_u, b_u, dst_u, src_b, w_b, dst_b;
     size_t src_bytes, w_bytes, dst_bytes;
-    const char *impl;
     struct Entry *next;
 } Entry;
 
@@ -65,7 +64,6 @@ static dnnl_stream_t stream;
 static int state;  /* 0 untried, 1 ready, -1 unusable */
 static Entry *cache;
 static int cached;
-static const char *last_impl = "";
 /* Blocked copies of the input, weights and output, shared by all entries (one call at a time). */
 static void *scratch[3];
 static size_t scratch_size[3];
@@ -89,16 +87,15 @@ int foley_dnnl_available(void) {
     return ok;
 }
 
-const char *foley_dnnl_last_impl(void) { return last_impl; }
-
-static dnnl_primitive_t reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to) {
-    if (dnnl_memory_desc_equal(from, to)) return NULL;
+/* The reorder between two layouts into *out (NULL when they are the same); 0 when it cannot be made. */
+static int reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_primitive_t *out) {
+    *out = NULL;
+    if (dnnl_memory_desc_equal(from, to)) return 1;
     dnnl_primitive_desc_t pd;
-    if (dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL) != dnnl_success) return NULL;
-    dnnl_primitive_t p = NULL;
-    dnnl_primitive_create(&p, pd);
+    if (dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL) != dnnl_success) return 0;
+    int ok = dnnl_primitive_create(out, pd) == dnnl_success;
     dnnl_primitive_desc_destroy(pd);
-    return p;
+    return ok;
 }
 
 static Entry *build(const long *k) {
@@ -128,11 +125,8 @@ static Entry *build(const long *k) {
     const dnnl_memory_desc_t *src_q = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *w_q = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *dst_q = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &e->impl);
     int ok = dnnl_primitive_create(&e->conv, pd) == dnnl_success;
-    e->src_in = reorder(&src_u, src_q);
-    e->w_in = reorder(&w_u, w_q);
-    e->dst_out = reorder(dst_q, &dst_u);
+    ok = ok && reorder(&src_u, src_q, &e->src_in) && reorder(&w_u, w_q, &e->w_in) && reorder(dst_q, &dst_u, &e->dst_out);
     e->src_bytes = dnnl_memory_desc_get_size(src_q);
     e->w_bytes = dnnl_memory_desc_get_size(w_q);
     e->dst_bytes = dnnl_memory_desc_get_size(dst_q);
@@ -143,7 +137,6 @@ static Entry *build(const long *k) {
          dnnl_memory_create(&e->src_b, src_q, engine, DNNL_MEMORY_NONE) == dnnl_success &&
          dnnl_memory_create(&e->w_b, w_q, engine, DNNL_MEMORY_NONE) == dnnl_success &&
          dnnl_memory_create(&e->dst_b, dst_q, engine, DNNL_MEMORY_NONE) == dnnl_success;
-    /* impl points into the primitive descriptor the primitive keeps alive. */
     dnnl_primitive_desc_destroy(pd);
     if (!ok) { destroy(e); return NULL; }
     return e;
@@ -183,7 +176,7 @@ int foley_dnnl_conv2d(const float *x, const float *w, const float *b, float *y,
                       long sh, long sw, long ph, long pw, long dh, long dw, int threads) {
     /* One image at a time through a batch-1 primitive: oneDNN blocks a batch differently from a single
        image, and an output must not depend on what else is in its batch. The weights are reordered once. */
-    long key[15] = {1, cin, h, wd, cout, kh, kw, sh, sw, ph, pw, dh, dw, b != NULL, 0};
+    long key[14] = {1, cin, h, wd, cout, kh, kw, sh, sw, ph, pw, dh, dw, b != NULL};
     long oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (wd + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
     pthread_mutex_lock(&lock);
     int rc = 1;
@@ -199,7 +192,6 @@ int foley_dnnl_conv2d(const float *x, const float *w, const float *b, float *y,
         cache = e;
         cached++;
     }
-    last_impl = e->impl ? e->impl : "";
     void *sb = e->src_in ? grow(0, e->src_bytes) : (void *)x;
     void *wb = e->w_in ? grow(1, e->w_bytes) : (void *)w;
     void *db = e->dst_out ? grow(2, e->dst_bytes) : (void *)y;

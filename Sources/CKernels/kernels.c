@@ -172,8 +172,6 @@ FOLEY_KERNEL void foley_binary(int op, const float *a, long sa, const float *b, 
 }
 #pragma float_control(pop)
 
-FOLEY_KERNEL void foley_add(const float *a, const float *b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = a[i] + b[i]; }
-FOLEY_KERNEL void foley_mul(const float *a, const float *b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = a[i] * b[i]; }
 FOLEY_KERNEL void foley_axpb(const float *x, float a, float b, float *y, long n) { for (long i = 0; i < n; i++) y[i] = x[i] * a + b; }
 
 /* Backward of foley_attention_rows_v for a block of rows of one head (kT [D, S] and vT [Dv, S]), recomputing each probability row

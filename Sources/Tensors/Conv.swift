@@ -16,9 +16,9 @@ extension Tensor {
     /// 2 x multiply-adds of a convolution (0 for malformed shapes, which the op itself refuses).
     static func convFlops(_ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) -> Double {
         guard x.rank == 4, w.rank == 4, stride.0 > 0, stride.1 > 0 else { return 0 }
-        let oh = (x.shape[2] + 2 * padding.0 - dilation.0 * (w.shape[2] - 1) - 1) / stride.0 + 1
-        let ow = (x.shape[3] + 2 * padding.1 - dilation.1 * (w.shape[3] - 1) - 1) / stride.1 + 1
-        return 2 * Double(x.shape[0]) * Double(Swift.max(0, oh * ow)) * Double(w.count)
+        let geo = ConvGeometry(channels: w.shape[1], height: x.shape[2], width: x.shape[3], kh: w.shape[2], kw: w.shape[3],
+                               sh: stride.0, sw: stride.1, ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1)
+        return 2 * Double(x.shape[0]) * Double(Swift.max(0, geo.outH) * Swift.max(0, geo.outW)) * Double(w.count)
     }
 
     private static func conv2dBody(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
@@ -38,7 +38,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "conv2d", "input \(x.shape) is smaller than the kernel \(kh)x\(kw) after padding")
         }
         let out = Tensor(uninitialized: [n, cout, oh, ow])
-        let coutG = cout / groups, plane = oh * ow, k = geo.colRows
+        let coutG = cout / groups
         if groups != 1 || !Runtime.useDNNL
             || foley_dnnl_conv2d(x.pointer, weight.pointer, bias?.pointer, out.pointer, n, cin, h, w, cout, kh, kw,
                                  stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, Int32(Runtime.threadCount)) != 0 {

@@ -15,69 +15,49 @@ public struct ConvGeometry {
 enum Im2col {
     /// dst[(c,ki,kj), (oh,ow)] = src[c, oh*sh - ph + ki*dh, ow*sw - pw + kj*dw] (0 outside).
     static func unfold(_ src: UnsafePointer<Float>, _ g: ConvGeometry, _ dst: UnsafeMutablePointer<Float>) {
-        let oh = g.outH, ow = g.outW, plane = oh * ow
-        Runtime.parallelFor(g.colRows, minChunk: 4) { r in
-            let c = r / (g.kh * g.kw), ki = (r / g.kw) % g.kh, kj = r % g.kw
-            let s = src + c * g.height * g.width
-            let d = dst + r * plane
-            let x0 = kj * g.dw - g.pw
-            for y in 0..<oh {
-                let iy = y * g.sh - g.ph + ki * g.dh
-                let row = d + y * ow
-                if iy < 0 || iy >= g.height { row.update(repeating: 0, count: ow); continue }
-                let sr = s + iy * g.width
-                if g.sw == 1 {
-                    // Contiguous run: zero the edges, copy the middle.
-                    let lo = Swift.max(0, -x0), hi = Swift.min(ow, g.width - x0)
-                    if hi <= lo { row.update(repeating: 0, count: ow); continue }
-                    if lo > 0 { row.update(repeating: 0, count: lo) }
-                    (row + lo).update(from: sr + x0 + lo, count: hi - lo)
-                    if hi < ow { (row + hi).update(repeating: 0, count: ow - hi) }
-                } else {
-                    for x in 0..<ow {
-                        let ix = x * g.sw + x0
-                        row[x] = ix >= 0 && ix < g.width ? sr[ix] : 0
-                    }
-                }
-            }
-        }
+        let plane = g.outH * g.outW
+        Runtime.parallelFor(g.colRows, minChunk: 4) { r in unfoldRow(src, g, r, 0, plane, dst + r * plane) }
     }
 
     /// Columns `c0 ..< c0 + cw` of `unfold` (output positions in row-major order) into dst [colRows, cw]:
     /// a tile small enough to stay in cache while the product that reads it runs. Serial.
     static func unfoldTile(_ src: UnsafePointer<Float>, _ g: ConvGeometry, _ c0: Int, _ cw: Int, _ dst: UnsafeMutablePointer<Float>) {
+        for r in 0..<g.colRows { unfoldRow(src, g, r, c0, cw, dst + r * cw) }
+    }
+
+    /// Row `r` (one channel and kernel offset) of the column matrix, columns `c0 ..< c0 + cw`, into `d`.
+    @inline(__always)
+    static func unfoldRow(_ src: UnsafePointer<Float>, _ g: ConvGeometry, _ r: Int, _ c0: Int, _ cw: Int,
+                          _ d: UnsafeMutablePointer<Float>) {
         let ow = g.outW, kk = g.kh * g.kw
-        for r in 0..<g.colRows {
-            let c = r / kk, ki = (r / g.kw) % g.kh, kj = r % g.kw
-            let s = src + c * g.height * g.width
-            let x0 = kj * g.dw - g.pw
-            var d = dst + r * cw
-            var p = c0
-            let end = c0 + cw
-            while p < end {
-                let y = p / ow, xStart = p % ow
-                let xEnd = Swift.min(ow, xStart + (end - p))
-                let n = xEnd - xStart
-                let iy = y * g.sh - g.ph + ki * g.dh
-                if iy < 0 || iy >= g.height {
-                    d.update(repeating: 0, count: n)
-                } else if g.sw == 1 {
-                    let sr = s + iy * g.width
-                    // Contiguous run: zero the edges, copy the middle.
-                    let lo = Swift.min(n, Swift.max(0, -x0 - xStart)), hi = Swift.max(lo, Swift.min(n, g.width - x0 - xStart))
-                    if lo > 0 { d.update(repeating: 0, count: lo) }
-                    if hi > lo { (d + lo).update(from: sr + x0 + xStart + lo, count: hi - lo) }
-                    if hi < n { (d + hi).update(repeating: 0, count: n - hi) }
-                } else {
-                    let sr = s + iy * g.width
-                    for x in 0..<n {
-                        let ix = (xStart + x) * g.sw + x0
-                        d[x] = ix >= 0 && ix < g.width ? sr[ix] : 0
-                    }
+        let c = r / kk, ki = (r / g.kw) % g.kh, kj = r % g.kw
+        let s = src + c * g.height * g.width
+        let x0 = kj * g.dw - g.pw
+        var d = d
+        var p = c0
+        let end = c0 + cw
+        while p < end {
+            let y = p / ow, xStart = p % ow
+            let n = Swift.min(ow, xStart + (end - p)) - xStart
+            let iy = y * g.sh - g.ph + ki * g.dh
+            if iy < 0 || iy >= g.height {
+                d.update(repeating: 0, count: n)
+            } else if g.sw == 1 {
+                let sr = s + iy * g.width
+                // Contiguous run: zero the edges, copy the middle.
+                let lo = Swift.min(n, Swift.max(0, -x0 - xStart)), hi = Swift.max(lo, Swift.min(n, g.width - x0 - xStart))
+                if lo > 0 { d.update(repeating: 0, count: lo) }
+                if hi > lo { (d + lo).update(from: sr + x0 + xStart + lo, count: hi - lo) }
+                if hi < n { (d + hi).update(repeating: 0, count: n - hi) }
+            } else {
+                let sr = s + iy * g.width
+                for x in 0..<n {
+                    let ix = (xStart + x) * g.sw + x0
+                    d[x] = ix >= 0 && ix < g.width ? sr[ix] : 0
                 }
-                d += n
-                p += n
             }
+            d += n
+            p += n
         }
     }
 

@@ -54,8 +54,10 @@ public final class Profiler {
     @inline(__always)
     public static func op<R>(_ kind: @autoclosure () -> String, flops: @autoclosure () -> Double = 0,
                              bytes: @autoclosure () -> Double = 0, _ body: () throws -> R) rethrows -> R {
-        guard let p = current else { return try body() }
-        return try p.run(kind(), flops: flops(), bytes: bytes(), body)
+        guard current != nil else { return try body() }
+        let scope = beginOp(kind(), flops: flops(), bytes: bytes())
+        defer { scope.end() }
+        return try body()
     }
 
     /// An open layer row: `end()` records its time (a no-op when no profile was recording at the start).
@@ -102,13 +104,6 @@ public final class Profiler {
         let k = kind()
         p.opStack.append((k, 0))
         return OpScope(profiler: p, kind: k, flops: flops(), bytes: bytes(), start: now())
-    }
-
-    private func run<R>(_ kind: String, flops: Double, bytes: Double, _ body: () throws -> R) rethrows -> R {
-        opStack.append((kind, 0))
-        let t0 = Profiler.now()
-        defer { endOp(kind, flops: flops, bytes: bytes, start: t0) }
-        return try body()
     }
 
     private func endOp(_ kind: String, flops: Double, bytes: Double, start: Double) {

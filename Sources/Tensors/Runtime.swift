@@ -12,6 +12,7 @@ public enum Runtime {
     }()
 
     /// True while a `parallelFor`/`parallelRanges` region runs: work started inside it stays on its worker.
+    /// One flag for the process: parallel regions are started from one thread at a time.
     nonisolated(unsafe) public private(set) static var isParallel = false
 
     static func configuredThreads() -> Int {
@@ -36,7 +37,7 @@ public enum Runtime {
         ProcessInfo.processInfo.environment["FOLEY_CONV"] != "im2col" && foley_dnnl_available() != 0
     }()
 
-    /// Changes the worker count for OpenBLAS and the engine.
+    /// Changes the worker count of the engine (its kernels, split products and oneDNN calls).
     public static func setThreadCount(_ n: Int) {
         threadCount = max(1, n)
     }
@@ -65,8 +66,8 @@ public enum Runtime {
         return String(cString: p)
     }
 
-    /// Runs `body(i)` for i in 0..<n across the worker threads; serial when the work is small.
-
+    /// Runs `body(i)` for i in 0..<n across the worker threads; serial when the work is small or when
+    /// called from inside another parallel region.
     public static func parallelFor(_ n: Int, minChunk: Int = 1, _ body: (Int) -> Void) {
         let workers = min(threadCount, max(1, n / max(1, minChunk)))
         if workers <= 1 || n <= 1 || isParallel {
@@ -83,8 +84,7 @@ public enum Runtime {
         }
     }
 
-    /// Runs `body(lo, hi)` over contiguous ranges splitting 0..<n across workers.
-
+    /// Runs `body(lo, hi)` over contiguous ranges splitting 0..<n across workers (serial inside another region).
     public static func parallelRanges(_ n: Int, minChunk: Int = 4096, _ body: (Int, Int) -> Void) {
         let workers = min(threadCount, max(1, n / max(1, minChunk)))
         if workers <= 1 || isParallel { body(0, n); return }

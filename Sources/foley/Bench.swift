@@ -75,7 +75,8 @@ struct Bench: ParsableCommand {
             rows.append(Row(name: "elementwise", shape: "silu(x*a+b) 4M", seconds: te, gbps: 3 * 2.0 * Double(e.count * 4) / te / 1e9))
         } }
         if workloads || only != nil {
-            for (name, shape, body) in try BenchWorkloads.all(generator: g) where only.map({ name.hasPrefix($0) }) ?? true {
+            for (name, shape, make) in BenchWorkloads.all(generator: g) where only.map({ name.hasPrefix($0) }) ?? true {
+                guard let body = try make() else { continue }
                 let reps = ["W3", "W5", "W6"].contains(String(name.prefix(2))) ? 1 : 2
                 var best = Double.infinity
                 try body()
@@ -106,11 +107,12 @@ struct Bench: ParsableCommand {
 
     /// Runs the named workload once to warm up, then once under the profiler, and prints the tables.
     func runProfile(_ prefix: String, generator g: RandomGenerator) throws {
-        let matches = try BenchWorkloads.all(generator: g).filter { $0.0.hasPrefix(prefix) }
-        guard let (name, shape, body) = matches.first else {
-            let names = try BenchWorkloads.all(generator: g).map { String($0.0.prefix(2)) }.joined(separator: ", ")
+        let workloads = BenchWorkloads.all(generator: g)
+        guard let (name, shape, make) = workloads.first(where: { $0.name.hasPrefix(prefix) }) else {
+            let names = workloads.map { String($0.name.prefix(2)) }.joined(separator: ", ")
             throw ValidationError("--profile: no workload named '\(prefix)' (expected one of \(names))")
         }
+        guard let body = try make() else { throw ValidationError("--profile: \(name) cannot run here (see above)") }
         try body()
         let (_, report) = try Profiler.record { try body() }
         print("\(name) \(shape), threads: \(Runtime.threadCount)")

@@ -34,33 +34,44 @@ enum BenchWorkloads {
         return c
     }
 
-    /// Each workload's name, shape label and a closure that runs it once.
-    static func all(generator g: RandomGenerator) throws -> [(String, String, () throws -> Void)] {
-        let w1 = try UNet2DConditionModel(config: unetConfig(big: false))
-        let x1 = Tensor.randn([2, 8, 64, 16], generator: g), cond = Tensor.randn([2, 16, 384], generator: g)
-        let vae = try AutoencoderKL(config: vaeConfig())
-        let z = Tensor.randn([1, 8, 64, 16], generator: g)
-        let w4 = try UNet2DConditionModel(config: unetConfig(big: true))
-        let x4 = Tensor.randn([2, 8, 128, 16], generator: g)
-        let x3 = Tensor.randn([8, 8, 64, 16], generator: g), cond3 = Tensor.randn([8, 16, 384], generator: g)
-        let opt = AdamW(w1.parameters(), lr: 1e-4)
-        var rows: [(String, String, () throws -> Void)] = [
-            ("W1 unet fwd", "2x8x64x16", { _ = try GradMode.noGrad { try w1(x1, timesteps: [500, 500], encoderHiddenStates: cond) } }),
-            ("W2 vae dec", "1x8x64x16", { _ = try GradMode.noGrad { try vae.decode(z) } }),
-            ("W3 unet train", "8x8x64x16", {
-                w1.train()
-                defer { w1.eval() }
-                let y = try w1(x3, timesteps: Array(repeating: 500, count: 8), encoderHiddenStates: cond3)
-                let loss = try (y * y).mean()
-                opt.zeroGrad()
-                try loss.backward()
-                try opt.step()
+    /// One workload: its name, shape label, and how to build the closure that runs it once (nil: skipped).
+    typealias Workload = (name: String, shape: String, make: () throws -> (() throws -> Void)?)
+
+    /// Every workload; each is built only when asked for, so timing one does not build the others.
+    static func all(generator g: RandomGenerator) -> [Workload] {
+        [
+            ("W1 unet fwd", "2x8x64x16", {
+                let unet = try UNet2DConditionModel(config: unetConfig(big: false))
+                let x = Tensor.randn([2, 8, 64, 16], generator: g), cond = Tensor.randn([2, 16, 384], generator: g)
+                return { _ = try GradMode.noGrad { try unet(x, timesteps: [500, 500], encoderHiddenStates: cond) } }
             }),
-            ("W4 unet fwd", "2x8x128x16", { _ = try GradMode.noGrad { try w4(x4, timesteps: [500, 500], encoderHiddenStates: cond) } }),
-            ("W5 vae+vocoder", "1x8x256x16", try audioLDMDecode(generator: g)),
+            ("W2 vae dec", "1x8x64x16", {
+                let vae = try AutoencoderKL(config: vaeConfig())
+                let z = Tensor.randn([1, 8, 64, 16], generator: g)
+                return { _ = try GradMode.noGrad { try vae.decode(z) } }
+            }),
+            ("W3 unet train", "8x8x64x16", {
+                let unet = try UNet2DConditionModel(config: unetConfig(big: false))
+                let x = Tensor.randn([8, 8, 64, 16], generator: g), cond = Tensor.randn([8, 16, 384], generator: g)
+                let opt = AdamW(unet.parameters(), lr: 1e-4)
+                return {
+                    unet.train()
+                    defer { unet.eval() }
+                    let y = try unet(x, timesteps: Array(repeating: 500, count: 8), encoderHiddenStates: cond)
+                    let loss = try (y * y).mean()
+                    opt.zeroGrad()
+                    try loss.backward()
+                    try opt.step()
+                }
+            }),
+            ("W4 unet fwd", "2x8x128x16", {
+                let unet = try UNet2DConditionModel(config: unetConfig(big: true))
+                let x = Tensor.randn([2, 8, 128, 16], generator: g), cond = Tensor.randn([2, 16, 384], generator: g)
+                return { _ = try GradMode.noGrad { try unet(x, timesteps: [500, 500], encoderHiddenStates: cond) } }
+            }),
+            ("W5 vae+vocoder", "1x8x256x16", { try audioLDMDecode(generator: g) }),
+            ("W6 default 50 steps", "5 s, cfg 2", { try defaultModelGeneration(generator: g) }),
         ]
-        if let w6 = try defaultModelGeneration(generator: g) { rows.append(("W6 default 50 steps", "5 s, cfg 2", w6)) }
-        return rows
     }
 
     /// W5: AudioLDM's full-size VAE decoder and SpeechT5HifiGan on 10 s (latent 8 x 256 x 16 -> 160,000 samples).
@@ -89,14 +100,9 @@ enum BenchWorkloads {
             FileHandle.standardError.write(Data("bench: W6 skipped: no shipped model (models/default, or FOLEY_MODEL)\n".utf8))
             return nil
         }
-        let unetFolder = ModelFolder(dir.appendingPathComponent("unet"))
-        let unet = try UNet2DConditionModel(config: try unetFolder.config(UNet2DConditionConfig.self))
-        try unetFolder.loadWeights(into: unet)
-        let vaeFolder = ModelFolder(dir.appendingPathComponent("vae"))
-        let vae = try AutoencoderKL(config: try vaeFolder.config(AutoencoderKLConfig.self))
-        try vaeFolder.loadWeights(into: vae)
-        let schedulerConfig = try ModelFolder(dir.appendingPathComponent("scheduler"))
-            .config(SchedulerConfig.self, file: "scheduler_config.json")
+        let unet = try UNet2DConditionModel.load(folder: dir.appendingPathComponent("unet"))
+        let vae = try AutoencoderKL.load(folder: dir.appendingPathComponent("vae"))
+        let schedulerConfig = try SchedulerConfig.load(path: dir.appendingPathComponent("scheduler/scheduler_config.json").path)
         let tokens = Tensor.randn([2, 16, 384], generator: g), pooled = Tensor.randn([2, 384], generator: g)
         return {
             try GradMode.noGrad {

@@ -9,8 +9,7 @@ int foley_dnnl_conv2d(const float *x, const float *w, const float *b, float *y,
                       long n, long cin, long h, long wd, long cout, long kh, long kw,
                       long sh, long sw, long ph, long pw, long dh, long dw, int threads);
 
-/* Whether oneDNN is usable (its engine starts); the name of the kernel it picked last. */
+/* Whether oneDNN is usable (the library opens and its engine starts). */
 int foley_dnnl_available(void);
-const char *foley_dnnl_last_impl(void);
 
 #endif

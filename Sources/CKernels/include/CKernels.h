@@ -16,7 +16,7 @@ void foley_gelu_erf(const float *x, float *y, long n);
 /* Derivatives of silu and of the exact gelu at x (the backward rules multiply by the incoming gradient). */
 void foley_silu_grad(const float *x, float *y, long n);
 void foley_gelu_erf_grad(const float *x, float *y, long n);
-/* y = x * a + b, elementwise on equal-length arrays or with scalar a/b (stride 0). */
+/* Softmax of each of `rows` rows of n values, scores multiplied by `scale` first. */
 void foley_softmax_rows(const float *x, float *y, long rows, long n, float scale);
 /* Normalizes one block of `channels` x `spatial` values (then SiLU when `silu`, in the same pass); writes
    mean and 1/std. */
@@ -38,7 +38,6 @@ void foley_attention_backward_rows(const float *q, const float *kT, const float 
                                    float scale, float *scratch);
 /* y = a op b over n elements, op 0 add, 1 sub, 2 mul, 3 div; sa/sb are 1 (an array) or 0 (a scalar). */
 void foley_binary(int op, const float *a, long sa, const float *b, long sb, float *y, long n);
-void foley_add(const float *a, const float *b, float *y, long n);
-void foley_mul(const float *a, const float *b, float *y, long n);
+/* y = x * a + b with scalar a and b. */
 void foley_axpb(const float *x, float a, float b, float *y, long n);
 #endif

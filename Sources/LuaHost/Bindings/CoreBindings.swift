@@ -59,15 +59,9 @@ public enum FoleyBindings {
             GFLOP/s or GB/s against this machine's measured sgemm and copy peaks) and per layer
             (module type), as torch.profiler's key_averages().table(); the REPL's `:profile expr`.
             """) { lua in
-                guard lua.type(1) == LUA_TFUNCTION else { throw lua.typeError(1, "function") }
-                let L = lua.L
-                let base = lua_gettop(L)
-                let (status, report) = try Profiler.record { foley_lua_pcall(L, base - 1, LUA_MULTRET, 0) }
-                if status != LUA_OK {
-                    throw LuaError(message: foley_lua_tostring(L, -1).map { String(cString: $0) } ?? "error in profile")
-                }
+                let (results, report) = try Profiler.record { try lua.callFunctionArgument() }
                 Output.emit(report.table())
-                return lua_gettop(L)
+                return results
             },
             LuaFunction("help", """
             foley.help([name]) 

@@ -397,14 +397,7 @@ public enum TensorBindings {
             lua.push(try matmul(try lua.tensor(1), try lua.tensor(2))); return 1
         },
         LuaFunction("no_grad", "no_grad(fn, ...) -> results of fn\nCalls fn with autograd recording off.") { lua in
-            guard lua.type(1) == LUA_TFUNCTION else { throw lua.typeError(1, "function") }
-            let L = lua.L
-            let base = lua_gettop(L)
-            let status = GradMode.noGrad { foley_lua_pcall(L, base - 1, LUA_MULTRET, 0) }
-            if status != LUA_OK {
-                throw LuaError(message: foley_lua_tostring(L, -1).map { String(cString: $0) } ?? "error in no_grad")
-            }
-            return lua_gettop(L)
+            try GradMode.noGrad { try lua.callFunctionArgument() }
         },
         LuaFunction("save", """
         save(path, {name = tensor, ...}[, {dtype = "f16", metadata = {k = "v"}}])

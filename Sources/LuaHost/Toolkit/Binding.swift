@@ -178,6 +178,16 @@ public struct Lua {
         return n.hasPrefix("foley.") ? String(n.dropFirst(6)) : n
     }
 
+    /// Calls argument 1, a function, with the arguments after it in a protected call (`foley.no_grad`,
+    /// `foley.profile` wrap it in a mode); leaves its results on the stack and returns their count.
+    public func callFunctionArgument() throws -> Int32 {
+        guard lua_type(L, 1) == LUA_TFUNCTION else { throw typeError(1, "function") }
+        if foley_lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) != LUA_OK {
+            throw LuaError(message: foley_lua_tostring(L, -1).map { String(cString: $0) } ?? "error in \(name)")
+        }
+        return lua_gettop(L)
+    }
+
     // MARK: errors
 
     /// "bad argument #i to 'name' (message)".
