@@ -93,8 +93,11 @@ struct Train: ParsableCommand {
         checkpoint and exits; --resume continues from it to the bit.
         """)
 
-    @Argument(help: "The YAML config (see configs/).")
+    @Argument(help: "The YAML config (see configs/), or a recipe of stages with --stage.")
     var config: String
+
+    @Option(help: "The stage of a recipe config (a file with a `stages:` list, e.g. configs/default-model.yaml) to train.")
+    var stage: String?
 
     @Flag(help: "Continue the experiment from its newest checkpoint.")
     var resume = false
@@ -125,7 +128,7 @@ struct Train: ParsableCommand {
                 print("exported \(config) to \(exportTo)")
                 return
             }
-            let cfg = try TrainingConfig.load(path: config)
+            let cfg = try TrainingConfig.load(path: config, stage: stage)
             var o = TrainingOptions()
             o.resume = resume
             o.experimentName = expName
@@ -134,7 +137,7 @@ struct Train: ParsableCommand {
             o.maxSteps = maxSteps
             let r = try TrainingRunner.run(config: cfg, options: o)
             if r.interrupted {
-                print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config) --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
+                print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config)" + (stage.map { " --stage \($0)" } ?? "") + " --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
             } else {
                 print("trained \(r.step) steps" + (r.exported.map { "; model: \($0.path)" } ?? ""))
             }

@@ -42,7 +42,7 @@ public enum GenerationSchema {
     }
 
     /// "; did you mean 'steps'?" for the candidate within a third of the key's length in edits, else "".
-    static func suggestion(for key: String, among names: [String]) -> String {
+    public static func suggestion(for key: String, among names: [String]) -> String {
         let scored = names.map { ($0, editDistance(key, $0)) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, key.count / 3) else { return "" }
         return "; did you mean '\(best.0)'?"

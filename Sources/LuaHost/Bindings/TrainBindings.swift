@@ -124,7 +124,8 @@ public enum TrainBindings {
         lua.register(library: "train", help: "foley.train: train a VAE or a latent diffusion model from Lua.", [
             LuaFunction("vae", """
             vae(config[, {runs = "runs", name =, init_from =, verbose = false}]) -> Trainer
-            A VAE (stage 1) run: config is a YAML path, YAML text or a Lua table in the same shape.
+            A VAE (stage 1) run: config is a YAML path, YAML text or a Lua table in the same shape;
+            "recipe.yaml#stage" picks one stage of a recipe (e.g. "configs/default-model.yaml#default-vae").
             The run writes runs/<name>/ (checkpoints, log.jsonl, the exported vae/ at the end).
             """) { lua in try make(lua, stage: .vae) },
             LuaFunction("ldm", """

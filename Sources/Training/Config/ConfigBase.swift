@@ -1,9 +1,10 @@
 import Foundation
 import Yams
 
-/// Config inheritance: a config file's `base:` names another config file (relative to it) whose settings it starts
-/// from. The file's own keys override the base's, key by key inside each section; lists and scalars replace whole,
-/// and `key: null` drops a base value back to its default. The base's `name` is never inherited.
+/// Config inheritance: a config file's `base:` names another config file (relative to it), or in a recipe an earlier
+/// stage of the same file (see `ConfigRecipe`), whose settings it starts from. The file's own keys override the
+/// base's, key by key inside each section; lists and scalars replace whole, and `key: null` drops a base value back
+/// to its default. The base's `name` is never inherited.
 ///
 /// Resolution happens once, when a file is loaded, and yields self-contained YAML: checkpoints, `--resume` and an
 /// exported model's training.yaml keep that text, so they never depend on the base file staying as it was.
@@ -11,21 +12,40 @@ enum ConfigBase {
     /// The self-contained YAML of the config at `path` with text `text`: `text` itself when it has no `base:`.
     static func resolve(text: String, path: String) throws -> String {
         guard let mapping = try? Yams.load(yaml: text) as? [String: Any], mapping["base"] != nil else { return text }
-        let merged = try resolvedMapping(mapping, path: path, chain: [])
+        return try dump(try resolvedMapping(mapping, path: path, chain: []), comments: leadingComments(text),
+                        base: mapping["base"] as? String ?? "")
+    }
+
+    /// `merged` as YAML text under `comments`, with a line saying which base was merged in.
+    static func dump(_ merged: [String: Any], comments: String, base: String) throws -> String {
         let dumped: String
         do { dumped = try Yams.dump(object: merged, sortKeys: true) } catch {
             throw TrainingError.config(key: "base", found: "settings that cannot be written back as YAML (\(error))",
                                        expected: "plain YAML values")
         }
-        return leadingComments(text) + "# (base: \(mapping["base"] as? String ?? ""), merged in)\n" + dumped
+        return comments + "# (base: \(base), merged in)\n" + dumped
     }
 
     /// `mapping`, the config at `path`, with its chain of bases merged under it (each file read and parsed once).
-    private static func resolvedMapping(_ mapping: [String: Any], path: String, chain: [String]) throws -> [String: Any] {
+    /// `stages` are the recipe's stages by name when `path` is a recipe: a base naming one of them is that stage.
+    static func resolvedMapping(_ mapping: [String: Any], path: String, chain: [String],
+                                stages: [String: [String: Any]] = [:]) throws -> [String: Any] {
         guard let base = mapping["base"] else { return mapping }
         guard let baseName = base as? String, !baseName.isEmpty else {
             throw TrainingError.config(key: "base", found: ConfigReader.describe(base),
                                        expected: "the path of another config file, relative to \(path)")
+        }
+        if let stage = stages[baseName] {
+            let key = path + "#" + baseName
+            if chain.contains(key) {
+                throw TrainingError.config(key: "base", found: "'\(baseName)' in \(path)",
+                                           expected: "no cycle of bases (\((chain + [key]).joined(separator: " -> ")))")
+            }
+            var merged = try resolvedMapping(stage, path: path, chain: chain + [key], stages: stages)
+            merged.removeValue(forKey: "name")
+            var own = mapping
+            own.removeValue(forKey: "base")
+            return merge(merged, over: own)
         }
         let file = URL(fileURLWithPath: path).standardizedFileURL
         let baseURL = URL(fileURLWithPath: baseName, relativeTo: file.deletingLastPathComponent()).standardizedFileURL
@@ -62,7 +82,7 @@ enum ConfigBase {
     }
 
     /// The comment block a config opens with: it says what the stage is for, so the resolved text keeps it.
-    private static func leadingComments(_ text: String) -> String {
+    static func leadingComments(_ text: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { $0.hasPrefix("#") }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }

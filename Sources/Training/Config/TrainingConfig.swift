@@ -181,13 +181,16 @@ public struct TrainingConfig {
     public static let upTypes = ["UpBlock2D", "CrossAttnUpBlock2D"]
     public static let midTypes = ["UNetMidBlock2DCrossAttn", "UNetMidBlock2D", "none"]
 
-    /// Reads and validates a config file, merging in the file its `base:` names (see `ConfigBase`).
-    public static func load(path: String) throws -> TrainingConfig {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw TrainingError.file(path, FileManager.default.fileExists(atPath: path) ? "cannot read the config" : "no such config file")
+    /// Reads and validates a config file, merging in the file its `base:` names (see `ConfigBase`); `stage` (or a
+    /// `#stage` suffix on `path`) picks one stage of a recipe (see `ConfigRecipe`).
+    public static func load(path: String, stage: String? = nil) throws -> TrainingConfig {
+        let (file, suffix) = stage == nil ? ConfigRecipe.split(path) : (path, nil)
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw TrainingError.file(file, FileManager.default.fileExists(atPath: file) ? "cannot read the config" : "no such config file")
         }
-        return try parse(yaml: try ConfigBase.resolve(text: text, path: path),
-                         defaultName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+        let chosen = stage ?? suffix
+        return try parse(yaml: try ConfigRecipe.resolve(text: text, path: file, stage: chosen),
+                         defaultName: chosen ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
     }
 
     /// Parses and validates YAML text.

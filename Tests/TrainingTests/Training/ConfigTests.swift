@@ -31,7 +31,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(d.vae.latentChannels, 8)
         XCTAssertFalse(d.train.freezeEncoder)
         // Stage 1b: the same VAE, its decoder trained on stage 2e's data with the encoder frozen.
-        let b = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-vae-decoder.yaml").path)
+        let b = try TrainingConfig.load(path: ConfigRecipeTests.recipe, stage: "default-vae-decoder")
         XCTAssertEqual(b.stage, .vae)
         XCTAssertTrue(b.train.freezeEncoder)
         XCTAssertEqual(b.vae, d.vae)
@@ -46,7 +46,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(l.ldm?.conditioning, .both)
         XCTAssertNil(l.ldm?.contrastive)
 
-        // The contrastive model and the LDM fine-tuned through it (stages 2a and 2b of scripts/train-default-model).
+        // The contrastive model and the LDM fine-tuned through it (stages of configs/default-model.yaml).
         let clap = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-clap.yaml").path)
         XCTAssertEqual(clap.stage, .clap)
         XCTAssertEqual(clap.name, "default-clap")
@@ -55,13 +55,13 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(cc.projectionDim, 384, "the LDM's class embedding takes 384-d vectors")
         XCTAssertTrue(clap.data.dropLast)
         XCTAssertNoThrow(try ContrastiveAudioText(config: cc))
-        let ft = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-finetune.yaml").path)
+        let ft = try TrainingConfig.load(path: ConfigRecipeTests.recipe, stage: "default-ldm-finetune")
         XCTAssertEqual(ft.name, "default-ldm-finetune")
         XCTAssertEqual(ft.ldm?.contrastive, "runs/default-clap")
         XCTAssertEqual(ft.ldm?.blockOutChannels, l.ldm?.blockOutChannels, "fine-tunes the same architecture")
         XCTAssertEqual(ft.ldm?.downBlockTypes, l.ldm?.downBlockTypes)
         // Stage 2c: the same UNet and conditioning, trained to predict v.
-        let v = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-v.yaml").path)
+        let v = try TrainingConfig.load(path: ConfigRecipeTests.recipe, stage: "default-ldm-v")
         XCTAssertEqual(v.name, "default-ldm-v")
         XCTAssertEqual(ft.diffusion.predictionType, "epsilon")
         XCTAssertEqual(v.diffusion.predictionType, "v_prediction")
@@ -71,7 +71,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(v.diffusion.betaEnd, ft.diffusion.betaEnd)
         XCTAssertEqual(v.train.pooledFromAudio, 0)
         // Stage 2d: stage 2c's UNet, half of its kept class-embedding inputs taken from the clips' audio embeddings.
-        let a = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-audio.yaml").path)
+        let a = try TrainingConfig.load(path: ConfigRecipeTests.recipe, stage: "default-ldm-audio")
         XCTAssertEqual(a.name, "default-ldm-audio")
         XCTAssertEqual(a.train.pooledFromAudio, 0.5)
         XCTAssertEqual(a.diffusion.predictionType, "v_prediction")
@@ -81,7 +81,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(a.diffusion.betaStart, v.diffusion.betaStart)
         XCTAssertEqual(a.diffusion.betaEnd, v.diffusion.betaEnd)
         // Stage 2e: stage 2d's settings through two more bases, on the data with recipe 2's beeps and tones.
-        let e = try TrainingConfig.load(path: Self.configsFolder.appendingPathComponent("default-ldm-beeps.yaml").path)
+        let e = try TrainingConfig.load(path: ConfigRecipeTests.recipe, stage: "default-ldm-beeps")
         XCTAssertEqual(e.name, "default-ldm-beeps")
         XCTAssertEqual(e.data.dataset, "data/stage2e")
         XCTAssertEqual(e.train.maxSteps, 1500)
