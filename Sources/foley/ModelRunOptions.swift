@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diffusion
 import Foundation
+import NN
 
 /// The options of every command that runs a model (`generate`, `eval-probes`): one `@OptionGroup`, its defaults
 /// and help read from the one generation schema, so the command line and Lua's `p:generate` agree.
@@ -10,9 +11,11 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp(GenerationSchema.help("guidance"))) var guidance = GenerationOptions.defaults.guidanceScale
     @Option(help: ArgumentHelp("Sampler: \(samplerNames.joined(separator: ", ")) (default: the model's).")) var sampler: String?
     @Option(help: ArgumentHelp(GenerationSchema.help("seed"))) var seed = GenerationOptions.defaults.seed
+    @Flag(name: .shortAndLong, help: "Print each model's hyperparameters as it loads (as FOLEY_LOG=info does).") var verbose = false
 
     /// The model folder asked for, else the shipped default.
     func folder() throws -> URL {
+        if verbose { LoadLog.verbose = true }
         guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? DefaultModel.locate() else {
             throw ValidationError("no model: pass --model DIR (the shipped default is models/default; run scripts/train-default-model to rebuild it)")
         }

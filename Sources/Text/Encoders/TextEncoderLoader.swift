@@ -19,7 +19,9 @@ public enum TextEncoderLoader {
         let family = try Family(config: config, folder: folder)
         let state = try loadWeights(folder: folder)
         do {
-            return try build(family, config: config, state: state)
+            let encoder = try build(family, config: config, state: state)
+            LoadLog.loaded(String(describing: type(of: encoder)), from: URL(fileURLWithPath: folder), values: config.values)
+            return encoder
         } catch let e as NNError {
             throw TextError.file(folder, "weights do not fit \(family): \(e.description)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensors
 import Text
 import XCTest
@@ -35,6 +36,25 @@ final class TextEncoderLoaderTests: XCTestCase {
         let file = try EncoderFixtures.weights("t5_encoder")
         XCTAssertEqual(m.shared.weight.scalars, file["encoder.embed_tokens.weight"]!.scalars)
         XCTAssertEqual(m.stateDict().count, file.count - 1)
+    }
+
+    /// With logging on, loading names the encoder class, its folder and its hyperparameters; off, it says nothing.
+    func testLoadLogsTheEncodersHyperparameters() throws {
+        var lines: [String] = []
+        let sink = LoadLog.sink
+        LoadLog.sink = { lines.append($0) }
+        defer { LoadLog.sink = sink; LoadLog.verbose = false }
+        let dir = try folder("t5_encoder")
+        LoadLog.verbose = false
+        unsetenv("FOLEY_LOG")
+        _ = try TextEncoderLoader.load(folder: dir)
+        XCTAssertEqual(lines, [])
+        LoadLog.verbose = true
+        _ = try TextEncoderLoader.load(folder: dir)
+        XCTAssertEqual(lines.count, 1)
+        let line = try XCTUnwrap(lines.first)
+        XCTAssertTrue(line.hasPrefix("loaded T5EncoderModel from \(dir.path): {"), line)
+        XCTAssertTrue(line.contains("\"d_model\":16"), line)
     }
 
     func testLoadsClapTextFolder() throws {
