@@ -322,7 +322,12 @@ public struct TrainingConfig {
         c.dropLast = try d.bool("drop_last", default: stage == .clap)
         c.numWorkers = try d.int("num_workers", default: 1, min: 0)
         c.sampleRate = try d.optionalInt("sample_rate", min: 1000)
-        c.numMels = try d.optionalInt("num_mels", min: 8)
+        // librosa's spelling, as the audio front end writes it; the older `num_mels` is still read.
+        let nMels = try d.optionalInt("n_mels", min: 8), legacyNumMels = try d.optionalInt("num_mels", min: 8)
+        if nMels != nil && legacyNumMels != nil {
+            throw TrainingError.config(key: "data.num_mels", found: "beside data.n_mels", expected: "only n_mels (num_mels is its older spelling)")
+        }
+        c.numMels = nMels ?? legacyNumMels
         c.nFFT = try d.optionalInt("n_fft", min: 16)
         c.hopLength = try d.optionalInt("hop_length", min: 1)
         return c

@@ -72,7 +72,9 @@ final class ContrastiveStage: TrainingStage {
     let dataset: MelDataset
     var loader: DataLoader!
     let named: [(String, Tensor)]
-    var cache: [String: Tensor] = [:]
+    /// The pipeline's one conditioning path, asked for the pooled vector only (the model's own text head is what
+    /// trains here, so no contrastive projection is applied inside it).
+    let prompts: PromptConditioning
 
     init(config: TrainingConfig, model: ContrastiveAudioText, conditioner: TextConditioner, dataset: MelDataset) {
         self.config = config
@@ -80,6 +82,8 @@ final class ContrastiveStage: TrainingStage {
         self.conditioner = conditioner
         self.dataset = dataset
         named = model.namedParameters()
+        prompts = PromptConditioning(conditioner: conditioner, conditioning: .pooled,
+                                     cacheCapacity: dataset.entries.reduce(1) { $0 + $1.captions.count })
         (conditioner.encoder as? Module)?.requiresGrad(false)
     }
 
@@ -102,13 +106,10 @@ final class ContrastiveStage: TrainingStage {
 
     /// Pooled text rows [B, P] for `captions`, each encoded alone (as generation encodes a prompt) and cached.
     func pooled(_ captions: [String]) throws -> Tensor {
-        let rows = try captions.map { c -> Tensor in
-            if let r = cache[c] { return r }
-            let r = try GradMode.noGrad { try conditioner.encode([c]).normalizedPooled }
-            cache[c] = r
-            return r
+        guard let pooled = try prompts(captions).pooled else {
+            throw TrainingError.config(key: "model.type", found: "a conditioning without a pooled vector", expected: "pooled text rows")
         }
-        return try Tensor.concat(rows, axis: 0)
+        return pooled
     }
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {

@@ -157,7 +157,7 @@ final class TrainingLoop {
     /// The crop length in mel frames: the configured length rounded up to the model's down-sampling unit.
     static func cropFrames(_ config: TrainingConfig, info: DatasetInfo, unit: Int) throws -> Int {
         let d = config.data
-        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("num_mels", d.numMels, info.audio.nMels),
+        let checks: [(String, Int?, Int)] = [("sample_rate", d.sampleRate, info.sampleRate), ("n_mels", d.numMels, info.audio.nMels),
                                             ("n_fft", d.nFFT, info.audio.nFFT), ("hop_length", d.hopLength, info.audio.hopLength)]
         for (k, want, have) in checks {
             if let want, want != have {
@@ -165,7 +165,7 @@ final class TrainingLoop {
             }
         }
         guard info.audio.nMels % unit == 0 else {
-            throw TrainingError.config(key: "data.num_mels", found: "\(info.audio.nMels)",
+            throw TrainingError.config(key: "data.n_mels", found: "\(info.audio.nMels)",
                                        expected: "a multiple of \(unit) (the model's down-sampling of the mel axis); use fewer down blocks")
         }
         let raw = d.segmentFrames ?? Int((d.segmentSeconds! * Double(info.sampleRate) / Double(info.audio.hopLength)).rounded())

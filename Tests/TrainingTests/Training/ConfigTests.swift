@@ -264,6 +264,17 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try VAETrainer(config: bad, options: TrainFixture.quiet(root.appendingPathComponent("runs")))) { e in
             XCTAssertEqual("\(e)", "config key 'data.sample_rate': found 22050, expected 16000, the value the dataset \(data.path) was preprocessed with")
         }
+        // The mel-band count under librosa's name (the dataset's own spelling), and under its older name.
+        for key in ["n_mels", "num_mels"] {
+            let mels = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data).replacingOccurrences(of: "  batch_size: 4", with: "  batch_size: 4\n  \(key): 32"))
+            XCTAssertEqual(mels.data.numMels, 32, key)
+            XCTAssertThrowsError(try VAETrainer(config: mels, options: TrainFixture.quiet(root.appendingPathComponent("runs-\(key)")))) { e in
+                XCTAssertEqual("\(e)", "config key 'data.n_mels': found 32, expected 64, the value the dataset \(data.path) was preprocessed with")
+            }
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data).replacingOccurrences(of: "  batch_size: 4", with: "  batch_size: 4\n  n_mels: 64\n  num_mels: 64"))) { e in
+            XCTAssertTrue("\(e)".contains("only n_mels"), "\(e)")
+        }
         let missing = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: root.appendingPathComponent("nope")))
         XCTAssertThrowsError(try VAETrainer(config: missing, options: TrainFixture.quiet(root.appendingPathComponent("runs2")))) { e in
             XCTAssertTrue("\(e)".contains("not a preprocessed dataset (no dataset.json); run `foley preprocess` first"), "\(e)")
