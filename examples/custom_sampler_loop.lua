@@ -1,9 +1,11 @@
 -- custom_sampler_loop.lua: DDIM written in Lua against the UNet, checked against the pipeline.
 -- Shows: Pipeline:encode, Pipeline:unet, Pipeline:latent_shape, Pipeline:decode, a Sampler's
--- timesteps and alphas_cumprod, and one DDIM update written as plain tensor math (eta = 0):
+-- timesteps, alphas_cumprod and prediction_type, and one DDIM update written as plain tensor math (eta = 0):
 --   x0 = (x - sqrt(1 - a_t) eps) / sqrt(a_t);  x <- sqrt(a_prev) x0 + sqrt(1 - a_prev) eps
+-- The UNet predicts what it was trained to: the noise eps ("epsilon"), v = sqrt(a_t) eps - sqrt(1 - a_t) x0
+-- ("v_prediction", the shipped model) or x0 itself ("sample"); the loop turns each into x0 and eps first.
 --   foley run examples/custom_sampler_loop.lua [model folder]
--- Writes custom_sampler_loop.wav/.png; prints the largest difference to generate{sampler="ddim"}.
+-- Writes custom_sampler_loop.wav/.png; fails unless it matches generate{sampler="ddim"}.
 local pipe = foley.models.load(arg[1] or os.getenv("FOLEY_MODEL"))
 local tiny = pipe.mel_bins < 16
 local steps, seconds, seed = tiny and 5 or 25, tiny and 0.05 or 4, 42
@@ -18,11 +20,24 @@ local cond = pipe:encode(prompt)
 -- generate's noise for seed s is randn(shape, s) for a batch of one.
 local x = foley.tensor.randn(pipe:latent_shape(seconds), seed) * sampler.init_noise_sigma
 
+-- The UNet's output at x as (x0, eps), whatever it predicts.
+local function clean_and_noise(out, a_t)
+  local kind = sampler.prediction_type
+  if kind == "epsilon" then
+    return (x - out * math.sqrt(1 - a_t)) / math.sqrt(a_t), out
+  elseif kind == "v_prediction" then
+    return x * math.sqrt(a_t) - out * math.sqrt(1 - a_t), x * math.sqrt(1 - a_t) + out * math.sqrt(a_t)
+  elseif kind == "sample" then
+    return out, (x - out * math.sqrt(a_t)) / math.sqrt(1 - a_t)
+  end
+  error("unknown prediction_type " .. tostring(kind))
+end
+
 for i, t in ipairs(ts) do
-  local eps = pipe:unet(sampler:scale(x, t), t, cond)
+  local out = pipe:unet(sampler:scale(x, t), t, cond)
   local a_t = acp[t + 1]
   local a_prev = ts[i + 1] and acp[ts[i + 1] + 1] or final_alpha
-  local x0 = (x - eps * math.sqrt(1 - a_t)) / math.sqrt(a_t)
+  local x0, eps = clean_and_noise(out, a_t)
   x = x0 * math.sqrt(a_prev) + eps * math.sqrt(1 - a_prev)
 end
 
@@ -30,7 +45,9 @@ end
 local reference
 pipe:generate{prompt = prompt, sampler = "ddim", steps = steps, seconds = seconds, seed = seed,
               guidance = 1, on_step = function(step, t, latents) reference = latents end}
-print(string.format("max |lua - pipeline| = %.3g", (x - reference):abs():max()))
+local diff, scale = (x - reference):abs():max(), reference:abs():max()
+print(string.format("prediction %s: max |lua - pipeline| = %.3g (latents up to %.3g)", sampler.prediction_type, diff, scale))
+assert(diff <= 1e-4 * math.max(scale, 1), "the Lua loop does not match the pipeline")
 
 local audio = pipe:decode(x, seconds)
 audio:save("custom_sampler_loop.wav")

@@ -31,6 +31,24 @@ final class SamplerBindingsTests: XCTestCase {
         XCTAssertEqual(out, [x.scalars[0..<3].map { String(format: "%.9g", Double($0)) }.joined(separator: ",")])
     }
 
+    /// A stochastic step takes its noise as a tensor (replayed as given), which equals the same noise drawn from its
+    /// seed; the sampler says what its model output means; a model's own sampler is named as foley.samplers names it.
+    func testStepWithGivenNoiseAndPredictionType() {
+        XCTAssertEqual(h.values("""
+            local s = foley.samplers.new('ddpm', {prediction_type = 'v_prediction'}); s:set_timesteps(4)
+            local x, v, t = foley.tensor.ones(1, 1, 2, 2), foley.tensor.zeros(1, 1, 2, 2), s:timesteps()[1]
+            local given = s:step(v, t, x, foley.tensor.randn({1, 1, 2, 2}, 9))
+            local seeded = s:step(v, t, x, 9)
+            local other = s:step(v, t, x, foley.tensor.zeros(1, 1, 2, 2))
+            return s.prediction_type, (given - seeded):abs():max(), (given - other):abs():max() > 0.01
+            """), ["v_prediction", "0.0", "true"])
+        XCTAssertEqual(h.values("return foley.samplers.new('euler').prediction_type"), ["epsilon"])
+        // The tiny model's scheduler_config.json names DDIMScheduler.
+        XCTAssertEqual(h.values("local p = foley.models.load('\(tinyModel)'); return p:sampler().name, p:sampler('euler').name"), ["ddim", "euler"])
+        h.assertError("local s = foley.samplers.new('ddpm'); s:set_timesteps(2); return s:step(foley.tensor.zeros(1, 2), s:timesteps()[1], foley.tensor.zeros(1, 2), foley.tensor.zeros(3))",
+                      "expected [1, 2]")
+    }
+
     func testAddNoiseAndSeededStochasticStep() {
         XCTAssertEqual(h.values("""
             local s = foley.samplers.new('euler_ancestral'); s:set_timesteps(4)

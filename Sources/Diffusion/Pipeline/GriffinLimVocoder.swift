@@ -23,7 +23,10 @@ public final class GriffinLimVocoder: Vocoder {
         guard mels == frontEnd.filterbank.nMels else {
             throw DiffusionError.invalidArgument("logMel", "expected \(frontEnd.filterbank.nMels) mel bins, got \(mels)")
         }
-        let length = (frames - 1) * frontEnd.stft.config.hopLength
+        // A vocoder turns F frames into F hops of samples (as HiFi-GAN does), so a generation asked for a whole
+        // number of frames comes back exactly that long; the centred inverse STFT's own length is one hop shorter,
+        // and the last frame's window still covers the hop it leaves out.
+        let length = frames * frontEnd.stft.config.hopLength
         var rows: [Tensor] = []
         for i in 0..<b {
             let values = Array(x.scalars[(i * frames * mels)..<((i + 1) * frames * mels)])

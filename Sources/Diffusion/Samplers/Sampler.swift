@@ -101,6 +101,14 @@ public let samplerClassNames = [
     "HeunDiscreteScheduler", "LMSDiscreteScheduler", "DPMSolverMultistepScheduler", "UniPCMultistepScheduler",
 ]
 
+/// The short name of a diffusers scheduler class (`DDPMScheduler` -> `ddpm`), or the class name when it has none.
+public func samplerShortName(className: String) -> String {
+    let short = ["DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "PNDMScheduler": "pndm", "EulerDiscreteScheduler": "euler",
+                 "EulerAncestralDiscreteScheduler": "euler_ancestral", "HeunDiscreteScheduler": "heun",
+                 "LMSDiscreteScheduler": "lms", "UniPCMultistepScheduler": "unipc"]
+    return short[className] ?? className
+}
+
 /// Sets per-run sampler options by name on `sampler`: `eta` (DDIM's stochasticity) is the only one, and any other
 /// sampler refuses it rather than ignoring it, so the command line, the pipeline and Lua's samplers agree.
 public func applySamplerOptions(_ options: [String: Float], to sampler: any Sampler) throws {

@@ -349,7 +349,7 @@ public enum ModelBindings {
                 } else {
                     s = try makeSampler(config: p.pipeline.schedulerConfig)
                 }
-                lua.push(SamplerObject(s, name: try lua.optString(2) ?? p.pipeline.schedulerConfig.className ?? "?"))
+                lua.push(SamplerObject(s, name: try lua.optString(2) ?? samplerShortName(className: p.pipeline.schedulerConfig.className ?? "?")))
                 return 1
             },
             LuaMethod("latent_shape", """

@@ -73,7 +73,7 @@ public enum SamplerBindings {
             },
         ])
         lua.register(type: SamplerObject.self, help: """
-        Sampler: a noise scheduler (fields name, init_noise_sigma, order, steps).
+        Sampler: a noise scheduler (fields name, prediction_type, init_noise_sigma, order, steps).
         """, methods: [
             LuaMethod("set_timesteps", "s:set_timesteps(n)\nChooses n inference steps and resets the sampler's state.") { lua, s in
                 let n = try lua.integer(2)
@@ -101,14 +101,22 @@ public enum SamplerBindings {
                 return 1
             },
             LuaMethod("step", """
-            s:step(eps, t, x[, seed]) -> Tensor
-            One reverse step from x at timestep t given the model output eps. Stochastic samplers draw their
-            noise from a generator seeded with seed, else from the shared foley.tensor generator.
+            s:step(model_output, t, x[, noise]) -> Tensor
+            One reverse step from x at timestep t. model_output is what the denoiser predicts, as
+            s.prediction_type says: "epsilon" the noise, "v_prediction" v = sqrt(a_t) noise - sqrt(1 - a_t) x0,
+            "sample" x0 itself (pipe:unet returns it as the model was trained). Stochastic samplers draw their
+            noise from noise: a tensor shaped as x (used as is), or a seed, else the shared foley.tensor generator.
             """) { lua, s in
-                let eps = try lua.tensor(2), t = try lua.timestep(3), x = try lua.tensor(4)
-                let noise: NoiseSource = try lua.optInteger(5).map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
-                    ?? TensorBindings.generator(lua)
-                lua.push(try s.sampler.step(modelOutput: eps, timestep: t, sample: x, noise: noise))
+                let output = try lua.tensor(2), t = try lua.timestep(3), x = try lua.tensor(4)
+                let noise: NoiseSource
+                if lua.type(5) == LUA_TUSERDATA {
+                    noise = RecordedNoise([try lua.tensor(5)])
+                } else if let seed = try lua.optInteger(5) {
+                    noise = RandomGenerator(seed: UInt64(bitPattern: Int64(seed)))
+                } else {
+                    noise = TensorBindings.generator(lua)
+                }
+                lua.push(try s.sampler.step(modelOutput: output, timestep: t, sample: x, noise: noise))
                 return 1
             },
             LuaMethod("add_noise", "s:add_noise(x0, noise, t) -> Tensor\nThe forward process: x0 noised to timestep t.") { lua, s in
@@ -123,6 +131,7 @@ public enum SamplerBindings {
         ], metamethods: [
             fieldIndex(SamplerObject.self, [
                 "name": { lua, s in lua.push(s.name) },
+                "prediction_type": { lua, s in lua.push(s.sampler.config.predictionType ?? "epsilon") },
                 "init_noise_sigma": { lua, s in lua.push(Double(s.sampler.initNoiseSigma)) },
                 "order": { lua, s in lua.push(s.sampler.order) },
                 "steps": { lua, s in lua.push(s.sampler.timesteps.count) },
