@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diffusion
 import Foundation
 import LuaHost
 import Tensors
@@ -21,7 +22,22 @@ struct Foley: ParsableCommand {
 
     static func main() {
         Runtime.settleOpenMP()
-        main(CommandLine.arguments.dropFirst().map { $0 })
+        main(arguments(CommandLine.arguments.dropFirst().map { $0 }))
+    }
+
+    /// The command line as the parser should see it: a script or notebook as the first argument runs it (`foley
+    /// hi.lua`, as `lua hi.lua` and `th hi.lua` do), and a mistyped command stops with the nearest real one.
+    static func arguments(_ args: [String]) -> [String] {
+        guard let first = args.first, !first.hasPrefix("-") else { return args }
+        let commands = configuration.subcommands.map { $0.configuration.commandName ?? $0._commandName } + ["help"]
+        if commands.contains(first) { return args }
+        if first.hasSuffix(".lua") || first.hasSuffix(".md") || FileManager.default.fileExists(atPath: first) {
+            return ["run"] + args
+        }
+        let suggestion = GenerationSchema.suggestion(for: first, among: commands)
+        let hint = suggestion.isEmpty ? " (commands: \(commands.dropLast().joined(separator: ", ")))" : suggestion
+        FileHandle.standardError.write(Data("foley: unknown command '\(first)'\(hint)\n".utf8))
+        Foundation.exit(64)
     }
 
     func run() throws {

@@ -17,5 +17,10 @@ struct Info: ParsableCommand {
         print("BLAS: \(Runtime.blasConfig)")
         print("threads: \(Runtime.threadCount) (FOLEY_THREADS, default: all cores)")
         print("models: \(FoleyPaths.home.path)/models")
+        if let (folder, source) = DefaultModel.find() {
+            print("default model: \(folder.path) (from \(source.rawValue))")
+        } else {
+            print("default model: none (set FOLEY_MODEL, or run scripts/install to put one in \(FoleyPaths.home.path)/models/default)")
+        }
     }
 }

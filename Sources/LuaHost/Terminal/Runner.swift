@@ -58,8 +58,11 @@ public enum Runner {
         let L = lua.L
         let base = lua_gettop(L)
         defer { lua_settop(L, base) }
+        // As the prompt does (and lua.c 5.4 for its own REPL): an expression is returned, so `foley -e '1+1'` prints 2.
         do {
-            try lua.load(chunk, name: "=(command line)")
+            if (try? lua.load("return " + chunk + ";", name: "=(command line)")) == nil {
+                try lua.load(chunk, name: "=(command line)")
+            }
         } catch {
             report("\(error)")
             return 1
