@@ -14,6 +14,8 @@ public final class Repl {
     public let notebook = Notebook()
     let reader: LineReader?
     let interactive: Bool
+    /// Whether Ctrl-C abandoned the entry being typed (set by the continuation-line reader).
+    var abandoned = false
     /// The chunk name of entries, as lua.c's.
     static let chunkName = "=stdin"
 
@@ -48,7 +50,14 @@ public final class Repl {
             Output.emit("Foley \(FoleyBindings.foleyVersion) (Lua \(Int(lua_version(lua.L)) / 100).\(Int(lua_version(lua.L)) % 100))  :help for help, Ctrl-D to quit\n")
         }
         while let line = reader?.readLine(prompt: prompt(first: true)) {
-            if !handle(firstLine: line, more: { [self] in reader?.readLine(prompt: prompt(first: false)) }) { break }
+            if line == LineReaderInterrupted { continue }
+            abandoned = false
+            let more = { [self] () -> String? in
+                let next = reader?.readLine(prompt: prompt(first: false))
+                if next == LineReaderInterrupted { abandoned = true; return nil }
+                return next
+            }
+            if !handle(firstLine: line, more: more) { break }
         }
         if interactive { Output.emit("\n") }
         return 0
@@ -84,6 +93,8 @@ public final class Repl {
             return command(trimmed, more: more, failed: &failed)
         }
         let (code, syntaxError) = compile(firstLine, more: more)
+        // Ctrl-C on a continuation line drops the whole entry, as at the first line.
+        if abandoned { return true }
         reader?.addHistory(code)
         notebook.begin(code: code)
         defer { notebook.end() }
