@@ -29,7 +29,8 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let pipe = try TextToAudioPipeline.load(folder: try modelRun.folder())
-        var o = GenerationOptions(prompt: prompt)
+        var o = GenerationOptions()
+        o.prompts = [prompt]   // "" included: the unconditional prompt is a prompt
         modelRun.apply(to: &o)
         if let negative { o.negativePrompts = [negative] }
         if let eta { o.samplerOptions["eta"] = eta }

@@ -13,9 +13,11 @@ final class AudioBindingsTests: XCTestCase {
             local a = foley.audio.from_tensor(t, 8000)
             a:save('\(path)')
             local b = foley.audio.load('\(path)')
-            return #b, b.rate, b.channels, b.samples, (b:tensor() - t):abs():max() < 1e-4, b:duration()
+            return #b, b.rate, b.channels, b.num_frames, (b:tensor() - t):abs():max() < 1e-4, b:duration()
             """)
         XCTAssertEqual(out, ["800", "8000", "1", "800", "true", "0.1"])
+        // `samples` was the count under a name that reads like the data: it now says where each is.
+        h.assertError("return foley.audio.from_tensor(foley.tensor.zeros(8), 8000).samples", "a.num_frames is the count per channel, a:tensor() the samples")
         let read = try AudioFile.read(path)
         XCTAssertEqual(read.frameCount, 800)
         XCTAssertEqual(read.samples[0], -0.5, accuracy: 1e-4)

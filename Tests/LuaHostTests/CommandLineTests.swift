@@ -54,4 +54,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(text.contains("default model: \(model) (from the source tree of this executable)"), text)
         XCTAssertTrue(text.hasSuffix(model + "\n"), text)
     }
+
+    /// The empty prompt is the unconditional one, and a prompt like any other.
+    func testGenerateTakesTheEmptyPrompt() throws {
+        let dir = try temporaryDirectory(self)
+        let out = dir.appendingPathComponent("empty.wav")
+        let r = try runFoley(["generate", "", "--model", tinyModel, "--seconds", "0.05", "--steps", "2", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("empty.json"))) as? [String: Any]
+        XCTAssertEqual(sidecar?["prompt"] as? String, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.path))
+    }
 }

@@ -114,7 +114,7 @@ extension ModelBindingsTests {
             local tone = foley.audio.from_tensor(foley.tensor.from(t), 16000)
             local r = p:reconstruct(tone)
             local ok, err = pcall(p.reconstruct, p, 5)
-            return r:duration(), r.samples, string.format('%.6f', r:tensor():totable()[1000]), ok, tostring(err):find('Audio expected') ~= nil
+            return r:duration(), r.num_frames, string.format('%.6f', r:tensor():totable()[1000]), ok, tostring(err):find('Audio expected') ~= nil
             """)
         let pipe = try TextToAudioPipeline.load(folder: URL(fileURLWithPath: tinyModel))
         let tone = (1...3000).map { Float(0.3 * sin(2 * Double.pi * 440 * Double($0) / 16000)) }

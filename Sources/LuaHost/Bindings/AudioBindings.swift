@@ -170,7 +170,7 @@ public enum AudioBindings {
             },
         ])
         lua.register(type: AudioClip.self, help: """
-        Audio: a clip of samples (fields samples, rate, channels); methods return new clips.
+        Audio: a clip of samples (fields num_frames, rate, channels; a:tensor() is the samples); methods return new clips.
         """, methods: [
             LuaMethod("save", """
             a:save(path)
@@ -267,7 +267,11 @@ public enum AudioBindings {
             },
         ], metamethods: [
             fieldIndex(AudioClip.self, [
-                "samples": { lua, c in lua.push(c.buffer.frameCount) },
+                "num_frames": { lua, c in lua.push(c.buffer.frameCount) },
+                // The count was called `samples`, which reads like the data: name the two apart rather than guess.
+                "samples": { lua, _ in
+                    throw LuaError(message: "Audio has no field 'samples': a.num_frames is the count per channel, a:tensor() the samples")
+                },
                 "rate": { lua, c in lua.push(c.buffer.sampleRate) },
                 "channels": { lua, c in lua.push(c.buffer.channels) },
             ]),
