@@ -33,6 +33,35 @@ final class TrainBindingsTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/vae/config.json"))
     }
 
+    /// on_step sees every step from inside one run, so checkpoints stay train.checkpoint_every's (they were one per
+    /// step); returning false stops there with a checkpoint; a typo in the trainer options is an error.
+    func testOnStepWatchesWithoutChangingCheckpoints() throws {
+        let dir = try temporaryDirectory(self).path
+        let out = h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            os.execute('mkdir -p \(dir)/audio \(dir)/text')
+            for i = 1, 2 do
+              p:generate{prompt = 'clip ' .. i, steps = 2, seconds = 0.3, seed = i}:save('\(dir)/audio/c' .. i .. '.wav')
+              local f = io.open('\(dir)/text/c' .. i .. '.txt', 'w'); f:write('clip ', i); f:close()
+            end
+            foley.train.preprocess{audio_dir = '\(dir)/audio', text_dir = '\(dir)/text', output = '\(dir)/data',
+                                   seconds = 0.3, min_seconds = 0.1, valid_fraction = 0}
+            local function trainer(name)
+              return foley.train.vae({name = name, model = {type = 'AutoencoderKL', in_channels = 1, out_channels = 1,
+                latent_channels = 4, block_out_channels = {8}, layers_per_block = 1, norm_num_groups = 4},
+                data = {dataset = '\(dir)/data', batch_size = 2, segment_frames = 16},
+                train = {max_steps = 6, checkpoint_every = 3, log_every = 1, scaling_factor_batches = 1}}, {runs = '\(dir)/runs', progress = false})
+            end
+            local t, seen, ckpts = trainer('all'), {}, 0
+            t:run{on_step = function(s, l) seen[#seen + 1] = s end, on_checkpoint = function() ckpts = ckpts + 1 end}
+            local u, stops = trainer('stop'), 0
+            u:run{on_step = function(s) return s < 2 end, on_checkpoint = function() stops = stops + 1 end}
+            return table.concat(seen, ','), ckpts, t.steps_done, u.steps_done, stops, u.finished
+            """)
+        XCTAssertEqual(out, ["1,2,3,4,5,6", "2", "6", "2", "1", "false"])
+        h.assertError("foley.train.vae('\(repoRoot.path)/configs/tiny-vae.yaml', {prgress = false})", "prgress: unknown trainer option; did you mean 'progress'?")
+    }
+
     func testConfigErrors() {
         h.assertError("foley.train.vae(3)", "bad argument #1 to 'foley.train.vae' (config path or table expected, got number)")
         h.assertError("foley.train.vae{model = {type = 'AutoencoderKL'}, data = {dataset = 'x'}, train = {max_steps = 'lots'}}", "max_steps")

@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import Diffusion
 import Foundation
 import Tensors
 import Training
@@ -21,6 +22,8 @@ public final class TrainerObject: LuaObject {
     var name: String?
     var initFrom: String?
     var verbose: Bool
+    /// A progress line (step, loss, steps/s, ETA) on a terminal's stderr while a segment runs.
+    var progress = true
     /// Steps completed, the schedule's length, the last checkpoint, the exported model folder.
     var step = 0
     var totalSteps: Int
@@ -48,21 +51,22 @@ public final class TrainerObject: LuaObject {
         o.resume = started
         o.initFrom = started ? nil : initFrom
         o.stopAtStep = stopAfter
-        o.progress = .quiet
+        o.progress = progress ? .auto : .quiet
         o.handleSignals = false
         o.log = log
         return o
     }
 
-    /// Runs one segment (to step `stopAfter`, or to the end); returns the log messages.
-    func segment(stopAfter: Int?) throws -> [String] {
+    /// Runs one segment (to step `stopAfter`, or to the end), `onStep` seeing each step; returns the log messages.
+    func segment(stopAfter: Int?, onStep: ((Int, Double) throws -> Bool)? = nil) throws -> [String] {
         final class Messages: @unchecked Sendable { var lines: [String] = [] }
         let messages = Messages()
         let verbose = self.verbose
-        let o = options(stopAfter: stopAfter) { m in
+        var o = options(stopAfter: stopAfter) { m in
             messages.lines.append(m)
             if verbose { Output.emitError(m + "\n") }
         }
+        o.onStep = onStep
         // Ctrl-C in the chunk sets the one interrupt flag the training loop polls.
         let result: TrainingResult
         switch config.stage {
@@ -102,12 +106,19 @@ public enum TrainBindings {
         guard c.stage == stage else {
             throw lua.argError(1, "a \(stage == .vae ? "VAE (model.type: AutoencoderKL)" : "LDM (model.type: AudioLDM)") config expected, got a \(c.stage.rawValue) config")
         }
-        if !lua.isNoneOrNil(2) { try lua.checkTable(2) }
+        if !lua.isNoneOrNil(2) {
+            try lua.checkTable(2)
+            let keys = ((try lua.value(2)) as? [String: Any]).map { Array($0.keys) } ?? []
+            do { try GenerationSchema.check(keys, known: ["runs", "name", "init_from", "verbose", "progress"], what: "trainer option") }
+            catch let e as DiffusionError { throw lua.argError(2, "\(e)") }
+        }
         let runs = try lua.option(2, "runs") { try lua.string($0) } ?? "runs"
         let name = try lua.option(2, "name") { try lua.string($0) }
         let initFrom = try lua.option(2, "init_from") { try lua.string($0) }
         let verbose = try lua.option(2, "verbose") { try lua.bool($0) } ?? false
-        lua.push(TrainerObject(config: c, runs: runs, name: name, initFrom: initFrom, verbose: verbose))
+        let trainer = TrainerObject(config: c, runs: runs, name: name, initFrom: initFrom, verbose: verbose)
+        trainer.progress = try lua.option(2, "progress") { try lua.bool($0) } ?? true
+        lua.push(trainer)
         return 1
     }
 
@@ -123,13 +134,13 @@ public enum TrainBindings {
     public static func register(_ lua: LuaState) {
         lua.register(library: "train", help: "foley.train: train a VAE or a latent diffusion model from Lua.", [
             LuaFunction("vae", """
-            vae(config[, {runs = "runs", name =, init_from =, verbose = false}]) -> Trainer
+            vae(config[, {runs = "runs", name =, init_from =, verbose = false, progress = true}]) -> Trainer
             A VAE (stage 1) run: config is a YAML path, YAML text or a Lua table in the same shape;
             "recipe.yaml#stage" picks one stage of a recipe (e.g. "configs/default-model.yaml#default-vae").
             The run writes runs/<name>/ (checkpoints, log.jsonl, the exported vae/ at the end).
             """) { lua in try make(lua, stage: .vae) },
             LuaFunction("ldm", """
-            ldm(config[, {runs = "runs", name =, init_from =, verbose = false}]) -> Trainer
+            ldm(config[, {runs = "runs", name =, init_from =, verbose = false, progress = true}]) -> Trainer
             A latent diffusion (stage 2) run; config as for vae (model.pretrained_vae names the VAE).
             """) { lua in try make(lua, stage: .ldm) },
             LuaFunction("preprocess", """
@@ -169,9 +180,10 @@ public enum TrainBindings {
             LuaMethod("run", """
             t:run{steps =, on_step = function(step, loss) end, on_checkpoint = function(path) end,
                   on_validation = function(step, record) end} -> Trainer
-            Trains `steps` more steps (default: to train.max_steps). With on_step, steps run one at a time
-            and on_step returning false stops; on_checkpoint gets each checkpoint written, on_validation each
-            validation record. Ctrl-C stops cleanly (a checkpoint is written) and raises "interrupted!".
+            Trains `steps` more steps (default: to train.max_steps), with a progress line on a terminal.
+            on_step sees every step as it ends (returning false stops there, with a checkpoint); checkpoints
+            are train.checkpoint_every's either way. on_checkpoint gets each checkpoint written, on_validation
+            each validation record. Ctrl-C stops cleanly (a checkpoint is written) and raises "interrupted!".
             """) { lua, t in
                 if !lua.isNoneOrNil(2) { try lua.checkTable(2) }
                 let steps = try lua.option(2, "steps") { try lua.integer($0) }
@@ -207,18 +219,13 @@ public enum TrainBindings {
                         }
                     }
                 }
-                if let f = onStep {
-                    while t.step < target {
-                        let before = t.step
-                        let messages = try t.segment(stopAfter: t.step + 1)
-                        try checkInterrupted()
-                        try report(messages, from: before)
-                        let go = try lua.callback(f, nargs: 2) { lua.push(t.step); lua.push(t.losses.last?.loss ?? .nan) }
-                        if !go { break }
-                    }
-                } else if t.step < target {
+                if t.step < target {
                     let before = t.step
-                    let messages = try t.segment(stopAfter: target < t.totalSteps ? target : nil)
+                    // on_step watches from inside the one segment: checkpoints stay train.checkpoint_every's.
+                    let watch = onStep.map { f in { (step: Int, loss: Double) throws -> Bool in
+                        try lua.callback(f, nargs: 2) { lua.push(step); lua.push(loss) }
+                    } }
+                    let messages = try t.segment(stopAfter: target < t.totalSteps ? target : nil, onStep: watch)
                     try checkInterrupted()
                     try report(messages, from: before)
                 }

@@ -23,6 +23,9 @@ public struct TrainingOptions {
     public var handleSignals = true
     /// Export the model folder when training finishes.
     public var exportAtEnd = true
+    /// Called after every step with its number and loss, once its checkpoint and validation are done; returning
+    /// false stops the run there as Ctrl-C would (a checkpoint is written). Watching does not change what is saved.
+    public var onStep: ((Int, Double) throws -> Bool)?
     /// Messages (resume, checkpoints, validation, export); stderr by default.
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -304,6 +307,10 @@ final class TrainingLoop {
                 record["step"] = step
                 record["kind"] = "valid"
                 log.append(record)
+            }
+            if let onStep = options.onStep, try !onStep(step, lastLoss), step < totalSteps {
+                interrupted = true
+                break
             }
         }
         bar.update(step: step, loss: lastLoss, stepsPerSecond: rate, force: true)
