@@ -186,6 +186,71 @@ def oobleck():
         print(k, tuple(v.shape), float(v.abs().max()))
 
 
+DIT_CONFIG = dict(sample_size=16, in_channels=4, num_layers=2, attention_head_dim=8, num_attention_heads=4,
+                  num_key_value_attention_heads=2, out_channels=4, cross_attention_dim=12, time_proj_dim=8,
+                  global_states_input_dim=20, cross_attention_input_dim=10)
+
+
+def dit():
+    from diffusers import StableAudioDiTModel
+    from diffusers.models.embeddings import get_1d_rotary_pos_embed
+
+    torch.manual_seed(0)
+    model = StableAudioDiTModel(**DIT_CONFIG).eval()
+    randomize(model, 4)
+    with torch.no_grad():
+        # The Fourier frequencies are drawn N(0, 1) in the reference; keep that scale.
+        model.time_proj.weight.copy_(torch.randn(model.time_proj.weight.shape, generator=torch.Generator().manual_seed(5)))
+    folder = os.path.join(ROOT, "stable_audio_dit")
+    save_module(model, os.path.join(folder, "transformer"))
+    g = torch.Generator().manual_seed(6)
+    frames = 10
+    hidden = torch.randn(2, 4, frames, generator=g)
+    encoder = torch.randn(2, 5, 10, generator=g)
+    global_states = torch.randn(2, 1, 20, generator=g)
+    rotary = get_1d_rotary_pos_embed(DIT_CONFIG["attention_head_dim"] // 2, frames + 1, use_real=True,
+                                     repeat_interleave_real=False)
+    out = {"hidden_states": hidden, "encoder_hidden_states": encoder, "global_hidden_states": global_states,
+           "rotary_cos": rotary[0], "rotary_sin": rotary[1]}
+    with torch.no_grad():
+        # Per-example timesteps, and one timestep shared by the batch as the pipeline passes it (t.unsqueeze(0)).
+        out["timestep"] = torch.tensor([0.25, 0.9])
+        out["output"] = model(hidden, out["timestep"], encoder_hidden_states=encoder, global_hidden_states=global_states,
+                              rotary_embedding=rotary, return_dict=False)[0]
+        out["timestep_shared"] = torch.tensor([0.6])
+        out["output_shared"] = model(hidden, out["timestep_shared"], encoder_hidden_states=encoder,
+                                     global_hidden_states=global_states, rotary_embedding=rotary, return_dict=False)[0]
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(folder, "cases.safetensors"))
+    for k, v in out.items():
+        print(k, tuple(v.shape), float(v.abs().max()))
+
+
+def projection():
+    from diffusers.pipelines.stable_audio.modeling_stable_audio import StableAudioProjectionModel
+
+    torch.manual_seed(0)
+    model = StableAudioProjectionModel(text_encoder_dim=6, conditioning_dim=10, min_value=0, max_value=8).eval()
+    randomize(model, 7)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(".weights"):
+                p.copy_(torch.randn(p.shape, generator=torch.Generator().manual_seed(8)))
+    folder = os.path.join(ROOT, "stable_audio_projection")
+    save_module(model, os.path.join(folder, "projection_model"))
+    g = torch.Generator().manual_seed(9)
+    text = torch.randn(2, 5, 6, generator=g)
+    start = torch.tensor([0.0, 1.5])
+    end = torch.tensor([3.0, 12.0])  # 12 is clamped to max_value
+    with torch.no_grad():
+        o = model(text, start, end)
+    out = {"text_hidden_states": text, "seconds_start": start, "seconds_end": end,
+           "text_projected": o.text_hidden_states, "seconds_start_hidden_states": o.seconds_start_hidden_states,
+           "seconds_end_hidden_states": o.seconds_end_hidden_states}
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(folder, "cases.safetensors"))
+    for k, v in out.items():
+        print(k, tuple(v.shape), float(v.abs().max()))
+
+
 def main():
     what = sys.argv[1:] or ["schedulers"]
     for w in what:
