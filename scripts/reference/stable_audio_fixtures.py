@@ -109,11 +109,15 @@ def scheduler_case(name, cls_name, config, set_kwargs, steps, shape=(1, 4, 8, 4)
 
 def cosine_dpm_class():
     """diffusers' class itself; torchsde (needed only by the Brownian tree we replace) is stubbed if absent."""
+    import diffusers  # noqa: F401  (probes for torchsde first, so it must see the real state)
+
     try:
         import torchsde  # noqa: F401
     except ImportError:
+        import importlib.machinery
         import types
         stub = types.ModuleType("torchsde")
+        stub.__spec__ = importlib.machinery.ModuleSpec("torchsde", None)
         stub.BrownianInterval = None
         sys.modules["torchsde"] = stub
     from diffusers.schedulers.scheduling_cosine_dpmsolver_multistep import CosineDPMSolverMultistepScheduler
@@ -248,6 +252,94 @@ def projection():
            "seconds_end_hidden_states": o.seconds_end_hidden_states}
     save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(folder, "cases.safetensors"))
     for k, v in out.items():
+        print(k, tuple(v.shape), float(v.abs().max()))
+
+
+def pipeline():
+    """A whole tiny StableAudioPipeline folder (T5 from Tests/Fixtures/t5_encoder) and one guided generation."""
+    import shutil
+
+    cosine = cosine_dpm_class()  # stubs torchsde before the scheduler module is imported
+    import diffusers.schedulers.scheduling_cosine_dpmsolver_multistep as cdm
+    from diffusers import AutoencoderOobleck, StableAudioDiTModel, StableAudioPipeline
+    from diffusers.pipelines.stable_audio.modeling_stable_audio import StableAudioProjectionModel
+    from safetensors.torch import load_file
+    from transformers import T5Config, T5EncoderModel, T5TokenizerFast
+
+    t5_dir = os.path.join(ROOT, "t5_encoder")
+    config = T5Config.from_json_file(os.path.join(t5_dir, "config.json"))
+    text_encoder = T5EncoderModel(config).eval()
+    missing, unexpected = text_encoder.load_state_dict(load_file(os.path.join(t5_dir, "weights.safetensors")), strict=False)
+    assert not [k for k in missing if "embed_tokens" not in k], missing
+    tokenizer = T5TokenizerFast(tokenizer_file=os.path.join(t5_dir, "tokenizer.json"), model_max_length=8)
+
+    torch.manual_seed(0)
+    cond = 10
+    projection = StableAudioProjectionModel(text_encoder_dim=config.d_model, conditioning_dim=cond, min_value=0,
+                                            max_value=512).eval()
+    randomize(projection, 11)
+    with torch.no_grad():
+        for name, p in projection.named_parameters():
+            if name.endswith(".weights"):
+                p.copy_(torch.randn(p.shape, generator=torch.Generator().manual_seed(12)))
+    transformer = StableAudioDiTModel(**dict(DIT_CONFIG, sample_size=16, cross_attention_input_dim=cond,
+                                             global_states_input_dim=2 * cond)).eval()
+    randomize(transformer, 13)
+    with torch.no_grad():
+        transformer.time_proj.weight.copy_(torch.randn(transformer.time_proj.weight.shape,
+                                                       generator=torch.Generator().manual_seed(14)))
+    vae = AutoencoderOobleck(encoder_hidden_size=8, downsampling_ratios=[2, 4], channel_multiples=[1, 2],
+                             decoder_channels=6, decoder_input_channels=4, audio_channels=2, sampling_rate=44100).eval()
+    randomize(vae, 15)
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(16)
+        for name, p in vae.named_parameters():
+            if name.endswith("alpha") or name.endswith("beta"):
+                p.copy_(0.5 * torch.randn(p.shape, generator=g))
+            elif name.endswith("weight_g"):
+                p.copy_(0.6 * torch.randn(p.shape, generator=g))
+    scheduler = cosine(**SCHEDULER_CASES["cosine_dpm"][1])
+    pipe = StableAudioPipeline(vae=vae, text_encoder=text_encoder, projection_model=projection, tokenizer=tokenizer,
+                               transformer=transformer, scheduler=scheduler)
+    folder = os.path.join(ROOT, "stable_audio_pipeline")
+    model_dir = os.path.join(folder, "model")
+    if os.path.exists(model_dir):
+        shutil.rmtree(model_dir)
+    pipe.save_pretrained(model_dir, safe_serialization=True)
+
+    rec = Recorder(21)
+
+    class ReplayedTree:
+        """Stands in for torchsde's Brownian tree: one recorded Gaussian draw per step."""
+
+        def __init__(self, x, **kwargs):
+            self.shape = x.shape
+
+        def __call__(self, sigma, sigma_next):
+            return rec(self.shape)
+
+    cdm.BrownianTreeNoiseSampler = ReplayedTree
+    case = {"prompt": "a dog barks", "negative_prompt": "wind", "num_inference_steps": 6, "guidance_scale": 7.0,
+            "audio_start_in_s": 0.0, "audio_end_in_s": None}
+    latents = torch.randn(1, 4, 16, generator=torch.Generator().manual_seed(22))
+    steps = []
+    with torch.no_grad():
+        embeds = pipe.encode_prompt(case["prompt"], "cpu", True, case["negative_prompt"])
+        out = pipe(prompt=case["prompt"], negative_prompt=case["negative_prompt"],
+                   num_inference_steps=case["num_inference_steps"], guidance_scale=case["guidance_scale"],
+                   latents=latents.clone(), callback=lambda i, t, x: steps.append(x.clone()), callback_steps=1,
+                   output_type="pt")
+    tensors = {"latents": latents, "prompt_embeds": embeds, "waveform": out.audios}
+    for i, x in enumerate(steps):
+        tensors[f"latents_step_{i}"] = x
+    for k, z in enumerate(rec.draws):
+        tensors[f"noise_{k}"] = z
+    case["noise_draws"] = len(rec.draws)
+    case["tokenizer_model_max_length"] = 8
+    save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(folder, "cases.safetensors"))
+    with open(os.path.join(folder, "case.json"), "w") as f:
+        json.dump(case, f, indent=1, sort_keys=True)
+    for k, v in tensors.items():
         print(k, tuple(v.shape), float(v.abs().max()))
 
 
