@@ -68,6 +68,11 @@ public struct StableAudioParts {
     /// The longest audio the transformer was trained on, in seconds (sample_size latent frames).
     public var maxSeconds: Double { Double(transformer.config.sampleSize * vae.hopLength) / Double(vae.sampleRate) }
 
+    /// Latent frames for `seconds` of audio, rounded up (durations are free: the DiT has no fixed length).
+    public func latentFrames(seconds: Double) -> Int {
+        max(1, Int((seconds * Double(vae.sampleRate) / Double(vae.hopLength)).rounded(.up)))
+    }
+
     /// diffusers encode_prompt for one side: T5 states of `prompts`, projected, zero where the mask is 0.
     public func encodePrompt(_ prompts: [String]) throws -> Tensor {
         try GradMode.noGrad {
