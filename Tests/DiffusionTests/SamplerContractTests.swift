@@ -17,7 +17,7 @@ final class SamplerContractTests: XCTestCase {
     /// Denoiser calls for `steps` inference steps.
     static func expectedCount(_ name: String, _ steps: Int) -> Int {
         switch name {
-        case "heun": return 2 * steps - 1
+        case "heun", "flow_heun": return 2 * steps - 1
         case "pndm": return steps + 9  // 12 Runge-Kutta calls replace 3 PLMS steps
         case "plms": return steps == 1 ? 1 : steps + 1  // the warm-up pair visits one timestep twice
         default: return steps
@@ -50,7 +50,7 @@ final class SamplerContractTests: XCTestCase {
                 let out = try Self.sample(s, steps: steps, shape: [2, 3, 5, 4], seed: 7)
                 XCTAssertTrue(out.scalars.allSatisfy(\.isFinite), "\(name) \(steps)")
             }
-            XCTAssertEqual(s.order, name == "heun" ? 2 : 1)
+            XCTAssertEqual(s.order, ["heun", "flow_heun"].contains(name) ? 2 : 1)
         }
     }
 
@@ -59,7 +59,9 @@ final class SamplerContractTests: XCTestCase {
             let s = try makeSampler(name: name, config: Self.base)
             try s.setTimesteps(30)
             XCTAssertTrue(zip(s.timesteps, s.timesteps.dropFirst()).allSatisfy { $0 >= $1 }, name)
-            XCTAssertTrue(s.timesteps.allSatisfy { $0 >= 0 && $0 <= 999 }, name)
+            // Flow timesteps are sigma * 1000 with sigma_max = 1; the cosine solver's are atan(sigma) * 2 / pi.
+            let top: Float = name.hasPrefix("flow_") ? 1000 : name == "cosine_dpm" ? 1 : 999
+            XCTAssertTrue(s.timesteps.allSatisfy { $0 >= 0 && $0 <= top }, name)
             XCTAssertGreaterThan(s.initNoiseSigma, 0, name)
         }
     }
@@ -102,7 +104,9 @@ final class SamplerContractTests: XCTestCase {
             let t = s.timesteps[3]
             let out = try s.addNoise(original: x0, noise: n, timestep: t)
             let expected: Tensor
-            if s.sigmas.isEmpty || ["dpmpp_2m", "unipc"].contains(name) {
+            if name.hasPrefix("flow_") {
+                expected = try n * s.sigmas[3] + x0 * (1 - s.sigmas[3])  // the flow's straight line
+            } else if s.sigmas.isEmpty || ["dpmpp_2m", "unipc"].contains(name) {
                 // VP form alpha x0 + sigma n (DPM/UniPC derive alpha, sigma from their sigma table).
                 let ac = s.sigmas.isEmpty ? s.alphasCumprod[Int(t)] : 1 / (s.sigmas[3] * s.sigmas[3] + 1)
                 expected = try x0 * ac.squareRoot() + n * (1 - ac).squareRoot()
@@ -198,7 +202,7 @@ final class SamplerContractTests: XCTestCase {
     func testUnknownNameListsTheValidNames() {
         XCTAssertThrowsError(try makeSampler(name: "karras_ve")) { e in
             let m = "\(e)"
-            XCTAssertTrue(m.hasPrefix("sampler: expected one of ddpm, ddim, pndm, plms, euler, euler_ancestral, heun, lms, dpmpp_2m, unipc"), m)
+            XCTAssertTrue(m.hasPrefix("sampler: expected one of ddpm, ddim, pndm, plms, euler, euler_ancestral, heun, lms, dpmpp_2m, unipc, flow_euler, flow_heun, cosine_dpm"), m)
             XCTAssertTrue(m.contains("UniPCMultistepScheduler"), m)
             XCTAssertTrue(m.hasSuffix("got 'karras_ve'"), m)
         }
@@ -298,6 +302,81 @@ final class SamplerContractTests: XCTestCase {
         let euler = try makeSampler(name: "euler", config: Self.base)
         try euler.setTimesteps(5)
         XCTAssertNoThrow(try euler.step(modelOutput: x, timestep: euler.timesteps[0], sample: x))
+    }
+
+    // MARK: Flow matching and the cosine solver
+
+    func testFlowAndCosineNamesAndOptions() throws {
+        XCTAssertTrue(try makeSampler(name: "FlowMatchEulerDiscreteScheduler") is FlowMatchEulerSampler)
+        XCTAssertTrue(try makeSampler(name: "flow_heun") is FlowMatchHeunSampler)
+        XCTAssertTrue(try makeSampler(name: "CosineDPMSolverMultistepScheduler") is CosineDPMSolverMultistepSampler)
+        let sao = try XCTUnwrap(try makeSampler(name: "cosine_dpm") as? CosineDPMSolverMultistepSampler)
+        // diffusers' defaults are Stable Audio Open's published config.
+        XCTAssertEqual(sao.sigmaMin, 0.3)
+        XCTAssertEqual(sao.sigmaMax, 500)
+        XCTAssertEqual(sao.sigmaData, 1)
+        XCTAssertEqual(sao.rho, 7)
+        XCTAssertEqual(sao.prediction, .vPrediction)
+        XCTAssertEqual(sao.sigmaSchedule, .exponential)
+        XCTAssertEqual(sao.initNoiseSigma, Float((500.0 * 500 + 1).squareRoot()))
+        try sao.setTimesteps(5)
+        XCTAssertEqual(sao.sigmas.first!, 500, accuracy: 1e-3)
+        XCTAssertEqual(sao.sigmas[4], 0.3, accuracy: 1e-6)
+        XCTAssertEqual(sao.sigmas.last, 0)
+        XCTAssertEqual(sao.timesteps[4], Float(atan(0.3) * 2 / Double.pi), accuracy: 1e-6)
+
+        func message(_ name: String, _ edit: (inout SchedulerConfig) -> Void) -> String {
+            var c = SchedulerConfig()
+            edit(&c)
+            do { _ = try makeSampler(name: name, config: c); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("flow_euler") { $0.timeShiftType = "cosine" }, "time_shift_type: expected exponential or linear, got 'cosine'")
+        XCTAssertEqual(message("flow_euler") { $0.shift = 0 }, "shift: expected a positive number, got 0.0")
+        XCTAssertEqual(message("flow_heun") { $0.shift = -1 }, "shift: expected a positive number, got -1.0")
+        XCTAssertEqual(message("flow_euler") { $0.shiftTerminal = 1 }, "shift_terminal: expected a value in [0, 1), got 1.0")
+        XCTAssertEqual(message("flow_euler") { $0.useBetaSigmas = true }, "use_beta_sigmas: not supported by Foley's samplers (expected false)")
+        XCTAssertEqual(message("cosine_dpm") { $0.solverOrder = 3 }, "solver_order: expected 1 or 2, got 3")
+        XCTAssertEqual(message("cosine_dpm") { $0.sigmaSchedule = "linear" }, "sigma_schedule: expected exponential or karras, got 'linear'")
+        XCTAssertEqual(message("cosine_dpm") { $0.predictionType = "sample" }, "prediction_type: expected epsilon or v_prediction, got 'sample'")
+        XCTAssertEqual(message("cosine_dpm") { $0.sigmaData = 0 }, "sigma_data: expected a positive number, got 0.0")
+        XCTAssertEqual(message("cosine_dpm") { $0.sigmaMin = 600 }, "sigma_min: expected 0 < sigma_min < sigma_max, got 600.0 and 500.0")
+        XCTAssertEqual(message("cosine_dpm") { $0.solverType = "bh2" }, "no error")  // diffusers maps it to midpoint
+    }
+
+    func testFlowEulerDynamicShiftingNeedsMu() throws {
+        var c = SchedulerConfig()
+        c.useDynamicShifting = true
+        let s = try XCTUnwrap(try makeSampler(name: "flow_euler", config: c) as? FlowMatchEulerSampler)
+        XCTAssertThrowsError(try s.setTimesteps(4)) { e in XCTAssertTrue("\(e)".hasPrefix("mu: use_dynamic_shifting needs mu"), "\(e)") }
+        // diffusers' calculate_shift: 0.5 at 256 tokens, 1.15 at 4096.
+        XCTAssertEqual(s.calculateShift(sequenceLength: 256), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(s.calculateShift(sequenceLength: 4096), 1.15, accuracy: 1e-12)
+        try applySamplerOptions(["mu": 1.15], to: s)
+        try s.setTimesteps(4)
+        // exp(mu) / (exp(mu) + 1/t - 1) at t = 0.5 is sigmoid(mu).
+        let unshifted = try makeSampler(name: "flow_euler")
+        try unshifted.setTimesteps(4)
+        XCTAssertGreaterThan(s.sigmas[1], unshifted.sigmas[1])
+        XCTAssertThrowsError(try applySamplerOptions(["mu": 1], to: try makeSampler(name: "flow_heun"))) { e in
+            XCTAssertTrue("\(e)".hasPrefix("mu: only the flow_euler sampler takes mu"), "\(e)")
+        }
+    }
+
+    func testFlowEulerStochasticAndCosineSolverDrawOneNoisePerStep() throws {
+        var c = SchedulerConfig()
+        c.stochasticSampling = true
+        for s in [try makeSampler(name: "flow_euler", config: c), try makeSampler(name: "cosine_dpm")] {
+            try s.setTimesteps(3)
+            let x = Self.randn([1, 2, 3], seed: 2) * s.initNoiseSigma
+            XCTAssertThrowsError(try s.step(modelOutput: x, timestep: s.timesteps[0], sample: x)) { e in
+                XCTAssertTrue("\(e)".contains("pass a NoiseSource"), "\(e)")
+            }
+            let draws = RecordedNoise((0..<3).map { Self.randn([1, 2, 3], seed: 50 + UInt64($0)) })
+            var y = x
+            for t in s.timesteps { y = try s.step(modelOutput: try s.scaleModelInput(y, timestep: t).tanh(), timestep: t, sample: y, noise: draws) }
+            XCTAssertEqual(draws.consumed, 3)
+            XCTAssertTrue(y.scalars.allSatisfy(\.isFinite))
+        }
     }
 
     // MARK: Noise sources

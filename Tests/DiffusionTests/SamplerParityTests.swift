@@ -14,6 +14,16 @@ final class SamplerParityTests: XCTestCase {
     static let cases = ["ddim", "ddim_eta", "ddim_vpred", "ddpm", "ddpm_linear", "dpmpp_2m", "dpmpp_2m_karras_vpred",
                         "euler", "euler_ancestral", "euler_karras", "heun", "lms", "pndm_plms", "pndm_prk", "unipc"]
 
+    /// The Stable Audio family's cases (flow matching, cosine DPM-Solver), recorded by
+    /// scripts/reference/stable_audio_fixtures.py with diffusers 0.42.
+    static let stableAudioCases = ["cosine_dpm", "cosine_dpm_karras_heun", "flow_euler", "flow_euler_dynamic",
+                                   "flow_euler_invert", "flow_euler_karras", "flow_euler_linear_terminal", "flow_euler_shift",
+                                   "flow_euler_stochastic", "flow_heun"]
+
+    static var stableAudioDir: URL {
+        fixtureDir.deletingLastPathComponent().appendingPathComponent("schedulers_stable_audio")
+    }
+
     static var fixtureDir: URL {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while url.path != "/" {
@@ -24,8 +34,8 @@ final class SamplerParityTests: XCTestCase {
         fatalError("Tests/Fixtures not found above \(#filePath)")
     }
 
-    static func index() throws -> [String: [String: Any]] {
-        let data = try Data(contentsOf: fixtureDir.appendingPathComponent("index.json"))
+    static func index(_ dir: URL = fixtureDir) throws -> [String: [String: Any]] {
+        let data = try Data(contentsOf: dir.appendingPathComponent("index.json"))
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
     }
 
@@ -46,18 +56,22 @@ final class SamplerParityTests: XCTestCase {
         x.tanh() * 0.8 + Float(0.1 * cos(Double(t) / 100))
     }
 
-    func run(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Errors {
-        let entry = try XCTUnwrap(try Self.index()[name], "no case \(name)")
+    func run(_ name: String, in dir: URL = fixtureDir, file: StaticString = #filePath, line: UInt = #line) throws -> Errors {
+        let entry = try XCTUnwrap(try Self.index(dir)[name], "no case \(name)")
         var config = try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: entry["config"]!))
         config.className = entry["class"] as? String
         let sampler = try makeSampler(config: config)
         if let eta = (entry["step_kwargs"] as? [String: Any])?["eta"] as? Double {
             try XCTUnwrap(sampler as? DDIMSampler).eta = Float(eta)
         }
-        let ref = try SafeTensorsFile(path: Self.fixtureDir.appendingPathComponent("\(name).safetensors").path)
+        if let mu = (entry["set_timesteps_kwargs"] as? [String: Any])?["mu"] as? Double {
+            try XCTUnwrap(sampler as? FlowMatchEulerSampler).mu = mu
+        }
+        let ref = try SafeTensorsFile(path: dir.appendingPathComponent("\(name).safetensors").path)
         var e = Errors()
 
-        XCTAssertEqual(sampler.alphasCumprod.count, 1000)
+        // Flows and the EDM-style cosine solver have no beta schedule.
+        XCTAssertEqual(sampler.alphasCumprod.count, dir == Self.fixtureDir ? 1000 : 0)
         try sampler.setTimesteps(try XCTUnwrap(entry["num_inference_steps"] as? Int))
         let refT = try ref.tensor("timesteps").scalars
         XCTAssertEqual(sampler.timesteps.count, refT.count, "\(name) timestep count", file: file, line: line)
@@ -82,12 +96,17 @@ final class SamplerParityTests: XCTestCase {
             e.modelOutput = max(e.modelOutput, Self.relError(eps.scalars, try ref.tensor("model_output_\(i)").scalars))
             x = try sampler.step(modelOutput: eps, timestep: t, sample: x, noise: noise)
             XCTAssertEqual(x.shape, [1, 4, 8, 4])
+            XCTAssertTrue(x.scalars.allSatisfy(\.isFinite), "\(name) step \(i)")
             e.sample = max(e.sample, Self.relError(x.scalars, try ref.tensor("sample_\(i)").scalars))
         }
         XCTAssertEqual(noise.consumed, draws, "\(name) noise draws", file: file, line: line)
 
-        let noisy = try sampler.addNoise(original: try ref.tensor("add_noise_x0"), noise: try ref.tensor("add_noise_noise"),
-                                         timestep: try ref.tensor("add_noise_t").item)
+        // DDPM-family fixtures noise at any training timestep; the Stable Audio cases at their fourth inference
+        // timestep, taken as the sampler's own (the two agree to the schedule tolerance checked above).
+        let refTimestep = try ref.tensor("add_noise_t").item
+        let t = dir == Self.fixtureDir ? refTimestep
+            : try XCTUnwrap(sampler.timesteps.min { abs($0 - refTimestep) < abs($1 - refTimestep) })
+        let noisy = try sampler.addNoise(original: try ref.tensor("add_noise_x0"), noise: try ref.tensor("add_noise_noise"), timestep: t)
         e.addNoise = Self.relError(noisy.scalars, try ref.tensor("add_noise_out").scalars)
 
         XCTAssertLessThanOrEqual(e.timesteps, 1e-6, "\(name) timesteps", file: file, line: line)
@@ -104,6 +123,22 @@ final class SamplerParityTests: XCTestCase {
     func testFixtureIndexListsExactlyTheCoveredCases() throws {
         XCTAssertEqual(Set(try Self.index().keys), Set(Self.cases))
     }
+
+    func testStableAudioFixtureIndexListsExactlyTheCoveredCases() throws {
+        XCTAssertEqual(Set(try Self.index(Self.stableAudioDir).keys), Set(Self.stableAudioCases))
+    }
+
+    func testFlowMatchEuler() throws { _ = try run("flow_euler", in: Self.stableAudioDir) }
+    func testFlowMatchEulerShift() throws { _ = try run("flow_euler_shift", in: Self.stableAudioDir) }
+    func testFlowMatchEulerDynamicShift() throws { _ = try run("flow_euler_dynamic", in: Self.stableAudioDir) }
+    func testFlowMatchEulerLinearShiftToTerminal() throws { _ = try run("flow_euler_linear_terminal", in: Self.stableAudioDir) }
+    func testFlowMatchEulerKarras() throws { _ = try run("flow_euler_karras", in: Self.stableAudioDir) }
+    func testFlowMatchEulerInvertedSigmas() throws { _ = try run("flow_euler_invert", in: Self.stableAudioDir) }
+    func testFlowMatchEulerStochastic() throws { _ = try run("flow_euler_stochastic", in: Self.stableAudioDir) }
+    func testFlowMatchHeun() throws { _ = try run("flow_heun", in: Self.stableAudioDir) }
+    /// Stable Audio Open 1.0's own scheduler config.
+    func testCosineDPMSolverStableAudioOpen() throws { _ = try run("cosine_dpm", in: Self.stableAudioDir) }
+    func testCosineDPMSolverKarrasHeunEpsilon() throws { _ = try run("cosine_dpm_karras_heun", in: Self.stableAudioDir) }
 
     func testDDIM() throws { _ = try run("ddim") }
     func testDDIMEta() throws { _ = try run("ddim_eta") }

@@ -7,6 +7,17 @@ import XCTest
 final class ModelBindingsTests: XCTestCase {
     let h = LuaHarness()
 
+    /// A Stable Audio folder loads through foley.models.load and generates stereo; its missing mel parts are errors.
+    func testStableAudioFolderAtThePrompt() {
+        let model = repoRoot.appendingPathComponent("Tests/Fixtures/stable_audio_pipeline/model").path
+        XCTAssertEqual(h.values("""
+            local p = foley.models.load('\(model)')
+            local a = p:generate{prompt = 'rain', negative = 'wind', steps = 2, seed = 1}
+            return tostring(a), a.channels
+            """), ["Audio(0.003 s, 44100 Hz, stereo, 128 samples)", "2"])
+        h.assertError("foley.models.load('\(model)'):vae_decode(foley.tensor.zeros{1, 4, 2, 2})", "this model has no mel VAE (a Stable Audio model)")
+    }
+
     func testGenerateFromLuaEqualsSwift() throws {
         let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("lua.wav").path

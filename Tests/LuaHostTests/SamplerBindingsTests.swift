@@ -14,6 +14,13 @@ final class SamplerBindingsTests: XCTestCase {
             return table.concat(s:timesteps(), ','), s.init_noise_sigma, s.order, s.steps, s:config().num_train_timesteps, #s:alphas_cumprod()
             """), ["75.0,50.0,25.0,0.0", "1.0", "1", "4", "100", "100"])
         XCTAssertEqual(h.values("local s = foley.samplers.new('heun'); s:set_timesteps(3); return s.order, s.init_noise_sigma > 1"), ["2", "true"])
+        // Flow matching: dynamic shifting takes mu as a per-run option; flows have no beta schedule.
+        XCTAssertEqual(h.values("""
+            local s = foley.samplers.new('flow_euler', {use_dynamic_shifting = true, mu = 0.8, shift = 3})
+            s:set_timesteps(2)
+            return s:timesteps()[1], #s:sigmas(), s:sigmas()[3], #s:alphas_cumprod(), s.init_noise_sigma
+            """), ["1000.0", "3", "0.0", "0", "1.0"])
+        XCTAssertEqual(h.values("local s = foley.samplers.new('cosine_dpm'); s:set_timesteps(4); return #s:timesteps(), s.init_noise_sigma > 500"), ["4", "true"])
     }
 
     func testStepMatchesSwift() throws {
@@ -81,6 +88,8 @@ final class SamplerBindingsTests: XCTestCase {
         h.assertError("foley.samplers.new('ddim', {bogus = 1})", "bad argument #2 to 'foley.samplers.new' (bogus: unknown sampler config key")
         h.assertError("foley.samplers.new('ddim', {beta_shedule = 'linear'})", "beta_shedule: unknown sampler config key; did you mean 'beta_schedule'?")
         h.assertError("foley.samplers.new('euler', {eta = 1})", "eta: only the ddim sampler takes eta")
+        h.assertError("foley.samplers.new('flow_heun', {mu = 1})", "mu: only the flow_euler sampler takes mu")
+        h.assertError("foley.samplers.new('flow_euler', {mu = 'x'})", "config 'mu': number expected")
         h.assertError("foley.samplers.new('ddim'):set_timesteps(0)", "bad argument #1 to 'Sampler:set_timesteps' (positive number of steps")
         h.assertError("local s = foley.samplers.new('ddim'); s:set_timesteps(2); s:step(1, 2, 3)", "bad argument #1 to 'Sampler:step' (Tensor expected, got number)")
     }

@@ -132,13 +132,15 @@ public struct StepProgress {
 
 /// The generated audio and what produced it.
 public struct GenerationResult {
-    /// One waveform per output, prompt-major (prompt 0's outputs first).
+    /// One waveform per output, prompt-major (prompt 0's outputs first), interleaved when `channels` > 1.
     public var waveforms: [[Float]]
     public var sampleRate: Int
     public var seeds: [UInt64]
     public var latents: Tensor
     /// The decoded log-mel [B, frames, mels], for spectrogram pictures.
     public var logMel: Tensor
+    /// Channels per output; `waveforms` are interleaved when there are several (Stable Audio's stereo).
+    public var channels = 1
     /// With reranking: each kept output's audio-text similarity, and every candidate's, output-major.
     public var scores: [Float]?
     public var candidateScores: [[Float]]?

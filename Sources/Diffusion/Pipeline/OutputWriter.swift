@@ -22,12 +22,13 @@ public enum OutputWriter {
         let frames = result.logMel.shape[1], mels = result.logMel.shape[2]
         for (i, wave) in result.waveforms.enumerated() {
             let p = path(base, index: i, of: n)
-            try AudioFile.write(AudioBuffer(mono: wave, sampleRate: result.sampleRate), to: p)
+            let buffer = try AudioBuffer(sampleRate: result.sampleRate, channels: result.channels, interleaved: wave)
+            try AudioFile.write(buffer, to: p)
             paths.append(p)
             if let spectrogram {
                 let values = Array(result.logMel.scalars[(i * frames * mels)..<((i + 1) * frames * mels)])
                 var img = SpectrogramImage(logMel: pipeline.frontEnd, sampleRate: result.sampleRate)
-                img.waveform = wave
+                img.waveform = result.channels == 1 ? wave : buffer.mixedToMono().samples
                 try img.write(try Spectrogram(frames: frames, bins: mels, values: values), to: path(spectrogram, index: i, of: n))
             }
             let promptIndex = i / options.count
@@ -38,7 +39,8 @@ public enum OutputWriter {
                 "seed": result.seeds[i], "steps": options.steps, "guidance": Double(options.guidanceScale),
                 "sampler": options.sampler ?? pipeline.schedulerConfig.className ?? "model default",
                 "seconds": options.seconds ?? pipeline.defaultSeconds, "noise_temperature": Double(options.noiseTemperature),
-                "model": pipeline.identity, "sample_rate": result.sampleRate, "samples": wave.count,
+                "model": pipeline.identity, "sample_rate": result.sampleRate, "samples": wave.count / result.channels,
+                "channels": result.channels,
                 "foley_version": foleyVersion,
             ]
             if let l = options.loudness { settings["loudness_lufs"] = l }

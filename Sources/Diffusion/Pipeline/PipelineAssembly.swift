@@ -2,10 +2,13 @@ import Audio
 import Foundation
 import Text
 
-/// The parts of a text-to-audio model, whoever found them: a diffusers folder, a Foley folder or a trainer.
+/// The parts of a text-to-audio model, whoever found them: a diffusers folder, a Foley folder or a trainer. A
+/// mel-latent model (AudioLDM, Foley's own) has a UNet, an AutoencoderKL and a vocoder; a waveform-latent model
+/// (Stable Audio) has `stableAudio` instead, whose VAE decodes straight to audio.
 public struct PipelineParts {
-    public var unet: UNet2DConditionModel
-    public var vae: AutoencoderKL
+    public var unet: UNet2DConditionModel?
+    public var vae: AutoencoderKL?
+    public var stableAudio: StableAudioParts?
     public var vocoder: VocoderPart
     public var conditioner: TextConditioner?
     /// Encodes negative/unconditional prompts when it differs from `conditioner` (diffusers' AudioLDM truncation).
@@ -34,12 +37,27 @@ public struct PipelineParts {
         self.identity = identity
         self.contrastive = contrastive
     }
+
+    /// A Stable Audio model: its own conditioning and scheduler; `audio` is only the front end used for spectrogram
+    /// pictures and for resampling recordings to the model's rate.
+    public init(stableAudio: StableAudioParts, identity: String) {
+        self.stableAudio = stableAudio
+        vocoder = .waveformVAE
+        conditioner = stableAudio.conditioner
+        schedulerConfig = stableAudio.schedulerConfig
+        conditioning = .tokens
+        audio = AudioFrontEnd(sampleRate: stableAudio.vae.sampleRate, nFFT: 2048, hopLength: 512, nMels: 128,
+                              fMax: Double(stableAudio.vae.sampleRate) / 2)
+        self.identity = identity
+    }
 }
 
-/// Which vocoder a model uses: Griffin-Lim on the model's own front end, or a loaded network.
+/// Which vocoder a model uses: Griffin-Lim on the model's own front end, a loaded network, or none because the
+/// VAE itself decodes to a waveform (Stable Audio's Oobleck).
 public enum VocoderPart {
     case griffinLim(iterations: Int)
     case model(any Vocoder)
+    case waveformVAE
 
     /// A config's `vocoder` value: "griffin-lim", or a folder holding a HiFi-GAN (relative to `base` if given).
     public static func named(_ name: String, griffinLimIterations: Int, relativeTo base: URL?) throws -> VocoderPart {
@@ -53,10 +71,22 @@ extension TextToAudioPipeline {
     /// The one assembler from parts to pipeline (both loaders and the trainer): builds the vocoder and checks that
     /// the parts agree on the audio front end before anything runs.
     public static func assemble(_ p: PipelineParts) throws -> TextToAudioPipeline {
+        if let sa = p.stableAudio {
+            guard p.unet == nil, p.vae == nil, p.contrastive == nil else {
+                throw DiffusionError.invalidArgument("stableAudio", "a Stable Audio model takes no UNet, AutoencoderKL or contrastive model")
+            }
+            return try TextToAudioPipeline(unet: nil, vae: nil, vocoder: nil, conditioner: sa.conditioner,
+                                           schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio,
+                                           identity: p.identity, negativeConditioner: nil, contrastive: nil, stableAudio: sa)
+        }
+        guard let unet = p.unet, let vae = p.vae else {
+            throw DiffusionError.invalidArgument("unet", "a mel-latent model needs a UNet and an AutoencoderKL")
+        }
         let vocoder: any Vocoder
         switch p.vocoder {
         case let .griffinLim(iterations): vocoder = try GriffinLimVocoder(audio: p.audio, iterations: iterations)
         case let .model(v): vocoder = v
+        case .waveformVAE: throw DiffusionError.invalidArgument("vocoder", "an AutoencoderKL decodes to log-mels and needs a vocoder")
         }
         guard vocoder.sampleRate == p.audio.sampleRate else {
             throw DiffusionError.invalidArgument("vocoder", "runs at \(vocoder.sampleRate) Hz, but the model's front end is \(p.audio.sampleRate) Hz")
@@ -67,8 +97,9 @@ extension TextToAudioPipeline {
                 throw DiffusionError.file(p.contrastiveSource, "the contrastive model takes \(c.config.numMels) mel bins and \(c.config.textEmbedDim)-d pooled text; the model has \(p.audio.nMels) and \(pooled)")
             }
         }
-        return try TextToAudioPipeline(unet: p.unet, vae: p.vae, vocoder: vocoder, conditioner: p.conditioner,
+        return try TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: p.conditioner,
                                        schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio,
-                                       identity: p.identity, negativeConditioner: p.negativeConditioner, contrastive: p.contrastive)
+                                       identity: p.identity, negativeConditioner: p.negativeConditioner, contrastive: p.contrastive,
+                                       stableAudio: nil)
     }
 }

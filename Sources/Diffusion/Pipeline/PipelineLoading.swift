@@ -83,8 +83,12 @@ extension TextToAudioPipeline {
             throw DiffusionError.file(index.path, "expected a JSON object")
         }
         let cls = json["_class_name"] as? String ?? ""
+        if cls == "StableAudioPipeline" {
+            return try assemble(PipelineParts(stableAudio: try StableAudioParts.load(folder: folder),
+                                              identity: "\(folder.lastPathComponent) (\(cls), configs \(try configHash(folder)))"))
+        }
         guard cls == "AudioLDMPipeline" else {
-            throw DiffusionError.file(index.path, "unsupported pipeline '\(cls)' (expected AudioLDMPipeline)")
+            throw DiffusionError.file(index.path, "unsupported pipeline '\(cls)' (expected AudioLDMPipeline or StableAudioPipeline)")
         }
         let vocoder = try HiFiGAN.load(folder: folder.appendingPathComponent("vocoder"))
         let conditioner = try TextConditioner.load(encoderFolder: folder.appendingPathComponent("text_encoder"),

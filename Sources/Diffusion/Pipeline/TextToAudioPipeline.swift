@@ -9,9 +9,12 @@ public final class TextToAudioPipeline {
     /// How text reaches the UNet: AudioLDM's pooled class embedding, cross-attention to token states, or both.
     public enum Conditioning: String, Codable, Sendable { case pooled, tokens, both }
 
-    public let unet: UNet2DConditionModel
-    public let vae: AutoencoderKL
-    public let vocoder: any Vocoder
+    // The mel-latent parts; nil (and never touched) in a Stable Audio pipeline, whose parts are `stableAudio`.
+    public let unet: UNet2DConditionModel!
+    public let vae: AutoencoderKL!
+    public let vocoder: (any Vocoder)!
+    /// A waveform-latent model's parts (Stable Audio: DiT, Oobleck, projection, T5); nil for mel-latent models.
+    public let stableAudio: StableAudioParts?
     public let conditioner: TextConditioner?
     /// Encodes the negative/unconditional prompts; diffusers' AudioLDM truncates those to the embedding
     /// width in tokens (its `max_length = prompt_embeds.shape[1]`), and checkpoints are matched to that.
@@ -32,9 +35,10 @@ public final class TextToAudioPipeline {
     let negativeConditioning: PromptConditioning?
 
     /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
-    init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: any Vocoder, conditioner: TextConditioner?,
+    init(unet: UNet2DConditionModel?, vae: AutoencoderKL?, vocoder: (any Vocoder)?, conditioner: TextConditioner?,
          schedulerConfig: SchedulerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
-         negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?) throws {
+         negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?, stableAudio: StableAudioParts?) throws {
+        self.stableAudio = stableAudio
         self.negativeConditioner = negativeConditioner
         self.contrastive = contrastive
         self.unet = unet
@@ -49,21 +53,24 @@ public final class TextToAudioPipeline {
         promptConditioning = conditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
         negativeConditioning = negativeConditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
             ?? promptConditioning
-        unet.eval()
-        vae.eval()
+        unet?.eval()
+        vae?.eval()
         contrastive?.eval()
     }
 
     public var sampleRate: Int { audio.sampleRate }
     public var melBins: Int { audio.nMels }
     public var hopLength: Int { audio.hopLength }
-    /// Mel frames per latent frame.
-    public var vaeScaleFactor: Int { vae.downsamplingFactor }
+    /// Mel frames per latent frame (audio samples per latent frame for a Stable Audio model).
+    public var vaeScaleFactor: Int { stableAudio?.vae.hopLength ?? vae.downsamplingFactor }
+    /// Channels of every output: 2 for Stable Audio's stereo, 1 for the mel models.
+    public var audioChannels: Int { stableAudio?.vae.audioChannels ?? 1 }
 
     /// The length generated when none is asked: the UNet's `sample_size` (latent frames, its training crop) in seconds,
     /// as diffusers' AudioLDM pipeline derives `audio_length_in_s`; 5 s when the config has none. A UNet generates
     /// other lengths, but only the trained one puts its events where training did.
     public var defaultSeconds: Double {
+        if let sa = stableAudio { return sa.maxSeconds }
         let frames: Int?
         switch unet.config.sampleSize {
         case let .int(n)?: frames = n
@@ -74,14 +81,15 @@ public final class TextToAudioPipeline {
         return Double(frames * vaeScaleFactor * hopLength) / Double(sampleRate)
     }
     /// Latent frames must divide by this for the UNet's down/up path to line up.
-    var unetFactor: Int { 1 << (unet.config.blockOutChannels.count - 1) }
+    var unetFactor: Int { unet.map { 1 << ($0.config.blockOutChannels.count - 1) } ?? 1 }
 
     /// The duration rule: seconds -> mel frames -> rounded up to the VAE and UNet factors.
     public func melFrames(seconds: Double) -> Int { audio.melFrames(seconds: seconds, unit: vaeScaleFactor * unetFactor) }
 
     /// The shape of the latents a run of `seconds` starts from, `batch` rows.
     public func latentShape(seconds: Double, batch: Int = 1) -> [Int] {
-        audio.latentShape(seconds: seconds, batch: batch, channels: unet.config.sampleChannels, vaeFactor: vaeScaleFactor, unetFactor: unetFactor)
+        if let sa = stableAudio { return [batch, sa.vae.latentChannels, sa.latentFrames(seconds: seconds)] }
+        return audio.latentShape(seconds: seconds, batch: batch, channels: unet.config.sampleChannels, vaeFactor: vaeScaleFactor, unetFactor: unetFactor)
     }
 
     /// Text to conditioning rows (pooled vectors L2-normalized, as AudioLDM feeds its class embedding; through the
@@ -104,6 +112,7 @@ public final class TextToAudioPipeline {
     /// Generates audio for every prompt (and `count` outputs each).
     public func generate(_ options: GenerationOptions, progress: ((StepProgress) -> Bool)? = nil) throws -> GenerationResult {
         try options.validate()
+        if let sa = stableAudio { return try generateStableAudio(sa, options, progress: progress) }
         if options.candidates > 1 { return try generateReranked(options, progress: progress) }
         // Rows: prompt-major, `count` per prompt; each row has its own seed.
         let promptCount = options.batchPrompts
@@ -173,7 +182,7 @@ public final class TextToAudioPipeline {
             }
         }
 
-        let unet = self.unet
+        let unet: UNet2DConditionModel = self.unet
         let scale = options.guidanceScale
         // Each output runs through the UNet on its own (with its unconditional twin when guided): BLAS picks
         // kernels by matrix size, so batching rows together would make an output depend on its batch-mates.
@@ -209,7 +218,8 @@ public final class TextToAudioPipeline {
 
     /// Latents -> log-mel -> waveforms trimmed to `samples`.
     public func decode(latents: Tensor, samples: Int? = nil) throws -> (waveforms: [[Float]], logMel: Tensor) {
-        try GradMode.noGrad {
+        if let sa = stableAudio { return try decodeStableAudio(sa, latents: latents, samples: samples) }
+        return try GradMode.noGrad {
             let mel = try vae.decode(latents / vae.scalingFactor).squeeze(1)
             let wave = try vocoder.waveform(fromLogMel: mel)
             let n = wave.shape[1], keep = min(samples ?? n, n)
@@ -227,6 +237,7 @@ public final class TextToAudioPipeline {
     /// A recording's log-mel, cropped or padded to `frames(its own frame count)`, -> the VAE posterior mode, scaled;
     /// `argument` and `what` name the recording when it is empty.
     func recordingLatents(_ samples: [Float], argument: String, what: String, frames: (Int) -> Int) throws -> Tensor {
+        guard stableAudio == nil else { throw stableAudioLacks(argument) }
         guard !samples.isEmpty else { throw DiffusionError.invalidArgument(argument, "\(what) is empty") }
         let mel = try logMelInput(samples, frames: frames)
         return try GradMode.noGrad { try vae.encode(mel).mode * vae.scalingFactor }

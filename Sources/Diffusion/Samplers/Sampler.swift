@@ -93,27 +93,42 @@ extension RandomGenerator: NoiseSource {
 // MARK: Factory
 
 /// The short sampler names `makeSampler` accepts (aliases and diffusers class names work too).
-public let samplerNames = ["ddpm", "ddim", "pndm", "plms", "euler", "euler_ancestral", "heun", "lms", "dpmpp_2m", "unipc"]
+public let samplerNames = ["ddpm", "ddim", "pndm", "plms", "euler", "euler_ancestral", "heun", "lms", "dpmpp_2m", "unipc",
+                           "flow_euler", "flow_heun", "cosine_dpm"]
 
 /// diffusers class names, in `samplerNames` order of their families.
 public let samplerClassNames = [
     "DDPMScheduler", "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler", "EulerAncestralDiscreteScheduler",
     "HeunDiscreteScheduler", "LMSDiscreteScheduler", "DPMSolverMultistepScheduler", "UniPCMultistepScheduler",
+    "FlowMatchEulerDiscreteScheduler", "FlowMatchHeunDiscreteScheduler", "CosineDPMSolverMultistepScheduler",
 ]
 
 /// The short name of a diffusers scheduler class (`DDPMScheduler` -> `ddpm`), or the class name when it has none.
 public func samplerShortName(className: String) -> String {
     let short = ["DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "PNDMScheduler": "pndm", "EulerDiscreteScheduler": "euler",
                  "EulerAncestralDiscreteScheduler": "euler_ancestral", "HeunDiscreteScheduler": "heun",
-                 "LMSDiscreteScheduler": "lms", "UniPCMultistepScheduler": "unipc"]
+                 "LMSDiscreteScheduler": "lms", "UniPCMultistepScheduler": "unipc",
+                 "FlowMatchEulerDiscreteScheduler": "flow_euler", "FlowMatchHeunDiscreteScheduler": "flow_heun",
+                 "CosineDPMSolverMultistepScheduler": "cosine_dpm"]
     return short[className] ?? className
 }
 
-/// Sets per-run sampler options by name on `sampler`: `eta` (DDIM's stochasticity) is the only one, and any other
-/// sampler refuses it rather than ignoring it, so the command line, the pipeline and Lua's samplers agree.
+/// Sets per-run sampler options by name on `sampler`: `eta` (DDIM's stochasticity) and `mu` (flow_euler's dynamic
+/// shift); a sampler that has no such option refuses it rather than ignoring it, so the command line, the pipeline
+/// and Lua's samplers agree.
 public func applySamplerOptions(_ options: [String: Float], to sampler: any Sampler) throws {
     for (key, value) in options.sorted(by: { $0.key < $1.key }) {
-        guard key == "eta" else { throw DiffusionError.invalidArgument(key, "unknown sampler option (the only one is eta, for ddim)") }
+        if key == "mu" {
+            guard let flow = sampler as? FlowMatchEulerSampler else {
+                let name = sampler.config.className ?? "\(type(of: sampler))"
+                throw DiffusionError.invalidArgument("mu", "only the flow_euler sampler takes mu; this run's sampler is \(name)")
+            }
+            flow.mu = Double(value)
+            continue
+        }
+        guard key == "eta" else {
+            throw DiffusionError.invalidArgument(key, "unknown sampler option (the only ones are eta, for ddim, and mu, for flow_euler)")
+        }
         guard let ddim = sampler as? DDIMSampler else {
             let name = sampler.config.className ?? "\(type(of: sampler))"
             throw DiffusionError.invalidArgument("eta", "only the ddim sampler takes eta; this run's sampler is \(name) (choose ddim, or drop eta)")
@@ -144,6 +159,9 @@ public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig(
         return try DPMSolverMultistepSampler(config: c)
     case "dpmsolvermultistepscheduler": return try DPMSolverMultistepSampler(config: c)
     case "unipc", "unipcmultistepscheduler": return try UniPCSampler(config: c)
+    case "flow_euler", "flowmatch_euler", "flowmatcheulerdiscretescheduler": return try FlowMatchEulerSampler(config: c)
+    case "flow_heun", "flowmatch_heun", "flowmatchheundiscretescheduler": return try FlowMatchHeunSampler(config: c)
+    case "cosine_dpm", "cosine_dpmpp_2m_sde", "cosinedpmsolvermultistepscheduler": return try CosineDPMSolverMultistepSampler(config: c)
     default:
         throw DiffusionError.invalidArgument(
             "sampler", "expected one of \(samplerNames.joined(separator: ", ")) (aliases euler_a, dpm++2m, dpmsolver++) "

@@ -38,6 +38,15 @@ enum SamplerMath {
         return y
     }
 
+    /// torch.linspace in float32 as the CPU kernel computes it: the step in float32, each value one fused
+    /// multiply-add from the nearer end (bit-exact with torch 2.x on x86-64).
+    static func torchLinspaceFloat32(_ start: Double, _ end: Double, _ n: Int) -> [Float] {
+        let s = Float(start), e = Float(end)
+        guard n > 1 else { return n == 1 ? [s] : [] }
+        let step = (e - s) / Float(n - 1)
+        return (0..<n).map { i in i < n / 2 ? s.addingProduct(step, Float(i)) : e.addingProduct(-step, Float(n - 1 - i)) }
+    }
+
     /// np.arange(start, stop, step) for doubles: numpy fills start + i * (first difference).
     static func arange(_ start: Double, _ stop: Double, _ step: Double) -> [Double] {
         let n = max(0, Int(((stop - start) / step).rounded(.up)))

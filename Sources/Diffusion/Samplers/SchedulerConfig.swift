@@ -38,6 +38,21 @@ public struct SchedulerConfig: Codable, Equatable {
     public var lambdaMinClipped: Double?
     public var predictX0: Bool?
     public var disableCorrector: [Int]?
+    // Flow matching (FlowMatchEuler/HeunDiscreteScheduler).
+    public var shift: Double?
+    public var useDynamicShifting: Bool?
+    public var baseShift: Double?
+    public var maxShift: Double?
+    public var baseImageSeqLen: Int?
+    public var maxImageSeqLen: Int?
+    public var invertSigmas: Bool?
+    public var shiftTerminal: Double?
+    public var timeShiftType: String?
+    public var stochasticSampling: Bool?
+    // EDM-style (CosineDPMSolverMultistepScheduler).
+    public var sigmaData: Double?
+    public var sigmaSchedule: String?
+    public var rho: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case className = "_class_name"
@@ -74,6 +89,19 @@ public struct SchedulerConfig: Codable, Equatable {
         case lambdaMinClipped = "lambda_min_clipped"
         case predictX0 = "predict_x0"
         case disableCorrector = "disable_corrector"
+        case shift
+        case useDynamicShifting = "use_dynamic_shifting"
+        case baseShift = "base_shift"
+        case maxShift = "max_shift"
+        case baseImageSeqLen = "base_image_seq_len"
+        case maxImageSeqLen = "max_image_seq_len"
+        case invertSigmas = "invert_sigmas"
+        case shiftTerminal = "shift_terminal"
+        case timeShiftType = "time_shift_type"
+        case stochasticSampling = "stochastic_sampling"
+        case sigmaData = "sigma_data"
+        case sigmaSchedule = "sigma_schedule"
+        case rho
     }
 
     public init(className: String? = nil, numTrainTimesteps: Int? = nil, betaStart: Double? = nil,

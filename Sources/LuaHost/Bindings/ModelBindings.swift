@@ -95,7 +95,7 @@ public enum ModelBindings {
 
     static func clips(_ box: GenerationResultBox) -> [AudioClip] {
         box.result.waveforms.enumerated().map { i, w in
-            let c = AudioClip(try! AudioBuffer(mono: w, sampleRate: box.result.sampleRate))
+            let c = AudioClip(try! AudioBuffer(sampleRate: box.result.sampleRate, channels: box.result.channels, interleaved: w))
             c.generation = .init(result: box, index: i)
             return c
         }
@@ -274,8 +274,9 @@ public enum ModelBindings {
                     ts = [Float(try lua.number(3))]
                 }
                 let c = try conditioning(lua, 4)
+                guard let unet = p.pipeline.unet else { throw lua.argError(1, "this model has no UNet (a Stable Audio model)") }
                 let out = try GradMode.noGrad {
-                    try p.pipeline.unet(x, timesteps: ts, encoderHiddenStates: c.tokens, classLabels: c.pooled,
+                    try unet(x, timesteps: ts, encoderHiddenStates: c.tokens, classLabels: c.pooled,
                                         encoderAttentionMask: c.mask)
                 }
                 lua.push(out)
@@ -295,7 +296,7 @@ public enum ModelBindings {
             [B, frames, mels]; frames must divide by the VAE factor.
             """) { lua, p in
                 let m = try mel3(lua, 2)
-                let vae = p.pipeline.vae
+                guard let vae = p.pipeline.vae else { throw lua.argError(1, "this model has no mel VAE (a Stable Audio model)") }
                 lua.push(try GradMode.noGrad { try vae.encode(try m.unsqueeze(1)).mode * vae.scalingFactor })
                 return 1
             },
@@ -304,7 +305,7 @@ public enum ModelBindings {
             The log-mel [B, frames, mels] of latents [B, C, H, W] (divided by the scaling factor first).
             """) { lua, p in
                 let z = try lua.tensor(2)
-                let vae = p.pipeline.vae
+                guard let vae = p.pipeline.vae else { throw lua.argError(1, "this model has no mel VAE (a Stable Audio model)") }
                 lua.push(try GradMode.noGrad { try vae.decode(z / vae.scalingFactor).squeeze(1) })
                 return 1
             },
@@ -314,7 +315,8 @@ public enum ModelBindings {
             """) { lua, p in
                 let single = try lua.tensor(2).rank == 2
                 let m = try mel3(lua, 2)
-                let w = try GradMode.noGrad { try p.pipeline.vocoder.waveform(fromLogMel: m) }
+                guard let vocoder = p.pipeline.vocoder else { throw lua.argError(1, "this model has no vocoder (a Stable Audio model)") }
+                let w = try GradMode.noGrad { try vocoder.waveform(fromLogMel: m) }
                 let n = w.shape[1], s = w.scalars, rate = p.pipeline.sampleRate
                 let clips = try (0..<w.shape[0]).map { AudioClip(try AudioBuffer(mono: Array(s[($0 * n)..<(($0 + 1) * n)]), sampleRate: rate)) }
                 pushClips(lua, clips, single: single)
@@ -396,7 +398,7 @@ public enum ModelBindings {
                 "folder": { lua, p in lua.push(p.folder) },
                 "mel_bins": { lua, p in lua.push(p.pipeline.melBins) },
                 "default_seconds": { lua, p in lua.push(p.pipeline.defaultSeconds) },
-                "scaling_factor": { lua, p in lua.push(Double(p.pipeline.vae.scalingFactor)) },
+                "scaling_factor": { lua, p in lua.push(Double(p.pipeline.vae?.scalingFactor ?? 1)) },
             ]),
             LuaFunction("__tostring") { lua in
                 let p = try lua.pipeline(1)

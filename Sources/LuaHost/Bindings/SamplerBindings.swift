@@ -30,23 +30,25 @@ extension Lua {
 }
 
 public enum SamplerBindings {
-    /// A scheduler config from a Lua table of diffusers keys ({beta_schedule = "linear", ...}) over `base`; `eta` is
-    /// returned apart (a DDIM option, not a config key). Unknown keys are errors.
-    static func config(_ lua: Lua, _ i: Int32, base: SchedulerConfig = SchedulerConfig()) throws -> (SchedulerConfig, Float?) {
-        if lua.isNoneOrNil(i) { return (base, nil) }
+    /// A scheduler config from a Lua table of diffusers keys ({beta_schedule = "linear", ...}) over `base`; the per-run
+    /// sampler options `eta` (DDIM) and `mu` (flow_euler's dynamic shift) are returned apart, not being config keys.
+    /// Unknown keys are errors.
+    static func config(_ lua: Lua, _ i: Int32, base: SchedulerConfig = SchedulerConfig()) throws -> (SchedulerConfig, [String: Float]) {
+        if lua.isNoneOrNil(i) { return (base, [:]) }
         try lua.checkTable(i)
         guard var values = try lua.value(i) as? [String: Any] else { throw lua.argError(i, "a table of config keys expected") }
-        var eta: Float?
-        if let e = values.removeValue(forKey: "eta") {
-            guard let n = e as? NSNumber else { throw lua.argError(i, "config 'eta': number expected") }
-            eta = n.floatValue
+        var options: [String: Float] = [:]
+        for key in ["eta", "mu"] {
+            guard let e = values.removeValue(forKey: key) else { continue }
+            guard let n = e as? NSNumber else { throw lua.argError(i, "config '\(key)': number expected") }
+            options[key] = n.floatValue
         }
-        do { return (try base.overriding(values), eta) } catch let e as DiffusionError { throw lua.argError(i, "\(e)") }
+        do { return (try base.overriding(values), options) } catch let e as DiffusionError { throw lua.argError(i, "\(e)") }
     }
 
-    static func make(_ lua: Lua, name: String, config: SchedulerConfig, eta: Float?) throws -> SamplerObject {
+    static func make(_ lua: Lua, name: String, config: SchedulerConfig, options: [String: Float]) throws -> SamplerObject {
         let s = try makeSampler(name: name, config: config)
-        try applySamplerOptions(eta.map { ["eta": $0] } ?? [:], to: s)
+        try applySamplerOptions(options, to: s)
         return SamplerObject(s, name: name)
     }
 
@@ -64,11 +66,11 @@ public enum SamplerBindings {
             new(name[, config]) -> Sampler
             A sampler by short name (ddim, euler, dpmpp_2m, ...; aliases and diffusers class names work) with a
             config table of diffusers keys ({num_train_timesteps = 1000, beta_schedule = "scaled_linear",
-            prediction_type = "v_prediction", eta = 0.5, ...}).
+            prediction_type = "v_prediction", eta = 0.5, shift = 3, mu = 0.8, ...}).
             """) { lua in
                 let name = try lua.string(1)
-                let (c, eta) = try config(lua, 2)
-                lua.push(try make(lua, name: name, config: c, eta: eta))
+                let (c, options) = try config(lua, 2)
+                lua.push(try make(lua, name: name, config: c, options: options))
                 return 1
             },
         ])

@@ -17,6 +17,22 @@ public final class GEGLU: Module {
     }
 }
 
+/// SwiGLU: proj(x) split in (hidden, gate) halves, hidden * silu(gate) (diffusers' `SwiGLU`, key `proj`).
+public final class SwiGLU: Module {
+    public let proj: Linear
+
+    public init(dimIn: Int, dimOut: Int, bias: Bool = true) {
+        proj = Linear(dimIn, dimOut * 2, bias: bias)
+        super.init()
+        child("proj", proj)
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let parts = try proj(x).chunk(2, axis: -1)
+        return try parts[0] * parts[1].silu()
+    }
+}
+
 /// GELU with a projection in front (diffusers' `GELU`, key `proj`), used by `activation_fn` "gelu".
 public final class GELUProjection: Module {
     public let proj: Linear
@@ -32,9 +48,9 @@ public final class GELUProjection: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try proj(x).gelu(approximate: approximate) }
 }
 
-/// diffusers' FeedForward: net.0 (GEGLU / GELU projection), net.1 dropout, net.2 linear back to `dim`.
+/// diffusers' FeedForward: net.0 (GEGLU / SwiGLU / GELU projection), net.1 dropout, net.2 linear back to `dim`.
 public final class FeedForward: Module {
-    public enum Kind: String, Sendable { case geglu, gelu, geluApproximate = "gelu-approximate" }
+    public enum Kind: String, Sendable { case geglu, gelu, geluApproximate = "gelu-approximate", swiglu }
     let act: (Tensor) throws -> Tensor
     public let out: Linear
     let drop: Dropout
@@ -46,6 +62,10 @@ public final class FeedForward: Module {
         switch kind {
         case .geglu:
             let g = GEGLU(dimIn: dim, dimOut: inner, bias: bias)
+            act = { try g($0) }
+            first = g
+        case .swiglu:
+            let g = SwiGLU(dimIn: dim, dimOut: inner, bias: bias)
             act = { try g($0) }
             first = g
         case .gelu, .geluApproximate:
