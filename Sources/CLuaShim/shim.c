@@ -152,9 +152,11 @@ static void set_signal(int sig, void (*handler)(int)) {
     sigaction(sig, &sa, NULL);
 }
 
+/* Raises "interrupted!" at every instruction while the flag stays set, so a pcall that catches the error cannot
+ * swallow it: the next instruction after the pcall raises again, up to foley_docall, which clears the hook. */
 static void stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
-    lua_sethook(L, NULL, 0, 0);
+    if (!*cancel_flag) { lua_sethook(L, NULL, 0, 0); return; }
     luaL_error(L, "interrupted!");
 }
 
