@@ -46,6 +46,8 @@ final class CancellationTests: XCTestCase {
 }
 
 final class PcallInterruptTests: XCTestCase {
+    override func tearDown() { Interrupt.reset() }   // the flag stays set after an interrupted chunk
+
     /// A pcall loop used to catch "interrupted!" and run on (a second Ctrl-C then killed the process): the
     /// interrupt now reaches the chunk whatever pcalls it passes through.
     func testSigintInsideAPcallLoopStillEndsTheChunk() throws {
