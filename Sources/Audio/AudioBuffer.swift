@@ -7,10 +7,13 @@ public struct AudioBuffer: Equatable, Sendable {
     public let channels: Int
     public var samples: [Float]
 
+    /// The sample rates Foley accepts: 1 Hz up to 768 kHz (the highest rate of audio hardware and formats).
+    public static let sampleRates = 1...768_000
+
     /// Wraps interleaved samples; `samples.count` must be a multiple of `channels`.
     public init(sampleRate: Int, channels: Int, interleaved samples: [Float]) throws {
-        guard sampleRate > 0 else {
-            throw AudioError.invalidArgument("sampleRate", "expected a positive rate in Hz, got \(sampleRate)")
+        guard AudioBuffer.sampleRates.contains(sampleRate) else {
+            throw AudioError.invalidArgument("sampleRate", "\(sampleRate) Hz is out of range (expected 1...768000 Hz)")
         }
         guard channels > 0 else {
             throw AudioError.invalidArgument("channels", "expected at least 1 channel, got \(channels)")

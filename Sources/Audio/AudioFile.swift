@@ -8,7 +8,13 @@ public enum AudioFileFormat: String, CaseIterable, Sendable {
 
     /// The default encoding for a path's extension: `.wav`/`.wave` -> 16-bit PCM, `.flac` -> 16-bit FLAC.
     public static func forPath(_ path: String) throws -> AudioFileFormat {
+        var isDir: ObjCBool = false
+        if path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
+            throw AudioError.unsupportedFormat(path, "is a directory (expected a file name ending in .wav or .flac)")
+        }
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "":
+            throw AudioError.unsupportedFormat(path, "has no extension (expected a file name ending in .wav or .flac)")
         case "wav", "wave": return .wav16
         case "flac": return .flac16
         case let ext:
@@ -65,8 +71,56 @@ public enum AudioFile {
                                       + String(cString: sf_strerror(sf)))
         }
         if samples.isEmpty { throw AudioError.emptyAudio(path) }
+        // NaN or infinite samples (a float file can hold them) would flow silently into every model and metric.
+        if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            throw AudioError.unreadableFile(path, "non-finite sample (\(samples[bad])) at frame \(bad / channels) (expected finite audio)")
+        }
+        guard AudioBuffer.sampleRates.contains(Int(info.samplerate)) else {
+            throw AudioError.notAudio(path, "sample rate \(info.samplerate) Hz is out of range (expected 1...768000 Hz)")
+        }
         let buffer = AudioBuffer(unchecked: samples, sampleRate: Int(info.samplerate), channels: channels)
         return mono ? buffer.mixedToMono() : buffer
+    }
+
+    /// Decodes `path` a window of `windowFrames` frames at a time, each mixed to mono, so a long file is never held
+    /// whole (memory stays one window however long the file); the checks are `read`'s. Returns the frames read.
+    @discardableResult
+    public static func forEachWindow(_ path: String, windowFrames: Int, _ body: (AudioBuffer) throws -> Void) throws -> Int {
+        guard windowFrames > 0 else {
+            throw AudioError.invalidArgument("windowFrames", "expected a positive frame count, got \(windowFrames)")
+        }
+        let (sf, info) = try open(path)
+        defer { sf_close(sf) }
+        let channels = Int(info.channels), rate = Int(info.samplerate)
+        guard AudioBuffer.sampleRates.contains(rate) else {
+            throw AudioError.notAudio(path, "sample rate \(rate) Hz is out of range (expected 1...768000 Hz)")
+        }
+        var window: [Float] = []
+        window.reserveCapacity(min(windowFrames, 1 << 24) * channels)
+        var chunk = [Float](repeating: 0, count: chunkFrames * channels)
+        var total = 0
+        func flush() throws {
+            if let bad = window.firstIndex(where: { !$0.isFinite }) {
+                throw AudioError.unreadableFile(path, "non-finite sample (\(window[bad])) at frame \(total + bad / channels) (expected finite audio)")
+            }
+            let frames = window.count / channels
+            try body(AudioBuffer(unchecked: window, sampleRate: rate, channels: channels).mixedToMono())
+            total += frames
+            window.removeAll(keepingCapacity: true)
+        }
+        while true {
+            let want = min(chunkFrames, windowFrames - window.count / channels)
+            let got = Int(sf_readf_float(sf, &chunk, sf_count_t(want)))
+            if got <= 0 { break }
+            window.append(contentsOf: chunk[0..<(got * channels)])
+            if window.count / channels == windowFrames { try flush() }
+        }
+        if sf_error(sf) != Int32(SF_ERR_NO_ERROR) {
+            throw AudioError.notAudio(path, "corrupt data after \(total + window.count / channels) frames: " + String(cString: sf_strerror(sf)))
+        }
+        if !window.isEmpty { try flush() }
+        if total == 0 { throw AudioError.emptyAudio(path) }
+        return total
     }
 
     /// Reads only the header.

@@ -1,4 +1,5 @@
 import CSoxr
+import Tensors
 
 /// soxr's quality recipes, from cubic interpolation to 28-bit precision.
 public enum ResampleQuality: String, CaseIterable, Sendable {
@@ -24,8 +25,9 @@ public enum Resample {
     /// - Parameter quality: soxr recipe; defaults to `.high` (SOXR_HQ, 20-bit), as python-soxr does.
     public static func resample(_ samples: [Float], from: Int, to: Int, channels: Int = 1,
                                 quality: ResampleQuality = .high) throws -> [Float] {
-        guard from > 0 else { throw AudioError.invalidArgument("from", "expected a positive sample rate, got \(from)") }
-        guard to > 0 else { throw AudioError.invalidArgument("to", "expected a positive sample rate, got \(to)") }
+        let rates = AudioBuffer.sampleRates
+        guard rates.contains(from) else { throw AudioError.invalidArgument("from", "sample rate \(from) Hz is out of range (expected \(rates.lowerBound)...\(rates.upperBound) Hz)") }
+        guard rates.contains(to) else { throw AudioError.invalidArgument("to", "sample rate \(to) Hz is out of range (expected \(rates.lowerBound)...\(rates.upperBound) Hz)") }
         guard channels > 0 else { throw AudioError.invalidArgument("channels", "expected at least 1, got \(channels)") }
         guard samples.count % channels == 0 else {
             throw AudioError.invalidArgument("samples", "expected a multiple of \(channels) channels, got \(samples.count)")
@@ -33,6 +35,7 @@ public enum Resample {
         let frames = samples.count / channels
         if from == to || frames == 0 { return samples }
         let outFrames = Int((Double(frames) * Double(to) / Double(from)).rounded())
+        _ = try Tensor.checkedCount(of: [outFrames, channels])   // outOfMemory names the size past the machine's memory
         var output = [Float](repeating: 0, count: outFrames * channels)
         // soxr_oneshot's default spec is LQ, so the quality is always passed explicitly.
         var spec = soxr_quality_spec(quality.recipe, 0)

@@ -152,9 +152,11 @@ static void set_signal(int sig, void (*handler)(int)) {
     sigaction(sig, &sa, NULL);
 }
 
+/* Raises "interrupted!" at every instruction while the flag stays set, so a pcall that catches the error cannot
+ * swallow it: the next instruction after the pcall raises again, up to foley_docall, which clears the hook. */
 static void stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
-    lua_sethook(L, NULL, 0, 0);
+    if (!*cancel_flag) { lua_sethook(L, NULL, 0, 0); return; }
     luaL_error(L, "interrupted!");
 }
 
@@ -188,4 +190,60 @@ int foley_docall(lua_State *L, int narg, int nres) {
     interrupt_state = NULL;
     lua_remove(L, base);
     return status;
+}
+
+/* ---- A Lua heap with a limit -------------------------------------------------------------- */
+#include <stdlib.h>
+#include <stdio.h>
+
+/* The allocator's state: bytes in use and the most Lua may hold (0: no limit). A request past the limit
+ * returns NULL, which Lua turns into its "not enough memory" error, raised where the allocation happened. */
+typedef struct { size_t used, limit; } foley_heap;
+
+static void *foley_limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    foley_heap *h = (foley_heap *)ud;
+    size_t old = ptr != NULL ? osize : 0;   /* with ptr NULL, osize is the kind of object, not a size */
+    if (nsize == 0) {
+        free(ptr);
+        h->used -= old;
+        return NULL;
+    }
+    if (h->limit != 0 && nsize > old && h->used - old + nsize > h->limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p != NULL) h->used = h->used - old + nsize;
+    return p;
+}
+
+static int foley_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "foley: unprotected error in call to Lua API (%s)\n", msg ? msg : "error object is not a string");
+    fflush(stderr);
+    return 0;
+}
+
+lua_State *foley_lua_newstate(size_t limit) {
+    foley_heap *h = (foley_heap *)malloc(sizeof(foley_heap));
+    if (h == NULL) return NULL;
+    h->used = 0;
+    h->limit = limit;
+    lua_State *L = lua_newstate(foley_limited_alloc, h);
+    if (L == NULL) { free(h); return NULL; }
+    lua_atpanic(L, foley_panic);
+    return L;
+}
+
+static foley_heap *heap_of(lua_State *L) {
+    void *ud = NULL;
+    lua_Alloc f = lua_getallocf(L, &ud);
+    return f == foley_limited_alloc ? (foley_heap *)ud : NULL;
+}
+
+size_t foley_lua_memory_used(lua_State *L) { foley_heap *h = heap_of(L); return h ? h->used : 0; }
+size_t foley_lua_memory_limit(lua_State *L) { foley_heap *h = heap_of(L); return h ? h->limit : 0; }
+void foley_lua_set_memory_limit(lua_State *L, size_t limit) { foley_heap *h = heap_of(L); if (h) h->limit = limit; }
+
+void foley_lua_close(lua_State *L) {
+    foley_heap *h = heap_of(L);
+    lua_close(L);
+    free(h);
 }

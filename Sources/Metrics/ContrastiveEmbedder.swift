@@ -57,7 +57,8 @@ public final class ContrastiveEmbedder: AudioClassifier {
 
     public func classify(_ samples: [Float]) throws -> (embedding: Tensor, probabilities: Tensor) {
         guard !samples.isEmpty else { throw MetricsError.invalidArgument("audio", "the clip is empty") }
-        let e = try pipeline.audioEmbeddings([samples])
+        // A window at a time (the style vector's recipe): memory stays one window's however long the clip.
+        let e = try pipeline.extractStyle(samples, sampleRate: pipeline.sampleRate).reshape([1, -1])
         let logits = try e.matmul(try labelEmbeddings.transpose(0, 1)) * scale
         return (e, try logits.softmax(axis: 1))
     }

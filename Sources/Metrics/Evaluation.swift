@@ -9,6 +9,11 @@ public enum Evaluation {
     public static func run(generated: String, reference: String, metrics requested: [Metric]? = nil,
                            backbone: AudioEmbedder, scorer: AudioTextScorer? = nil) throws -> EvaluationReport {
         let gen = try EvaluationSet(directory: generated), ref = try EvaluationSet(directory: reference)
+        // A folder with nothing to score is an error (it used to give an empty table and exit 0).
+        for set in [gen, ref] where set.clips.isEmpty {
+            let why = set.skipped.first.map { "; \(set.skipped.count) skipped, first \($0.path): \($0.reason)" } ?? ""
+            throw MetricsError.file(set.directory, "no readable audio file to evaluate\(why)")
+        }
         let refByName = Dictionary(uniqueKeysWithValues: ref.clips.map { ($0.name, $0) })
         let genNames = Set(gen.clips.map(\.name))
         let pairs = gen.clips.compactMap { g in refByName[g.name].map { (g, $0) } }

@@ -13,8 +13,34 @@ public enum SpectralDistance {
 
     /// mean over frames of sqrt(mean over bins of (log10 P₁ − log10 P₂)²), P the STFT power.
     public static func logSpectralDistance(_ x: [Float], _ y: [Float], stft config: STFTConfig = lsdSTFT) throws -> Double {
-        let (a, b) = try aligned(x, y)
         let stft = try STFT(config)
+        return try chunked(x, y) { a, b in try logSpectralSum(a, b, stft: stft) }
+    }
+
+    /// Clips longer than this many samples (60 s at 16 kHz; a multiple of both hops) are measured a chunk at a time,
+    /// the distance the frame-weighted mean of the chunks' (a tail under a quarter chunk joins the chunk before it),
+    /// so the spectra in memory stay one chunk's however long the clip: a 10-minute pair used to take 0.9 GB. Up to
+    /// 1.25 chunks the clip is one chunk and the result is the whole-clip distance exactly.
+    public static let chunkSamples = 960_000
+
+    /// Aligns the clips (the longer cut to the shorter) and sums `measure`'s per-frame totals over the chunks.
+    static func chunked(_ x: [Float], _ y: [Float], _ measure: ([Float], [Float]) throws -> (total: Double, frames: Int)) throws -> Double {
+        guard !x.isEmpty else { throw MetricsError.invalidArgument("x", "expected a non-empty clip, got 0 samples") }
+        guard !y.isEmpty else { throw MetricsError.invalidArgument("y", "expected a non-empty clip, got 0 samples") }
+        let n = min(x.count, y.count)
+        var total = 0.0, frames = 0, start = 0
+        while start < n {
+            var end = min(n, start + chunkSamples)
+            if n - end < chunkSamples / 4 { end = n }
+            let r = try measure(Array(x[start..<end]), Array(y[start..<end]))
+            total += r.total
+            frames += r.frames
+            start = end
+        }
+        return total / Double(frames)
+    }
+
+    static func logSpectralSum(_ a: [Float], _ b: [Float], stft: STFT) throws -> (total: Double, frames: Int) {
         let px = try stft.forward(a), py = try stft.forward(b)
         let floor = powerFloor
         func log10Power(_ s: ComplexSpectrogram, _ i: Int) -> Double {
@@ -29,7 +55,7 @@ public enum SpectralDistance {
             }
             total += (sum / Double(px.bins)).squareRoot()
         }
-        return total / Double(px.frames)
+        return (total, px.frames)
     }
 
     /// Settings of the mel-cepstral distance.
@@ -45,30 +71,24 @@ public enum SpectralDistance {
     /// mean over frames of (10 / ln 10) √(2 Σ_{k=1..K} (c₁ₖ − c₂ₖ)²) in dB, c the orthonormal DCT-II of
     /// the natural-log mel magnitude spectrum (slaney mels over 0...rate/2, floored at 1e-5).
     public static func melCepstralDistance(_ x: [Float], _ y: [Float], sampleRate: Int, config: MCDConfig = MCDConfig()) throws -> Double {
-        let (a, b) = try aligned(x, y)
         guard config.coefficients >= 1, config.coefficients < config.nMels else {
             throw MetricsError.invalidArgument("coefficients", "expected 1...\(config.nMels - 1) (fewer than the mel bands), got \(config.coefficients)")
         }
         let logMel = try LogMel(sampleRate: sampleRate, nFFT: config.nFFT, hopLength: config.hopLength, nMels: config.nMels,
                                 fMin: 0, fMax: Double(sampleRate) / 2)
-        let ma = try logMel(a), mb = try logMel(b)
         let dct = DCT(size: config.nMels, coefficients: config.coefficients)
         let scale = 10 / log(10.0)
-        var total = 0.0
-        for f in 0..<ma.frames {
-            let ca = dct.apply(ma.values, offset: f * ma.bins), cb = dct.apply(mb.values, offset: f * mb.bins)
-            var sum = 0.0
-            for k in 0..<config.coefficients { sum += (ca[k] - cb[k]) * (ca[k] - cb[k]) }
-            total += scale * (2 * sum).squareRoot()
+        return try chunked(x, y) { a, b in
+            let ma = try logMel(a), mb = try logMel(b)
+            var total = 0.0
+            for f in 0..<ma.frames {
+                let ca = dct.apply(ma.values, offset: f * ma.bins), cb = dct.apply(mb.values, offset: f * mb.bins)
+                var sum = 0.0
+                for k in 0..<config.coefficients { sum += (ca[k] - cb[k]) * (ca[k] - cb[k]) }
+                total += scale * (2 * sum).squareRoot()
+            }
+            return (total, ma.frames)
         }
-        return total / Double(ma.frames)
-    }
-
-    static func aligned(_ x: [Float], _ y: [Float]) throws -> ([Float], [Float]) {
-        guard !x.isEmpty else { throw MetricsError.invalidArgument("x", "expected a non-empty clip, got 0 samples") }
-        guard !y.isEmpty else { throw MetricsError.invalidArgument("y", "expected a non-empty clip, got 0 samples") }
-        let n = min(x.count, y.count)
-        return (Array(x.prefix(n)), Array(y.prefix(n)))
     }
 }
 

@@ -23,7 +23,10 @@ public enum AtomicFile {
         }
         // mkstemp makes the file 0600; the finished file should be readable like any other output.
         fchmod(fd, 0o644)
-        close(fd)
+        // The lock marks the temporary as in use until this write ends (or the process dies, which drops it), so
+        // `removeStaleTemporaries` can tell a killed writer's leftover from a live one's.
+        flock(fd, LOCK_EX)
+        defer { close(fd) }
         let tmp = String(cString: template)
         do {
             try body(tmp)
@@ -34,6 +37,32 @@ public enum AtomicFile {
             unlink(tmp)
             throw error
         }
+    }
+
+    /// Whether `name` is one of this type's temporaries: `.<destination name>.XXXXXX`.
+    static func isTemporary(_ name: String) -> Bool {
+        guard name.hasPrefix("."), name.count > 8 else { return false }
+        let suffix = name.suffix(7)
+        return suffix.first == "." && suffix.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            && name.dropFirst().dropLast(7).count > 0
+    }
+
+    /// Removes the temporaries of writes that never finished (a process killed mid-write leaves its
+    /// `.<name>.XXXXXX` behind) from `directory`, for destinations whose name passes `destination`. A temporary
+    /// another live writer still holds (its lock) is left alone. Returns the paths removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String, destination: (String) -> Bool = { _ in true }) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed: [String] = []
+        for name in names.sorted() where isTemporary(name) && destination(String(name.dropFirst().dropLast(7))) {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let fd = open(path, O_RDONLY | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }   // a live writer holds it
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
     }
 
     /// Writes `data` atomically, flushed to disk before the rename.

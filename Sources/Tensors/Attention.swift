@@ -20,6 +20,8 @@ extension Tensor {
     }
 
     private static func attentionBody(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor?, scale: Float?, chunk: Int) throws -> Tensor {
+        // Long ops poll the interrupt flag (Ctrl-C, SIGTERM) so a stop does not wait for a step of minutes.
+        try Interrupt.check()
         let d = q.shape[q.rank - 1]
         let s = scale ?? 1 / Float(d).squareRoot()
         let standard = q.rank >= 2 && q.shape.dropLast(2) == k.shape.dropLast(2) && k.shape.dropLast() == v.shape.dropLast()
@@ -49,6 +51,7 @@ extension Tensor {
         for h in 0..<heads {
             let qp = q.pointer + h * l * dq, kp = k.pointer + h * sLen * dq, vp = v.pointer + h * sLen * dv
             for r0 in stride(from: 0, to: l, by: rows) {
+                try Interrupt.check()
                 let n = Swift.min(rows, l - r0)
                 sgemm(qp + r0 * dq, kp, sp, m: n, n: sLen, k: dq, transB: true)
                 Runtime.parallelRanges(n, minChunk: Swift.max(1, 4096 / Swift.max(1, sLen))) { lo, hi in
@@ -72,6 +75,7 @@ extension Tensor {
         let lse = recordGraph ? Tensor(uninitialized: [heads * l]) : nil
         let rows = 32, blocksPerHead = (l + rows - 1) / rows
         Runtime.parallelFor(heads * blocksPerHead) { task in
+            if Interrupt.requested { return }   // the blocks left are skipped; the check below throws
             let h = task / blocksPerHead, r0 = (task % blocksPerHead) * rows
             let n = Swift.min(rows, l - r0)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * panels * 8)
@@ -80,6 +84,7 @@ extension Tensor {
                                    out.pointer + (h * l + r0) * dv, n, sLen, dq, dv, scale, scratch,
                                    lse.map { $0.pointer + h * l + r0 })
         }
+        try Interrupt.check()
         guard recordGraph, let lse else { return out }
         let (kT, vT) = try GradMode.noGrad { (try k.detach().transpose(-1, -2), try v.detach().transpose(-1, -2)) }
         return out.recording([q, k, v]) { g in

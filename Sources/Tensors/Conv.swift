@@ -7,7 +7,8 @@ extension Tensor {
     /// 2-D convolution of x [N, Cin, H, W] with weight [Cout, Cin/groups, kh, kw] (torch.nn.functional.conv2d).
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
-        try Profiler.op(weight.rank == 4 && weight.shape[2] * weight.shape[3] == 1 ? "conv2d 1x1" : "conv2d",
+        try Interrupt.check()
+        return try Profiler.op(weight.rank == 4 && weight.shape[2] * weight.shape[3] == 1 ? "conv2d 1x1" : "conv2d",
                         flops: convFlops(x, weight, stride: stride, padding: padding, dilation: dilation)) {
             try conv2dBody(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }

@@ -35,17 +35,24 @@ public enum Interrupt {
 
     /// Routes `signals` to the flag for a command-line run: the first signal sets it and restores the default
     /// action, so a second Ctrl-C kills the process as usual. Calls nest; the outermost `uninstall` restores.
-    public static func install(signals: [Int32] = [SIGINT]) {
+    public static func install(signals: [Int32] = [SIGINT, SIGTERM]) {
         _ = flag   // initialized here, never first inside a handler
         installed += 1
         guard installed == 1 else { return }
         installedSignals = signals
         for s in signals {
             signal(s) { sig in
-                Interrupt.flag.pointee = 1
+                Interrupt.flag.pointee = sig   // non-zero: the flag, and which signal set it
                 signal(sig, SIG_DFL)
             }
         }
+    }
+
+    /// The exit status of a process stopped by the flag, as a shell reports a signal's: 128 + the signal that set
+    /// it (130 for SIGINT, 143 for SIGTERM); 130 when it was set otherwise (Lua's Ctrl-C, `request`).
+    public static var exitStatus: Int32 {
+        let s = flag.pointee
+        return 128 + (s > 1 && s < 64 ? Int32(s) : SIGINT)
     }
 
     /// Undoes one `install`; the last restores the default actions.

@@ -53,7 +53,8 @@ extension Tensor {
 
     /// op(a) @ op(b) over the last two dims, with broadcasting batch dims.
     public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
-        try Profiler.op("matmul", flops: matmulFlops(a, b, transA: transA, transB: transB)) {
+        try Interrupt.check()
+        return try Profiler.op("matmul", flops: matmulFlops(a, b, transA: transA, transB: transB)) {
             try batchedMatmulBody(a, b, transA: transA, transB: transB)
         }
     }

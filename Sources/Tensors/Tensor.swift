@@ -10,6 +10,12 @@ public final class TensorStorage {
         pointer = BufferPool.shared.take(count)
     }
 
+    /// Storage around memory already taken from the pool for `count` floats.
+    init(count: Int, pointer: UnsafeMutablePointer<Float>) {
+        self.count = count
+        self.pointer = pointer
+    }
+
     deinit { BufferPool.shared.give(pointer, count) }
 }
 
@@ -48,6 +54,41 @@ public final class Tensor {
     public convenience init(scalar: Float) { self.init(shape: [], data: [scalar]) }
 
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// The element count of `shape`, checked at the door: a negative size is an invalid argument, a count whose
+    /// bytes overflow or exceed the machine is `outOfMemory`.
+    public static func checkedCount(of shape: [Int]) throws -> Int {
+        if let bad = shape.first(where: { $0 < 0 }) {
+            throw TensorError.invalidArgument(op: "shape", "negative size \(bad) in \(shape)")
+        }
+        var n = 1
+        for d in shape {
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, m <= BufferPool.maxBytes / 4 else {
+                let bytes = shape.reduce(4.0) { $0 * Double($1) }
+                throw TensorError.outOfMemory(shape: shape, bytes: bytes >= Double(Int.max) ? Int.max : Int(bytes))
+            }
+            n = m
+        }
+        return n
+    }
+
+    /// Throws `TensorError.outOfMemory` (naming the shape and its size) unless a tensor of `shape` can be allocated
+    /// now: the memory is taken and handed back to the pool, so the allocation that follows reuses it.
+    public static func checkAllocation(_ shape: [Int]) throws {
+        let n = try checkedCount(of: shape)
+        guard let p = BufferPool.shared.tryTake(n) else { throw TensorError.outOfMemory(shape: shape, bytes: n * 4) }
+        BufferPool.shared.give(p, n)
+    }
+
+    /// A tensor of zeros, its allocation checked (`outOfMemory` instead of ending the process).
+    public static func checkedZeros(_ shape: [Int]) throws -> Tensor {
+        let n = try checkedCount(of: shape)
+        guard let p = BufferPool.shared.tryTake(n) else { throw TensorError.outOfMemory(shape: shape, bytes: n * 4) }
+        let t = Tensor(shape: shape, storage: TensorStorage(count: n, pointer: p))
+        p.initialize(repeating: 0, count: n)
+        return t
+    }
 
     public var count: Int { storage.count }
     public var rank: Int { shape.count }

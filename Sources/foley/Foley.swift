@@ -20,6 +20,9 @@ struct Foley: ParsableCommand {
     @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")
     var chunk: String?
 
+    @Option(help: "Most memory Lua's heap may hold (e.g. 512M, 4G; 0 for no limit; default FOLEY_LUA_MEMORY, else a quarter of RAM up to 4G).")
+    var luaMemory: String?
+
     static func main() {
         Runtime.settleOpenMP()
         main(arguments(CommandLine.arguments.dropFirst().map { $0 }))
@@ -41,6 +44,7 @@ struct Foley: ParsableCommand {
     }
 
     func run() throws {
+        if let luaMemory { LuaState.memoryLimit = try Self.memorySize(luaMemory) }
         let status: Int32
         if let chunk {
             status = Runner.runChunk(chunk)
@@ -48,6 +52,15 @@ struct Foley: ParsableCommand {
             status = Repl.standard().run()
         }
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension Foley {
+    /// `--lua-memory`'s value in bytes; a bad size is a usage error naming the option.
+    static func memorySize(_ text: String) throws -> Int {
+        do { return try LuaState.parseMemorySize(text) } catch let e as LuaError {
+            throw ValidationError("--" + e.message.replacingOccurrences(of: "lua memory", with: "lua-memory"))
+        }
     }
 }
 
@@ -62,7 +75,11 @@ struct Run: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Arguments for the script (arg[1], arg[2], ...).")
     var arguments: [String] = []
 
+    @Option(help: "Most memory Lua's heap may hold (e.g. 512M, 4G; 0 for no limit).")
+    var luaMemory: String?
+
     func run() throws {
+        if let luaMemory { LuaState.memoryLimit = try Foley.memorySize(luaMemory) }
         let status = Runner.runFile(file, args: arguments, executable: CommandLine.arguments.first ?? "foley")
         if status != 0 { throw ExitCode(status) }
     }

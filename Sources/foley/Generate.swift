@@ -28,7 +28,6 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp(GenerationSchema.help("candidates"))) var candidates = GenerationOptions.defaults.candidates
 
     func run() throws {
-        let pipe = try TextToAudioPipeline.load(folder: try modelRun.folder())
         var o = GenerationOptions()
         o.prompts = [prompt]   // "" included: the unconditional prompt is a prompt
         modelRun.apply(to: &o)
@@ -38,6 +37,13 @@ struct Generate: ParsableCommand {
         o.count = count
         o.loudness = loudness
         o.noiseTemperature = temperature
+        o.strength = strength
+        o.styleWeight = styleWeight
+        o.candidates = candidates
+        // Every option is checked before the model loads or a step runs, the output paths included.
+        try o.validate()
+        _ = try AudioFileFormat.forPath(out)
+        let pipe = try TextToAudioPipeline.load(folder: try modelRun.folder())
         if let from {
             let ref = try AudioFile.read(from, mono: true)
             o.reference = try pipe.modelRateSamples(ref)
@@ -50,8 +56,7 @@ struct Generate: ParsableCommand {
             o.keepRange = parts[0]...parts[1]
         }
         if let style {
-            let ref = try AudioFile.read(style, mono: true)
-            o.style = try pipe.extractStyle(ref.samples, sampleRate: ref.sampleRate)
+            o.style = try pipe.extractStyle(file: style)
             o.styleWeight = styleWeight
         }
         o.candidates = candidates
@@ -59,12 +64,24 @@ struct Generate: ParsableCommand {
         defer { Interrupt.uninstall() }
         let bar = ProgressBar(total: modelRun.steps * candidates, label: "generating")
         var done = 0
-        let result = try pipe.generate(o) { step in
-            if step.step == step.totalSteps { done += step.totalSteps }
-            bar.update(done + (step.step == step.totalSteps ? 0 : step.step), total: step.totalSteps * candidates)
-            return !Interrupt.requested
+        let result: GenerationResult
+        do {
+            result = try pipe.generate(o) { step in
+                if step.step == step.totalSteps { done += step.totalSteps }
+                bar.update(done + (step.step == step.totalSteps ? 0 : step.step), total: step.totalSteps * candidates)
+                return !Interrupt.requested
+            }
+        } catch {
+            // Ctrl-C or SIGTERM (between steps, or inside a long op): the status says which signal stopped it.
+            var cancelled = error is Interrupt.Interrupted
+            if let d = error as? DiffusionError, case .cancelled = d { cancelled = true }
+            guard cancelled, Interrupt.requested else { throw error }
+            bar.finish()
+            FileHandle.standardError.write(Data("foley generate: \(error)\n".utf8))
+            throw ExitCode(Interrupt.exitStatus)
         }
         bar.finish()
+        for w in result.warnings { FileHandle.standardError.write(Data("foley generate: warning: \(w)\n".utf8)) }
         if let scores = result.scores {
             for (i, s) in scores.enumerated() {
                 let all = result.candidateScores![i].map { String(format: "%.3f", $0) }.joined(separator: " ")
@@ -84,7 +101,9 @@ struct Embed: ParsableCommand {
     @Option(help: "A Hugging Face text-encoder folder (default: all-MiniLM-L6-v2 from scripts/setup).") var encoder: String?
 
     func run() throws {
-        guard texts.count >= 1 else { throw ValidationError("expected at least one text") }
+        guard texts.count >= 2 else {
+            throw ValidationError("expected two or more texts to compare, got \(texts.count) (the similarity of one text with itself is always 1)")
+        }
         let folder = encoder.map { URL(fileURLWithPath: $0) } ?? FoleyPaths.miniLM
         let sims = try TextSimilarity.matrix(texts, encoderFolder: folder)
         let w = max(8, texts.map(\.count).max() ?? 8)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Training
+import Tensors
 
 /// `foley preprocess`: audio + captions -> log-mel shards and a manifest that `foley train` reads.
 struct Preprocess: ParsableCommand {
@@ -138,6 +139,8 @@ struct Train: ParsableCommand {
             let r = try TrainingRunner.run(config: cfg, options: o)
             if r.interrupted {
                 print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config)" + (stage.map { " --stage \($0)" } ?? "") + " --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
+                // Stopped by a signal: the status says so (130 for Ctrl-C, 143 for SIGTERM), as a killed process's would.
+                if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
             } else {
                 print("trained \(r.step) steps" + (r.exported.map { "; model: \($0.path)" } ?? ""))
             }

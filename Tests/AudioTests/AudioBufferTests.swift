@@ -23,7 +23,10 @@ final class AudioBufferTests: XCTestCase {
             XCTAssertEqual($0 as? AudioError, .invalidArgument("samples", "expected a multiple of 2 channels, got 3 samples"))
         }
         XCTAssertThrowsError(try AudioBuffer(mono: [1], sampleRate: 0)) {
-            XCTAssertEqual($0 as? AudioError, .invalidArgument("sampleRate", "expected a positive rate in Hz, got 0"))
+            XCTAssertEqual($0 as? AudioError, .invalidArgument("sampleRate", "0 Hz is out of range (expected 1...768000 Hz)"))
+        }
+        XCTAssertThrowsError(try AudioBuffer(mono: [1], sampleRate: 1_000_000_000_000)) {
+            XCTAssertEqual($0 as? AudioError, .invalidArgument("sampleRate", "1000000000000 Hz is out of range (expected 1...768000 Hz)"))
         }
         XCTAssertThrowsError(try AudioBuffer(planar: [[1, 2], [3]], sampleRate: 10)) {
             XCTAssertEqual($0 as? AudioError, .invalidArgument("planar[1]", "expected 2 samples like channel 0, got 1"))

@@ -4,6 +4,29 @@ import Tensors
 import XCTest
 
 final class AudioFileTests: XCTestCase {
+    /// A float file of NaN or infinity used to read as audio and pass silently into generation and metrics.
+    func testNonFiniteSamplesAreRejectedNamingFileAndFrame() throws {
+        let path = NSTemporaryDirectory() + "foley-nan-\(UUID().uuidString).wav"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeFloatWAV([0.1, 0.2, .nan, 0.3], to: path)
+        XCTAssertThrowsError(try AudioFile.read(path)) {
+            XCTAssertEqual($0 as? AudioError, .unreadableFile(path, "non-finite sample (nan) at frame 2 (expected finite audio)"))
+        }
+        try writeFloatWAV([0.1, 0.2, 0.3], to: path)
+        XCTAssertEqual(try AudioFile.read(path).samples, [0.1, 0.2, 0.3])
+    }
+
+    /// `--out DIR` used to say "cannot write extension '.'".
+    func testADirectoryOrAMissingExtensionIsNamedAsSuch() {
+        let dir = NSTemporaryDirectory()
+        XCTAssertThrowsError(try AudioFileFormat.forPath(dir)) {
+            XCTAssertEqual($0 as? AudioError, .unsupportedFormat(dir, "is a directory (expected a file name ending in .wav or .flac)"))
+        }
+        XCTAssertThrowsError(try AudioFileFormat.forPath("/tmp/out")) {
+            XCTAssertEqual($0 as? AudioError, .unsupportedFormat("/tmp/out", "has no extension (expected a file name ending in .wav or .flac)"))
+        }
+    }
+
     var dir = ""
 
     override func setUpWithError() throws {
@@ -173,4 +196,17 @@ final class AudioFileTests: XCTestCase {
             XCTAssertEqual($0 as? AudioError, .unreadableFile(dir, "is a directory (expected a file)"))
         }
     }
+}
+
+/// A 32-bit float WAV of `samples` (mono) written byte by byte: AudioFile.write refuses non-finite samples, so a
+/// NaN or infinite file can only be made this way.
+func writeFloatWAV(_ samples: [Float], sampleRate: Int = 16000, to path: String) throws {
+    var d = Data()
+    func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { d.append(contentsOf: $0) } }
+    func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { d.append(contentsOf: $0) } }
+    d.append(contentsOf: Array("RIFF".utf8)); u32(36 + samples.count * 4); d.append(contentsOf: Array("WAVE".utf8))
+    d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(3); u16(1); u32(sampleRate); u32(sampleRate * 4); u16(4); u16(32)
+    d.append(contentsOf: Array("data".utf8)); u32(samples.count * 4)
+    for s in samples { withUnsafeBytes(of: s.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
+    try d.write(to: URL(fileURLWithPath: path))
 }

@@ -73,7 +73,16 @@ extension ResampleTests {
 
     func testBadArgumentsAreNamed() {
         XCTAssertThrowsError(try Resample.resample([0, 0], from: 0, to: 16000)) {
-            XCTAssertEqual($0 as? AudioError, .invalidArgument("from", "expected a positive sample rate, got 0"))
+            XCTAssertEqual($0 as? AudioError, .invalidArgument("from", "sample rate 0 Hz is out of range (expected 1...768000 Hz)"))
+        }
+        // A rate of 1e12 Hz used to ask for 4 TB and stop the process.
+        XCTAssertThrowsError(try Resample.resample([Float](repeating: 0, count: 16000), from: 16000, to: 1_000_000_000_000)) {
+            XCTAssertEqual($0 as? AudioError,
+                           .invalidArgument("to", "sample rate 1000000000000 Hz is out of range (expected 1...768000 Hz)"))
+        }
+        // Within the rates, an output past the machine's memory is an error naming its size, never an abort.
+        XCTAssertThrowsError(try Resample.resample([Float](repeating: 0, count: 1 << 20), from: 1, to: 768_000)) {
+            XCTAssertTrue("\($0)".hasPrefix("not enough memory for a tensor of shape [805306368000, 1] (3221.2 GB)"), "\($0)")
         }
         XCTAssertThrowsError(try Resample.resample([0, 0, 0], from: 8000, to: 16000, channels: 2)) {
             XCTAssertEqual($0 as? AudioError, .invalidArgument("samples", "expected a multiple of 2 channels, got 3"))

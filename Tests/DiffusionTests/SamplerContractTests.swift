@@ -229,6 +229,20 @@ final class SamplerContractTests: XCTestCase {
         }
     }
 
+    /// beta_start 2, beta_end -1 used to be accepted by every sampler, and the outputs came out silent.
+    func testBetasOutsideTheUnitIntervalAreRejected() {
+        func message(_ name: String, _ edit: (inout SchedulerConfig) -> Void) -> String {
+            do { _ = try makeSampler(name: name, config: Self.config(edit)); return "no error" } catch { return "\(error)" }
+        }
+        for name in samplerNames {
+            XCTAssertEqual(message(name) { $0.betaStart = 2; $0.betaEnd = -1 }, "beta_start: 2.0 is out of range (expected a number in (0, 1))", name)
+            XCTAssertEqual(message(name) { $0.betaEnd = .nan }, "beta_end: nan is out of range (expected a number in (0, 1))", name)
+        }
+        XCTAssertEqual(message("ddim") { $0.numTrainTimesteps = 0 }, "num_train_timesteps: 0 is out of range (expected an integer in 2...100000)")
+        XCTAssertEqual(message("ddim") { $0.numTrainTimesteps = 3; $0.trainedBetas = [0.1, 0.2, 1.5] },
+                       "trained_betas[2]: 1.5 is out of range (expected a number in (0, 1])")
+    }
+
     func testInvalidOptionsNameTheKeyAndTheAcceptedValues() {
         func message(_ name: String, _ edit: (inout SchedulerConfig) -> Void) -> String {
             do { _ = try makeSampler(name: name, config: Self.config(edit)); return "no error" } catch { return "\(error)" }

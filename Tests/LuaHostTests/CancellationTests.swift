@@ -44,3 +44,30 @@ final class CancellationTests: XCTestCase {
         XCTAssertFalse(Interrupt.requested)
     }
 }
+
+final class PcallInterruptTests: XCTestCase {
+    override func tearDown() { Interrupt.reset() }   // the flag stays set after an interrupted chunk
+
+    /// A pcall loop used to catch "interrupted!" and run on (a second Ctrl-C then killed the process): the
+    /// interrupt now reaches the chunk whatever pcalls it passes through.
+    func testSigintInsideAPcallLoopStillEndsTheChunk() throws {
+        let lua = LuaState.foley()
+        lua.register(library: "test", [LuaFunction("sigint") { _ in raise(SIGINT); return 0 }])
+        try lua.load("""
+            local caught = 0
+            for i = 1, 3 do
+              local ok, e = pcall(function()
+                if i == 1 then foley.test.sigint() end
+                local t0 = foley.clock(); while foley.clock() - t0 < 0.2 do end
+              end)
+              if not ok then caught = caught + 1 end
+            end
+            return "finished"
+            """, name: "=cell")
+        XCTAssertThrowsError(try lua.call(nargs: 0, nresults: 0)) { e in
+            XCTAssertTrue("\(e)".contains("interrupted!"), "\(e)")
+        }
+        // The next chunk runs normally.
+        XCTAssertEqual(try lua.run("return 1 + 1", name: "=cell"), ["2"])
+    }
+}

@@ -1,8 +1,52 @@
 import Foundation
 import XCTest
 
-/// `foley generate` run as a user runs it, on the built binary.
+/// `foley generate` and `foley embed` through the built binary: every numeric option is checked at the door, before
+/// the model loads, with a message naming the option, the value and the valid range (each case below used to be
+/// accepted, or failed only after generating).
 final class GenerateCommandTests: XCTestCase {
+    func refused(_ args: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try temporaryDirectory(self)
+        let r = try runFoley(["generate", "a beep", "--model", tinyModel, "--steps", "1"] + args, cwd: dir)
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(message), r.stderr, file: file, line: line)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "nothing is written", file: file, line: line)
+    }
+
+    func testNumericOptionsAreRangeChecked() throws {
+        try refused(["--seconds", "1e9"], "seconds: 1000000000.0 is out of range (expected a duration in (0, 600] seconds)")
+        try refused(["--style-weight", "2"], "style_weight: 2.0 is out of range (expected a number in [0, 1])")
+        try refused(["--style-weight", "nan"], "style_weight: nan is out of range (expected a number in [0, 1])")
+        try refused(["--loudness=-1000"], "loudness: -1000.0 is out of range (expected a loudness in [-70, 0] LUFS)")
+        try refused(["--loudness", "nan"], "loudness: nan is out of range (expected a loudness in [-70, 0] LUFS)")
+        try refused(["--temperature", "1e30"], "temperature: 1e+30 is out of range (expected a number in (0, 10])")
+        try refused(["--seed", "18446744073709551615", "--count", "2"], "seed: 18446744073709551615 is out of range")
+    }
+
+    func testOutputPathAndInputAudioAreChecked() throws {
+        let dir = try temporaryDirectory(self)
+        try refused(["--out", dir.path], "\(dir.path): unsupported: is a directory (expected a file name ending in .wav or .flac)")
+        // An all-NaN reference used to give a silent output (preprocess rejects the same file).
+        let nan = dir.appendingPathComponent("nan.wav").path
+        var d = Data()
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { d.append(contentsOf: $0) } }
+        func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { d.append(contentsOf: $0) } }
+        d.append(contentsOf: Array("RIFF".utf8)); u32(36 + 1600 * 4); d.append(contentsOf: Array("WAVE".utf8))
+        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(3); u16(1); u32(16000); u32(64000); u16(4); u16(32)
+        d.append(contentsOf: Array("data".utf8)); u32(1600 * 4)
+        for _ in 0..<1600 { withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
+        try d.write(to: URL(fileURLWithPath: nan))
+        for flag in ["--from", "--style"] {
+            try refused([flag, nan, "--seconds", "0.1"], "\(nan): unreadable: non-finite sample (nan) at frame 0 (expected finite audio)")
+        }
+    }
+
+    func testEmbedNeedsTwoTexts() throws {
+        let r = try runFoley(["embed", "a dog barking"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("expected two or more texts to compare, got 1"), r.stderr)
+    }
+
     /// A diffusers StableAudioPipeline folder (the tiny parity fixture) through `--model`: a stereo 44.1 kHz WAV
     /// and its sidecar.
     func testStableAudioFolderWritesAStereoFile() throws {

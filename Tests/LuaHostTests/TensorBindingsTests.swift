@@ -1,3 +1,4 @@
+import Foundation
 import LuaHost
 import Tensors
 import XCTest
@@ -238,5 +239,24 @@ final class TensorBindingsTests: XCTestCase {
         // 3-D tensors print one matrix per leading index.
         XCTAssertEqual(h.printed("=foley.tensor.arange(8):reshape(2, 2, 2)"),
                        "(1,.,.) = \n  0  1\n  2  3\n\n(2,.,.) = \n  4  5\n  6  7\n[Tensor of size 2x2x2]\n")
+    }
+}
+
+final class TensorAllocationTests: XCTestCase {
+    /// Under a memory limit a tensor that does not fit is a Lua error naming its shape and size (it used to be a
+    /// null dereference: the pool force-unwrapped a failed posix_memalign).
+    func testATensorPastTheMemoryLimitIsALuaError() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 3000000; exec \"$0\" -e 'return foley.tensor.zeros({2^30}):sum()'", try foleyBinary()]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .exit, text)
+        XCTAssertEqual(p.terminationStatus, 1, text)
+        XCTAssertTrue(text.contains("not enough memory for a tensor of shape [1073741824] (4.3 GB)"), text)
     }
 }

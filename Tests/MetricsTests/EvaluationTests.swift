@@ -51,6 +51,33 @@ final class EvaluationTests: XCTestCase {
         XCTAssertTrue(tiny.reason.hasPrefix("left out of melstats metrics: samples: melstats needs at least 320 samples"), tiny.reason)
     }
 
+    /// Empty folders used to give an empty table (exit 0); a NaN file made FAD fail with "matrix: has NaN or
+    /// infinite entries" without naming the file.
+    func testEmptyFoldersAreAnErrorAndANaNFileIsSkippedByName() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("foley-eval-\(UUID().uuidString)")
+        let gen = root.appendingPathComponent("gen").path, ref = root.appendingPathComponent("ref").path
+        for d in [gen, ref] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: root) }
+        XCTAssertThrowsError(try Evaluation.run(generated: gen, reference: ref, backbone: MelStatsEmbedder())) { e in
+            XCTAssertEqual("\(e)", "\(gen): no readable audio file to evaluate")
+        }
+        for (i, name) in ["a", "b", "c"].enumerated() {
+            let tone = (0..<8000).map { Float(0.3 * sin(Double($0) * 0.05 * Double(i + 1))) }
+            try AudioFile.write(AudioBuffer(mono: tone, sampleRate: 16000), to: ref + "/\(name).wav")
+            try AudioFile.write(AudioBuffer(mono: tone.map { $0 * 0.5 }, sampleRate: 16000), to: gen + "/\(name).wav")
+        }
+        try writeFloatWAV([Float](repeating: .nan, count: 8000), to: gen + "/bad.wav")
+        let r = try Evaluation.run(generated: gen, reference: ref, metrics: [.fad], backbone: MelStatsEmbedder())
+        XCTAssertEqual(r.skipped.map(\.path), [gen + "/bad.wav"])
+        XCTAssertEqual(r.skipped.first?.reason, "\(gen)/bad.wav: unreadable: non-finite sample (nan) at frame 0 (expected finite audio)")
+        XCTAssertNotNil(r.metrics["fad"])
+        try writeFloatWAV([0, 0, .infinity], to: ref + "/d.wav")
+        for f in ["a", "b", "c"] { try FileManager.default.removeItem(atPath: ref + "/\(f).wav") }
+        XCTAssertThrowsError(try Evaluation.run(generated: gen, reference: ref, backbone: MelStatsEmbedder())) { e in
+            XCTAssertEqual("\(e)", "\(ref): no readable audio file to evaluate; 1 skipped, first \(ref)/d.wav: \(ref)/d.wav: unreadable: non-finite sample (inf) at frame 2 (expected finite audio)")
+        }
+    }
+
     func testErrorsNameTheArgument() {
         XCTAssertThrowsError(try Evaluation.run(generated: "/no/such/dir", reference: "/tmp", backbone: MelStatsEmbedder())) { e in
             XCTAssertEqual("\(e)", "/no/such/dir: not a directory (expected a folder of audio files)")

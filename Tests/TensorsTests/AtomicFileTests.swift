@@ -35,4 +35,23 @@ final class AtomicFileTests: XCTestCase {
         try AtomicFile.write(Data([1, 2, 3]), to: path)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data([1, 2, 3]))
     }
+
+    func testStaleTemporariesAreRemovedAndLiveOnesKept() throws {
+        let dir = NSTemporaryDirectory() + "foley-atomic-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for n in [".out.wav.a1B2c3", ".out.json.ZZZZZZ", ".keep", "out.wav", ".x.toolong7"] {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/" + n))
+        }
+        let removed = AtomicFile.removeStaleTemporaries(in: dir) { $0.hasSuffix(".wav") }
+        XCTAssertEqual(removed, [dir + "/.out.wav.a1B2c3"])
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir)), [".out.json.ZZZZZZ", ".keep", "out.wav", ".x.toolong7"])
+        // A temporary is locked while its write runs: a cleaner running meanwhile leaves it.
+        try AtomicFile.write(to: dir + "/b.bin") { tmp in
+            XCTAssertEqual(AtomicFile.removeStaleTemporaries(in: dir) { $0 == "b.bin" }, [])
+            XCTAssertTrue(FileManager.default.fileExists(atPath: tmp))
+            try Data("done".utf8).write(to: URL(fileURLWithPath: tmp))
+        }
+        XCTAssertEqual(try String(contentsOfFile: dir + "/b.bin", encoding: .utf8), "done")
+    }
 }

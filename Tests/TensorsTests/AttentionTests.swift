@@ -57,3 +57,22 @@ final class AttentionTests: XCTestCase {
         Check.close(y.scalars, ref.scalars, tol: 2e-6)
     }
 }
+
+final class AttentionInterruptTests: XCTestCase {
+    override func setUp() { Interrupt.reset() }
+    override func tearDown() { Interrupt.reset() }
+
+    /// Long ops poll the interrupt flag, so SIGTERM or Ctrl-C stops a training step inside it (attention over 80,000
+    /// positions used to run minutes before the step ended and the flag was seen).
+    func testLongOpsThrowInterruptedOnceTheFlagIsSet() throws {
+        let q = Tensor.randn([1, 2, 64, 8], generator: RandomGenerator(seed: 1))
+        XCTAssertNoThrow(try Tensor.scaledDotProductAttention(q, q, q))
+        Interrupt.request()
+        XCTAssertThrowsError(try Tensor.scaledDotProductAttention(q, q, q)) { XCTAssertEqual("\($0)", "interrupted!") }
+        XCTAssertThrowsError(try Tensor.scaledDotProductAttention(q, q, q, mask: Tensor.zeros([64, 64]))) { XCTAssertEqual("\($0)", "interrupted!") }
+        XCTAssertThrowsError(try q.matmul(q.transpose(-1, -2))) { XCTAssertEqual("\($0)", "interrupted!") }
+        XCTAssertThrowsError(try Tensor.conv2d(Tensor.zeros([1, 1, 4, 4]), weight: Tensor.zeros([1, 1, 3, 3]))) { XCTAssertEqual("\($0)", "interrupted!") }
+        Interrupt.reset()
+        XCTAssertNoThrow(try q.matmul(q.transpose(-1, -2)))
+    }
+}

@@ -23,6 +23,23 @@ final class InterruptTests: XCTestCase {
         XCTAssertFalse(Interrupt.requested)
     }
 
+    /// A training run stopped by SIGTERM used to exit 0; the status now says which signal stopped it.
+    func testExitStatusNamesTheSignal() {
+        Interrupt.reset()
+        Interrupt.install(signals: [SIGINT, SIGTERM])
+        raise(SIGTERM)
+        XCTAssertEqual(Interrupt.exitStatus, 143)
+        Interrupt.uninstall()
+        Interrupt.reset()
+        Interrupt.install(signals: [SIGINT, SIGTERM])
+        raise(SIGINT)
+        XCTAssertEqual(Interrupt.exitStatus, 130)
+        Interrupt.uninstall()
+        Interrupt.reset()
+        Interrupt.request()
+        XCTAssertEqual(Interrupt.exitStatus, 130)
+    }
+
     func testCheckThrowsInterruptedOnceRequested() throws {
         Interrupt.reset()
         XCTAssertNoThrow(try Interrupt.check())

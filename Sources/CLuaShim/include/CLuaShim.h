@@ -68,4 +68,12 @@ int foley_msghandler(lua_State *L);
 /* Makes Ctrl-C during foley_docall set (and each call clear) this word: the process's one interrupt
  * flag (Tensors' Interrupt.flag), which long Swift loops poll. */
 void foley_cancel_bind(volatile sig_atomic_t *flag);
+/* ---- A Lua heap with a limit ----------------------------------------------------------------- */
+/* A state whose allocator counts Lua's bytes and refuses past `limit` (0: none): Lua raises "not enough memory". */
+lua_State *foley_lua_newstate(size_t limit);
+size_t foley_lua_memory_used(lua_State *L);
+size_t foley_lua_memory_limit(lua_State *L);
+void foley_lua_set_memory_limit(lua_State *L, size_t limit);
+/* lua_close, then frees the allocator's state. */
+void foley_lua_close(lua_State *L);
 #endif

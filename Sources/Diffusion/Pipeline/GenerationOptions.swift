@@ -44,22 +44,49 @@ public struct GenerationOptions {
 
     public init(prompt: String = "") { if !prompt.isEmpty { prompts = [prompt] } }
 
-    /// Checks ranges and names the offending option.
+    /// The valid range of every numeric option, by its schema name (the command line's and Lua's).
+    public enum Range {
+        public static let steps = 1...10_000
+        public static let count = 1...256
+        public static let candidates = 1...64
+        /// Up to ten minutes: longer asks for more memory than the machines this runs on have (the UNet's
+        /// activations grow with the length), and `--seconds 1e9` used to end in a failed allocation.
+        public static let seconds = 0.0...600.0
+        public static let guidance: ClosedRange<Float> = 0...100
+        public static let strength: ClosedRange<Float> = 0...1
+        public static let temperature: ClosedRange<Float> = 0...10
+        /// Integrated loudness in LUFS: -70 is EBU R 128's absolute gate, 0 full scale.
+        public static let loudness = -70.0...0.0
+        public static let styleWeight: ClosedRange<Float> = 0...1
+    }
+
+    static func outOfRange(_ name: String, _ value: Any, _ range: String) -> DiffusionError {
+        .invalidArgument(name, "\(value) is out of range (expected \(range))")
+    }
+
+    /// Checks ranges and names the offending option, its value and the valid range.
     public func validate() throws {
-        guard steps > 0 else { throw DiffusionError.invalidArgument("steps", "expected a positive integer, got \(steps)") }
-        guard count > 0 else { throw DiffusionError.invalidArgument("count", "expected a positive integer, got \(count)") }
-        guard candidates > 0 else { throw DiffusionError.invalidArgument("candidates", "expected a positive integer, got \(candidates)") }
-        if let seconds, !(seconds > 0 && seconds.isFinite) {
-            throw DiffusionError.invalidArgument("seconds", "expected a positive duration, got \(seconds)")
+        let r = Range.self
+        guard r.steps.contains(steps) else { throw Self.outOfRange("steps", steps, "an integer in 1...10000") }
+        guard r.count.contains(count) else { throw Self.outOfRange("count", count, "an integer in 1...256") }
+        guard r.candidates.contains(candidates) else { throw Self.outOfRange("candidates", candidates, "an integer in 1...64") }
+        if let seconds, !(seconds > 0 && seconds <= r.seconds.upperBound) {
+            throw Self.outOfRange("seconds", seconds, "a duration in (0, 600] seconds")
         }
-        guard guidanceScale.isFinite, guidanceScale >= 0 else {
-            throw DiffusionError.invalidArgument("guidance", "expected a number >= 0, got \(guidanceScale)")
+        guard r.guidance.contains(guidanceScale) else { throw Self.outOfRange("guidance", guidanceScale, "a number in [0, 100]") }
+        guard r.strength.contains(strength) else { throw Self.outOfRange("strength", strength, "a number in [0, 1]") }
+        guard noiseTemperature > 0, noiseTemperature <= r.temperature.upperBound else {
+            throw Self.outOfRange("temperature", noiseTemperature, "a number in (0, 10]")
         }
-        guard (0...1).contains(strength) else {
-            throw DiffusionError.invalidArgument("strength", "expected a value in [0, 1], got \(strength)")
+        if let loudness, !r.loudness.contains(loudness) {
+            throw Self.outOfRange("loudness", loudness, "a loudness in [-70, 0] LUFS")
         }
-        guard noiseTemperature > 0, noiseTemperature.isFinite else {
-            throw DiffusionError.invalidArgument("noise_temperature", "expected a positive number, got \(noiseTemperature)")
+        guard r.styleWeight.contains(styleWeight) else { throw Self.outOfRange("style_weight", styleWeight, "a number in [0, 1]") }
+        if let eta = samplerOptions["eta"], !(0...1).contains(eta) { throw Self.outOfRange("eta", eta, "a number in [0, 1]") }
+        // Output i uses seed + i: the last seed must not wrap past 2^64 - 1 back to 0.
+        let outputs = UInt64(max(batchPrompts, 1) * count * candidates)
+        if seed > UInt64.max - (outputs - 1) {
+            throw Self.outOfRange("seed", seed, "at most \(UInt64.max - (outputs - 1)), so that the \(outputs) outputs' seeds seed...seed+\(outputs - 1) do not wrap")
         }
         if prompts.isEmpty && promptEmbeddings == nil {
             throw DiffusionError.invalidArgument("prompt", "expected a prompt or prompt embeddings")
@@ -144,4 +171,6 @@ public struct GenerationResult {
     /// With reranking: each kept output's audio-text similarity, and every candidate's, output-major.
     public var scores: [Float]?
     public var candidateScores: [[Float]]?
+    /// What the output check found worth saying (a silent output), for the front door to print.
+    public var warnings: [String] = []
 }

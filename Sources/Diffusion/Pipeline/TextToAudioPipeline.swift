@@ -207,13 +207,19 @@ public final class TextToAudioPipeline {
         }
         if let error = loop.error { throw error }
         latents = loop.latents
+        try OutputCheck.requireFinite(latents, "denoised latents")
 
         let (waves, mel) = try decode(latents: latents, samples: Int(seconds * Double(sampleRate)))
+        try OutputCheck.requireFinite(mel, "decoded log-mels")
         var out = waves
+        let warnings = try OutputCheck.check(out)
         if let lufs = options.loudness {
             out = try out.map { try AudioBuffer(mono: $0, sampleRate: sampleRate).loudnessNormalized(to: lufs).samples }
+            _ = try OutputCheck.check(out)
         }
-        return GenerationResult(waveforms: out, sampleRate: sampleRate, seeds: seeds, latents: latents, logMel: mel)
+        var result = GenerationResult(waveforms: out, sampleRate: sampleRate, seeds: seeds, latents: latents, logMel: mel)
+        result.warnings = warnings
+        return result
     }
 
     /// Latents -> log-mel -> waveforms trimmed to `samples`.
@@ -239,6 +245,7 @@ public final class TextToAudioPipeline {
     func recordingLatents(_ samples: [Float], argument: String, what: String, frames: (Int) -> Int) throws -> Tensor {
         guard stableAudio == nil else { throw stableAudioLacks(argument) }
         guard !samples.isEmpty else { throw DiffusionError.invalidArgument(argument, "\(what) is empty") }
+        try OutputCheck.requireFiniteInput(samples, argument)
         let mel = try logMelInput(samples, frames: frames)
         return try GradMode.noGrad { try vae.encode(mel).mode * vae.scalingFactor }
     }
@@ -256,6 +263,7 @@ public final class TextToAudioPipeline {
 
     /// A recording's samples as the model takes them: mixed to mono and resampled to the model's rate.
     public func modelRateSamples(_ audio: AudioBuffer) throws -> [Float] {
+        try OutputCheck.requireFiniteInput(audio.samples, "audio")
         let mono = audio.mixedToMono()
         return mono.sampleRate == sampleRate ? mono.samples : try mono.resampled(to: sampleRate).samples
     }

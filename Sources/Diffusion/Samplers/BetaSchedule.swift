@@ -10,8 +10,8 @@ public enum BetaSchedule: String, CaseIterable {
     /// The betas a config describes (`trained_betas` win over `beta_schedule`), zero-SNR rescaled if asked.
     public static func betas(for config: SchedulerConfig) throws -> [Float] {
         let n = config.numTrainTimesteps ?? 1000
-        guard n >= 2 else {
-            throw DiffusionError.invalidArgument("num_train_timesteps", "expected an integer >= 2, got \(n)")
+        guard n >= 2, n <= 100_000 else {
+            throw DiffusionError.invalidArgument("num_train_timesteps", "\(n) is out of range (expected an integer in 2...100000)")
         }
         var betas: [Float]
         if let trained = config.trainedBetas {
@@ -20,8 +20,16 @@ public enum BetaSchedule: String, CaseIterable {
                     "trained_betas", "expected \(n) values (num_train_timesteps), got \(trained.count)")
             }
             betas = trained.map { Float($0) }
+            if let bad = trained.firstIndex(where: { !($0 > 0 && $0 <= 1) }) {
+                throw DiffusionError.invalidArgument("trained_betas[\(bad)]", "\(trained[bad]) is out of range (expected a number in (0, 1])")
+            }
         } else {
             let start = config.betaStart ?? 0.0001, end = config.betaEnd ?? 0.02
+            // A beta is a noise variance per step: outside (0, 1) the schedule's products go negative or NaN and
+            // every sample comes out silent.
+            for (key, v) in [("beta_start", start), ("beta_end", end)] where !(v > 0 && v < 1) {
+                throw DiffusionError.invalidArgument(key, "\(v) is out of range (expected a number in (0, 1))")
+            }
             let schedule = try SchedulerConfig.option("beta_schedule", config.betaSchedule, default: BetaSchedule.linear,
                                                       allowed: BetaSchedule.allCases)
             switch schedule {

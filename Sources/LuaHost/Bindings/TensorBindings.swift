@@ -47,6 +47,7 @@ extension Lua {
     public func shape(_ i: Int32, varargs: Bool = true) throws -> [Int] {
         let s = varargs ? try integersOrVarargs(i, what: "table of integers") : try integers(i)
         try TensorBindings.checkShape(s, arg: i, lua: self)
+        try Tensor.checkAllocation(s)   // "not enough memory for a tensor of shape ..." instead of a failed allocation
         return s
     }
 }

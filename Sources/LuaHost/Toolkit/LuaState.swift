@@ -19,9 +19,42 @@ public final class LuaState {
     /// Per-interpreter state of bindings (the tensor RNG, loaded models...), by a key of their own.
     public var extensions: [String: AnyObject] = [:]
 
-    public init() {
+    /// The most memory Lua's own heap (tables, strings, closures; not tensors) may hold, in bytes; past it Lua raises
+    /// "not enough memory" where the allocation happened. Set by `--lua-memory` or FOLEY_LUA_MEMORY (e.g. `512M`,
+    /// `4G`, `0` for no limit); the default is a quarter of the machine's memory, at most 4 GB.
+    nonisolated(unsafe) public static var memoryLimit: Int = {
+        if let text = ProcessInfo.processInfo.environment["FOLEY_LUA_MEMORY"], let n = try? parseMemorySize(text) { return n }
+        return defaultMemoryLimit
+    }()
+
+    public static let defaultMemoryLimit = Int(min(ProcessInfo.processInfo.physicalMemory / 4, 4 << 30))
+
+    /// Bytes from "1048576", "512K", "512M", "4G" (powers of 1024); "0" means no limit.
+    public static func parseMemorySize(_ text: String) throws -> Int {
+        var t = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        if t.count > 1 && t.hasSuffix("B") { t = t.dropLast() }   // 512MB as 512M
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = t, unit = 1
+        if let last = t.last, let u = units[last] { digits = t.dropLast(); unit = u }
+        guard let v = Double(digits), v.isFinite, v >= 0, v * Double(unit) < 1e18 else {
+            throw LuaError(message: "lua memory: '\(text)' is not a size (expected bytes, or a number with K, M or G, e.g. 512M; 0 for no limit)")
+        }
+        let bytes = Int(v * Double(unit))
+        guard bytes == 0 || bytes >= 1 << 20 else {
+            throw LuaError(message: "lua memory: '\(text)' is out of range (expected 0 for no limit, or at least 1M)")
+        }
+        return bytes
+    }
+
+    /// Bytes Lua's heap holds now.
+    public var memoryUsed: Int { Int(foley_lua_memory_used(L)) }
+
+    public init(memoryLimit: Int = LuaState.memoryLimit) {
         _ = BindingRuntime.installed
-        L = luaL_newstate()
+        guard let state = foley_lua_newstate(max(0, memoryLimit)) else { fatalError("foley: cannot create a Lua state (out of memory)") }
+        L = state
+        // The standard libraries need a few hundred KB; the limit applies to what the code does after.
+        foley_lua_set_memory_limit(L, 0)
         luaL_openlibs(L)
         // The host is reachable from a bare lua_State (bindings look it up through the registry).
         lua_pushlightuserdata(L, Unmanaged.passUnretained(self).toOpaque())
@@ -29,9 +62,10 @@ public final class LuaState {
         // The original tostring, for converting results even if a script replaces the global.
         lua_getglobal(L, "tostring")
         lua_setfield(L, foley_lua_registryindex(), LuaState.tostringKey)
+        foley_lua_set_memory_limit(L, max(0, memoryLimit))
     }
 
-    deinit { lua_close(L) }
+    deinit { foley_lua_close(L) }
 
     static let hostKey = "foley.host"
     static let tostringKey = "foley.tostring"

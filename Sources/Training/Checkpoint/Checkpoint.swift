@@ -119,6 +119,7 @@ public struct CheckpointStore {
     @discardableResult
     public func save(_ groups: [String: [String: Tensor]], state: CheckpointState) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        removeStaleTemporaries()
         let p = path(step: state.step)
         try Checkpoint.write(groups, state: state, to: p)
         let all = list()
@@ -126,8 +127,15 @@ public struct CheckpointStore {
         return p
     }
 
+    /// Removes what killed writes left behind (`.step-N.safetensors.XXXXXX`); called before every save.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        AtomicFile.removeStaleTemporaries(in: directory) { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }
+    }
+
     /// The newest checkpoint that reads cleanly (an unreadable newest one is reported through `warn` and passed over).
     public func latest(warn: (String) -> Void = { _ in }) -> Checkpoint? {
+        removeStaleTemporaries()
         for c in list().reversed() {
             do { return try Checkpoint.load(path: c.path) } catch { warn("skipping unreadable checkpoint \(c.path): \(error)") }
         }

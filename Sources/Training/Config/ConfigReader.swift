@@ -21,6 +21,8 @@ public final class ConfigReader {
         do { root = try Yams.load(yaml: yaml) } catch {
             throw TrainingError.config(key: "<root>", found: "invalid YAML (\(error))", expected: "a YAML mapping of sections")
         }
+        // YAML lets a repeated key silently replace the first; a config must say each key once.
+        if let node = try? Yams.compose(yaml: yaml) { try rejectDuplicateKeys(node, path: "") }
         guard let any = root else { return ConfigReader(path: "", values: [:]) }
         guard let dict = any as? [String: Any] else {
             throw TrainingError.config(key: "<root>", found: describe(any), expected: "a YAML mapping of sections")
@@ -29,6 +31,25 @@ public final class ConfigReader {
     }
 
     public func key(_ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
+
+    /// Throws for the first key a mapping (at any depth) repeats, naming its dotted path and both lines.
+    static func rejectDuplicateKeys(_ node: Node, path: String) throws {
+        if let mapping = node.mapping {
+            var seen: [String: Int] = [:]
+            for (k, v) in mapping {
+                let name = k.string ?? "\(k)"
+                let dotted = path.isEmpty ? name : "\(path).\(name)"
+                let line = k.mark?.line ?? 0
+                if let first = seen[name] {
+                    throw TrainingError.config(key: dotted, found: "the key twice (lines \(first) and \(line))", expected: "each key once")
+                }
+                seen[name] = line
+                try rejectDuplicateKeys(v, path: dotted)
+            }
+        } else if let sequence = node.sequence {
+            for (i, v) in sequence.enumerated() { try rejectDuplicateKeys(v, path: "\(path)[\(i)]") }
+        }
+    }
 
     /// Whether the mapping holds `k` (with any value but null).
     public func has(_ k: String) -> Bool {

@@ -229,6 +229,12 @@ public struct TrainingConfig {
         } else {
             for s in ["diffusion", "text_encoder", "inference"] { try root.forbid(s, because: "section in a stage-1 (AutoencoderKL) config") }
         }
+        // How long to train is never left wholly to defaults: a config without a train section used to train
+        // 1000 steps silently.
+        guard root.has("train") else {
+            throw TrainingError.config(key: "train", found: "nothing (the section is missing)",
+                                       expected: "a train section with at least max_steps (the number of optimizer steps)")
+        }
         try root.finish()
         return TrainingConfig(name: name, stage: stage, vae: vae, ldm: ldm, contrastive: contrastive, data: data, train: train, diffusion: diffusion,
                               textEncoder: textEncoder, inference: inference, yaml: yaml)
@@ -311,8 +317,9 @@ public struct TrainingConfig {
         c.trainSplit = try d.string("train_split", default: "train")
         c.validSplit = try d.string("valid_split", default: "valid")
         c.batchSize = try d.int("batch_size", default: 8, min: 1)
-        c.segmentSeconds = try d.optionalDouble("segment_seconds", min: 0, exclusiveMin: true)
-        c.segmentFrames = try d.optionalInt("segment_frames", min: 1)
+        // Bounded: attention runs over every latent position of a crop, and 200000 frames grew past 6 GB.
+        c.segmentSeconds = try d.optionalDouble("segment_seconds", min: 0, max: 80, exclusiveMin: true)
+        c.segmentFrames = try d.optionalInt("segment_frames", min: 1, max: 8192)
         if c.segmentSeconds != nil && c.segmentFrames != nil {
             throw TrainingError.config(key: d.key("segment_frames"), found: "\(c.segmentFrames!)",
                                        expected: "either segment_seconds or segment_frames, not both")

@@ -15,6 +15,19 @@ public final class MelDataset {
         info = try Preprocessor.readInfo(folder: folder)
         let all = try Preprocessor.readManifest((folder as NSString).appendingPathComponent(Preprocessor.manifestName))
         entries = split.map { s in all.filter { $0.split == s } } ?? all
+        // Every shard the split needs is opened now and every clip looked up in it, so a missing or truncated shard
+        // is an error at the start naming the file, not a failure at whatever step first reaches it.
+        var keys: [String: Set<String>] = [:]
+        for e in entries {
+            if keys[e.shard] == nil { keys[e.shard] = Set(try shard(e.shard).keys) }
+            guard keys[e.shard]!.contains(e.id) else {
+                throw TrainingError.file(shardPath(e.shard), "has no clip '\(e.id)' (the manifest lists it): re-run foley preprocess")
+            }
+        }
+    }
+
+    func shardPath(_ name: String) -> String {
+        ((folder as NSString).appendingPathComponent(Preprocessor.shardFolder) as NSString).appendingPathComponent(name)
     }
 
     public var count: Int { entries.count }
@@ -24,8 +37,7 @@ public final class MelDataset {
         lock.lock()
         defer { lock.unlock() }
         if let s = shards[name] { return s }
-        let path = ((folder as NSString).appendingPathComponent(Preprocessor.shardFolder) as NSString).appendingPathComponent(name)
-        let s = try SafeTensorsFile(path: path)
+        let s = try SafeTensorsFile(path: shardPath(name))
         shards[name] = s
         return s
     }

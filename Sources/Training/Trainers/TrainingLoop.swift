@@ -141,6 +141,7 @@ final class TrainingLoop {
         self.start = start
         let t = config.train
         let frames = try TrainingLoop.cropFrames(config, info: dataset.info, unit: stage.frameUnit)
+        for w in TrainingLoop.dataWarnings(config, dataset: dataset, frames: frames) { options.log("warning: " + w) }
         let loaderSeed = start.resume.flatMap { UInt64($0.state.loaderSeed) } ?? DataLoader.mix(t.seed, 0x4C4F_4144, 1)
         loader = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames, seed: loaderSeed,
                                 shuffle: config.data.shuffle, prefetch: config.data.prefetch,
@@ -155,6 +156,25 @@ final class TrainingLoop {
         ema = t.ema ? EMA(stage.emaParameters.map(\.1), decay: Float(t.emaDecay)) : nil
         master = RandomGenerator(seed: DataLoader.mix(t.seed, 0x5354_4550, 2))
         if let c = start.resume { try restore(c) }
+    }
+
+    /// What the data section asks that is allowed but probably not meant: crops longer than every clip (each padded
+    /// with silence), and a valid split that matches no clip (validation then uses the training clips, or is skipped).
+    static func dataWarnings(_ config: TrainingConfig, dataset: MelDataset, frames: Int) -> [String] {
+        var out: [String] = []
+        let d = config.data
+        if let longest = dataset.entries.map(\.frames).max(), frames > longest {
+            let fps = Double(dataset.info.sampleRate) / Double(dataset.info.audio.hopLength)
+            out.append(String(format: "data.%@ asks for crops of %d frames (%.2f s), longer than every clip (the longest has %d frames, %.2f s): "
+                              + "each crop is mostly padding", d.segmentFrames != nil ? "segment_frames" : "segment_seconds",
+                              frames, Double(frames) / fps, longest, Double(longest) / fps))
+        }
+        let valid = (try? MelDataset(folder: d.dataset, split: d.validSplit))?.count ?? 0
+        if valid == 0 {
+            let fallback = config.stage == .clap ? "validation and recall are skipped" : "validation uses the training split"
+            out.append("data.valid_split '\(d.validSplit)' matches no clip of \(d.dataset): \(fallback)")
+        }
+        return out
     }
 
     /// The crop length in mel frames: the configured length rounded up to the model's down-sampling unit.
@@ -253,22 +273,35 @@ final class TrainingLoop {
                 break
             }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let rng = RandomGenerator(seed: master.nextUInt64())
-            optimizer.zeroGrad()
+            let positionBefore = loader.position, masterBefore = master.state
             var parts: [String: Double] = [:]
-            for _ in 0..<t.gradAccumSteps {
-                let batch = try loader.next()
-                let (loss, named) = try stage.loss(batch, rng: rng)
-                let value = Double(loss.item)
-                guard value.isFinite else {
-                    throw TrainingError.invalidArgument("loss", "became \(value) at step \(step + 1); the last checkpoint is \(lastCheckpoint ?? "none"); try a lower train.learning_rate or train.grad_clip")
+            var norm: Float = 0, lr: Float = 0
+            do {
+                let rng = RandomGenerator(seed: master.nextUInt64())
+                optimizer.zeroGrad()
+                for _ in 0..<t.gradAccumSteps {
+                    let batch = try loader.next()
+                    let (loss, named) = try stage.loss(batch, rng: rng)
+                    let value = Double(loss.item)
+                    guard value.isFinite else {
+                        throw TrainingError.invalidArgument("loss", "became \(value) at step \(step + 1); the last checkpoint is \(lastCheckpoint ?? "none"); try a lower train.learning_rate or train.grad_clip")
+                    }
+                    try (t.gradAccumSteps > 1 ? loss * (1 / Float(t.gradAccumSteps)) : loss).backward()
+                    parts["loss", default: 0] += value / Double(t.gradAccumSteps)
+                    for (k, v) in named { parts[k, default: 0] += v / Double(t.gradAccumSteps) }
                 }
-                try (t.gradAccumSteps > 1 ? loss * (1 / Float(t.gradAccumSteps)) : loss).backward()
-                parts["loss", default: 0] += value / Double(t.gradAccumSteps)
-                for (k, v) in named { parts[k, default: 0] += v / Double(t.gradAccumSteps) }
+                try Interrupt.check()
+            } catch is Interrupt.Interrupted {
+                // A long op inside the step saw Ctrl-C or SIGTERM: the step is undone (data position, generator,
+                // gradients), so the checkpoint is the last whole step's and --resume repeats this one exactly.
+                loader.seek(positionBefore)
+                master.state = masterBefore
+                optimizer.zeroGrad()
+                interrupted = true
+                break
             }
-            let norm = clipGradNorm(params, maxNorm: t.gradClip > 0 ? Float(t.gradClip) : .greatestFiniteMagnitude)
-            let lr = baseLR * schedule.factor(step: step)
+            norm = clipGradNorm(params, maxNorm: t.gradClip > 0 ? Float(t.gradClip) : .greatestFiniteMagnitude)
+            lr = baseLR * schedule.factor(step: step)
             optimizer.learningRate = lr
             try optimizer.step()
             optimizer.zeroGrad()
@@ -302,7 +335,12 @@ final class TrainingLoop {
             }
             if t.validateEvery > 0 && step % t.validateEvery == 0 {
                 bar.clearLine()
-                var record = try stage.validate(step: step, experiment: start.experiment, ema: ema)
+                var record: [String: Any]
+                do { record = try stage.validate(step: step, experiment: start.experiment, ema: ema) } catch is Interrupt.Interrupted {
+                    stage.module.train()
+                    interrupted = true
+                    break
+                }
                 stage.module.train()
                 record["step"] = step
                 record["kind"] = "valid"

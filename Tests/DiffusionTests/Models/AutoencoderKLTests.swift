@@ -146,5 +146,26 @@ final class AutoencoderKLTests: XCTestCase {
         XCTAssertThrowsError(try AutoencoderKL(config: c)) { e in
             XCTAssertTrue("\(e)".contains("up_block_types[1]"), "\(e)")
         }
+        // norm_num_groups 0 used to divide by zero inside the very check meant to catch it.
+        c = AutoencoderKLConfig()
+        c.normNumGroups = 0
+        XCTAssertThrowsError(try AutoencoderKL(config: c)) { e in
+            XCTAssertEqual("\(e)", "norm_num_groups: 0 is out of range (expected 1...65536)")
+        }
+        c = AutoencoderKLConfig()
+        c.normNumGroups = 24
+        XCTAssertThrowsError(try AutoencoderKL(config: c)) { e in
+            XCTAssertEqual("\(e)", "norm_num_groups: 24 groups do not divide 64 channels of block_out_channels")
+        }
+        c = AutoencoderKLConfig()
+        c.latentChannels = 0
+        XCTAssertThrowsError(try AutoencoderKL(config: c)) { e in
+            XCTAssertEqual("\(e)", "latent_channels: 0 is out of range (expected 1...65536)")
+        }
+        c = AutoencoderKLConfig()
+        c.scalingFactor = .infinity
+        XCTAssertThrowsError(try AutoencoderKL(config: c)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("scaling_factor: inf is out of range"), "\(e)")
+        }
     }
 }

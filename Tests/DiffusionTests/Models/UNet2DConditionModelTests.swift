@@ -150,6 +150,36 @@ final class UNet2DConditionModelTests: XCTestCase {
         }
     }
 
+    func testZeroAndNegativeSizesAreRefusedWithTheKeyValueAndRange() throws {
+        // attention_head_dim 0 (heads by diffusers' quirk) used to divide by zero building the attention blocks.
+        var c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        c.attentionHeadDim = .int(0)
+        c.numAttentionHeads = nil
+        XCTAssertThrowsError(try UNet2DConditionModel(config: c)) { e in
+            XCTAssertEqual("\(e)", "attention_head_dim[0]: 0 is out of range (expected 1...\(c.blockOutChannels[0]))")
+        }
+        c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        c.normNumGroups = 0
+        XCTAssertThrowsError(try UNet2DConditionModel(config: c)) { e in
+            XCTAssertEqual("\(e)", "norm_num_groups: 0 is out of range (expected 1...65536)")
+        }
+        c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        c.blockOutChannels[1] = -16
+        XCTAssertThrowsError(try UNet2DConditionModel(config: c)) { e in
+            XCTAssertEqual("\(e)", "block_out_channels[1]: -16 is out of range (expected 1...65536)")
+        }
+        c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        c.convInKernel = 2
+        XCTAssertThrowsError(try UNet2DConditionModel(config: c)) { e in
+            XCTAssertEqual("\(e)", "conv_in_kernel: 2 is out of range (expected an odd kernel size in 1...15)")
+        }
+        c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
+        c.normEps = .nan
+        XCTAssertThrowsError(try UNet2DConditionModel(config: c)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("norm_eps: nan is out of range"), "\(e)")
+        }
+    }
+
     func testLinearProjectionAndClassEmbeddingVariantsHaveDiffusersKeys() throws {
         var c = try Fixture.config(UNet2DConditionConfig.self, "unet_crossattn")
         c.useLinearProjection = true

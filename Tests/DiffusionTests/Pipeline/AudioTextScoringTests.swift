@@ -1,3 +1,4 @@
+import Audio
 import Diffusion
 import Foundation
 import NN
@@ -96,6 +97,32 @@ final class AudioTextScoringTests: XCTestCase {
         XCTAssertEqual(try scored.audioTextScores(first.waveforms, prompts: ["A dog barking", "A dog barking"]), all.map { $0[0] })
     }
 
+    /// A long recording's style vector is built a window at a time (its memory used to grow 0.3 GB per minute of
+    /// input): from samples or streamed from the file, the same vector; a non-finite recording is refused.
+    func testLongRecordingsAreEmbeddedAWindowAtATime() throws {
+        let (_, scored) = try pipes()
+        let long = tone(440, seconds: 12) + tone(3000, seconds: 13)
+        let path = NSTemporaryDirectory() + "foley-style-\(UUID().uuidString).wav"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AudioFile.write(AudioBuffer(mono: long, sampleRate: 16000), to: path)
+        let stored = try AudioFile.read(path).samples
+        let fromFile = try scored.extractStyle(file: path)
+        let fromSamples = try scored.extractStyle(stored, sampleRate: 16000)
+        XCTAssertEqual(fromFile.shape, [8])
+        for (a, b) in zip(fromFile.scalars, fromSamples.scalars) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        XCTAssertEqual(fromFile.scalars.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)
+        // Three windows (10 + 10 + 5 s): the length-weighted mean of their embeddings, renormalized.
+        let w = [Array(stored[0..<160_000]), Array(stored[160_000..<320_000]), Array(stored[320_000...])]
+        let e = try w.map { try scored.audioEmbeddings([$0]).scalars }
+        var mean = [Float](repeating: 0, count: 8)
+        for (row, n) in zip(e, w.map(\.count)) { for i in 0..<8 { mean[i] += row[i] * Float(n) } }
+        let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for (a, b) in zip(fromSamples.scalars, mean.map { $0 / norm }) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        XCTAssertThrowsError(try scored.extractStyle([0.1, .nan, 0.2], sampleRate: 16000)) { e in
+            XCTAssertEqual("\(e)", "audio: non-finite sample (nan) at sample 1 (expected finite audio)")
+        }
+    }
+
     func testModelsWithoutAnAudioEncoderSaySo() throws {
         let (plain, scored) = try pipes()
         func message(_ body: () throws -> Void) -> String {
@@ -106,7 +133,7 @@ final class AudioTextScoringTests: XCTestCase {
         o.candidates = 2
         XCTAssertTrue(message { _ = try plain.generate(o) }.hasPrefix("candidates:"))
         o.candidates = 0
-        XCTAssertEqual(message { _ = try scored.generate(o) }, "candidates: expected a positive integer, got 0")
+        XCTAssertEqual(message { _ = try scored.generate(o) }, "candidates: 0 is out of range (expected an integer in 1...64)")
         XCTAssertTrue(message { _ = try scored.audioTextScores([self.tone(440)], prompts: []) }.hasPrefix("prompts:"))
         XCTAssertTrue(message { _ = try scored.extractStyle([], sampleRate: 16000) }.contains("empty"))
     }

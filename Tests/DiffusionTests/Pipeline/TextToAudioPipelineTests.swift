@@ -178,13 +178,38 @@ final class TextToAudioPipelineTests: XCTestCase {
         XCTAssertTrue(message { _ = try pipe.generate(o) }.contains("ddim"))
         o = small()
         o.seconds = -1
-        XCTAssertEqual(message { _ = try pipe.generate(o) }, "seconds: expected a positive duration, got -1.0")
+        XCTAssertEqual(message { _ = try pipe.generate(o) }, "seconds: -1.0 is out of range (expected a duration in (0, 600] seconds)")
         o = small()
         o.steps = 0
-        XCTAssertEqual(message { _ = try pipe.generate(o) }, "steps: expected a positive integer, got 0")
+        XCTAssertEqual(message { _ = try pipe.generate(o) }, "steps: 0 is out of range (expected an integer in 1...10000)")
         o = small()
         o.strength = 2
         XCTAssertTrue(message { _ = try pipe.generate(o) }.hasPrefix("strength:"))
+    }
+
+    /// Every numeric option is range-checked before anything runs: each of these used to be accepted (and
+    /// `seconds: 1e9` ended in a failed allocation, `loudness: nan` failed only after generating).
+    func testEveryNumericOptionIsRangeCheckedBeforeGenerating() throws {
+        func message(_ change: (inout GenerationOptions) -> Void) -> String {
+            var o = small()
+            change(&o)
+            var steps = 0
+            do { _ = try pipe.generate(o) { _ in steps += 1; return true }; return "no error" } catch {
+                XCTAssertEqual(steps, 0, "\(error) came after \(steps) steps")
+                return "\(error)"
+            }
+        }
+        XCTAssertEqual(message { $0.seconds = 1e9 }, "seconds: 1000000000.0 is out of range (expected a duration in (0, 600] seconds)")
+        XCTAssertEqual(message { $0.styleWeight = 2 }, "style_weight: 2.0 is out of range (expected a number in [0, 1])")
+        XCTAssertEqual(message { $0.styleWeight = .nan }, "style_weight: nan is out of range (expected a number in [0, 1])")
+        XCTAssertEqual(message { $0.loudness = -1000 }, "loudness: -1000.0 is out of range (expected a loudness in [-70, 0] LUFS)")
+        XCTAssertEqual(message { $0.loudness = .nan }, "loudness: nan is out of range (expected a loudness in [-70, 0] LUFS)")
+        XCTAssertEqual(message { $0.noiseTemperature = 1e30 }, "temperature: 1e+30 is out of range (expected a number in (0, 10])")
+        XCTAssertEqual(message { $0.guidanceScale = .infinity }, "guidance: inf is out of range (expected a number in [0, 100])")
+        XCTAssertEqual(message { $0.count = 100_000 }, "count: 100000 is out of range (expected an integer in 1...256)")
+        XCTAssertEqual(message { $0.seed = .max; $0.count = 2 },
+                       "seed: 18446744073709551615 is out of range (expected at most 18446744073709551614, so that the 2 outputs' seeds seed...seed+1 do not wrap)")
+        XCTAssertEqual(message { $0.seed = .max }, "no error")
     }
 
     func testEverySamplerRunsThroughThePipeline() throws {

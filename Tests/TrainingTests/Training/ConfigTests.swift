@@ -209,6 +209,19 @@ final class ConfigTests: XCTestCase {
                        "config key 'data.segment_frames': found 100, expected either segment_seconds or segment_frames, not both")
     }
 
+    /// Each of these used to be accepted: a repeated key (the last silently won), no train section (1000 default
+    /// steps), crops of 200000 frames (past 6 GB).
+    func testDuplicateKeysMissingTrainAndHugeCropsAreRefused() {
+        XCTAssertEqual(error("model:\n  type: AutoencoderKL\n  type: AudioLDM\n"),
+                       "config key 'model.type': found the key twice (lines 2 and 3), expected each key once")
+        XCTAssertEqual(error(vae + "\ntrain:\n  max_steps: 3\ntrain:\n  max_steps: 5\n"),
+                       "config key 'train': found the key twice (lines 5 and 7), expected each key once")
+        XCTAssertEqual(error(vae), "config key 'train': found nothing (the section is missing), expected a train section with at least max_steps (the number of optimizer steps)")
+        XCTAssertEqual(error(vae.replacingOccurrences(of: "data:\n  dataset: /tmp/x", with: "data:\n  dataset: /tmp/x\n  segment_frames: 200000") + "\ntrain:\n  max_steps: 3\n"),
+                       "config key 'data.segment_frames': found 200000, expected an integer in [1, 8192]")
+        XCTAssertEqual(error(vae + "\ntrain:\n  max_steps: 3\n"), "no error")
+    }
+
     func testLDMConfigErrors() {
         let ldm = """
         model:
@@ -247,10 +260,10 @@ final class ConfigTests: XCTestCase {
                        "config key 'train.timestep_bias_strategy': found 'later', expected no 'timestep_bias_strategy' key in a stage-1 (AutoencoderKL) config: it only applies to the LDM")
         let biased = try? TrainingConfig.parse(yaml: ldm + "\ntrain:\n  timestep_bias_strategy: later\n  timestep_bias_portion: 0.5\n  timestep_bias_multiplier: 3\n")
         XCTAssertEqual(biased?.train.timestepBias, TimestepBias(strategy: "later", multiplier: 3, portion: 0.5))
-        XCTAssertEqual(try? TrainingConfig.parse(yaml: ldm).train.timestepBias, TimestepBias())
+        XCTAssertEqual(try? TrainingConfig.parse(yaml: ldm + "\ntrain:\n  max_steps: 5\n").train.timestepBias, TimestepBias())
         // Valid: defaults fill the rest; scaling_factor auto and a number both parse.
-        XCTAssertEqual(error(ldm + "\ndiffusion:\n  scaling_factor: auto\n"), "no error")
-        XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ndiffusion:\n  scaling_factor: 0.5\n").diffusion.scalingFactor, 0.5)
+        XCTAssertEqual(error(ldm + "\ntrain:\n  max_steps: 5\ndiffusion:\n  scaling_factor: auto\n"), "no error")
+        XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ntrain:\n  max_steps: 5\ndiffusion:\n  scaling_factor: 0.5\n").diffusion.scalingFactor, 0.5)
         XCTAssertEqual(try TrainingConfig.parse(yaml: ldm + "\ntrain:\n  learning_rate: 1e-4\n").train.learningRate, 1e-4)
     }
 

@@ -94,3 +94,42 @@ final class VAETrainerTests: XCTestCase {
         XCTAssertEqual(pngs.sorted(), ["clip00-input.png", "clip00-reconstruction.png", "clip01-input.png", "clip01-reconstruction.png"])
     }
 }
+
+final class VAEInterruptTests: XCTestCase {
+    override func tearDown() { Interrupt.reset() }
+
+    /// SIGTERM or Ctrl-C inside a step (a long op polls the flag) undoes the step: the checkpoint is the last whole
+    /// step's, and the resumed run ends bit-identical to an uninterrupted one.
+    func testAStepStoppedInsideIsUndoneAndResumesToTheBit() throws {
+        let root = try TrainFixture.tempDir("vae-int")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 4, seconds: 1)
+        let cfg = try TrainingConfig.parse(yaml: TrainFixture.vaeYAML(data: data, steps: 6).replacingOccurrences(of: "segment_frames: 16", with: "segment_frames: 96"))
+        let runs = root.appendingPathComponent("runs")
+        Interrupt.reset()
+        let full = try VAETrainer(config: cfg, options: TrainFixture.quiet(runs, name: "full")).run()
+        XCTAssertEqual(full.step, 6)
+
+        let split = try VAETrainer(config: cfg, options: TrainFixture.quiet(runs, name: "split"))
+        let watcher = Thread { while split.step < 2 { usleep(100) }; Interrupt.request() }
+        watcher.start()
+        let first = try split.run()
+        XCTAssertTrue(first.interrupted)
+        XCTAssertGreaterThanOrEqual(first.step, 2)
+        XCTAssertLessThan(first.step, 6)
+        Interrupt.reset()
+        var resumeOpts = TrainFixture.quiet(runs, name: "split")
+        resumeOpts.resume = true
+        let second = try VAETrainer(config: cfg, options: resumeOpts).run()
+        XCTAssertEqual(second.step, 6)
+        let a = try Checkpoint.load(path: try XCTUnwrap(full.checkpoint)), b = try Checkpoint.load(path: try XCTUnwrap(second.checkpoint))
+        for prefix in ["model.", "optimizer."] {
+            let ta = try a.tensors(prefix: prefix), tb = try b.tensors(prefix: prefix)
+            XCTAssertFalse(ta.isEmpty, prefix)
+            let differing = ta.keys.filter { ta[$0]!.scalars != tb[$0]!.scalars }
+            XCTAssertTrue(differing.isEmpty, "\(prefix) differs in \(differing.prefix(5))")
+        }
+        XCTAssertEqual(a.state.rng, b.state.rng)
+        XCTAssertEqual(a.state.loader, b.state.loader)
+    }
+}

@@ -137,3 +137,44 @@ public enum ModelConfig {
         }
     }
 }
+
+/// Range checks of config values at the door: each error names the key, the value and the valid range, so a
+/// zero or negative size is refused before a model is built (a zero divisor there used to stop the process).
+public enum ConfigRange {
+    /// The largest channel count, block count or head count a config may ask for.
+    public static let maxSize = 1 << 16
+
+    public static func check(_ key: String, _ value: Int, in range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw DiffusionError.invalidArgument(key, "\(value) is out of range (expected \(range.lowerBound)...\(range.upperBound))")
+        }
+    }
+
+    public static func check(_ key: String, _ values: [Int], in range: ClosedRange<Int>) throws {
+        for (i, v) in values.enumerated() where !range.contains(v) {
+            throw DiffusionError.invalidArgument(values.count == 1 ? key : "\(key)[\(i)]",
+                                                 "\(v) is out of range (expected \(range.lowerBound)...\(range.upperBound))")
+        }
+    }
+
+    /// A size: 1 up to `maxSize`.
+    public static func size(_ key: String, _ value: Int) throws { try check(key, value, in: 1...maxSize) }
+    public static func size(_ key: String, _ values: [Int]) throws { try check(key, values, in: 1...maxSize) }
+
+    /// A finite float in `range` (bounds included unless `open`).
+    public static func check(_ key: String, _ value: Float, in range: ClosedRange<Float>, open: Bool = false) throws {
+        let inside = value.isFinite && range.contains(value) && !(open && (value == range.lowerBound || value == range.upperBound))
+        guard inside else {
+            let r = open ? "(\(range.lowerBound), \(range.upperBound))" : "[\(range.lowerBound), \(range.upperBound)]"
+            throw DiffusionError.invalidArgument(key, "\(value) is out of range (expected a finite number in \(r))")
+        }
+    }
+
+    /// Every channel count divisible by `groups` (GroupNorm's contract), groups checked first so no division by zero.
+    public static func groups(_ key: String, _ groups: Int, channelsKey: String, _ channels: [Int]) throws {
+        try size(key, groups)
+        if let bad = channels.first(where: { $0 % groups != 0 }) {
+            throw DiffusionError.invalidArgument(key, "\(groups) groups do not divide \(bad) channels of \(channelsKey)")
+        }
+    }
+}

@@ -46,6 +46,7 @@ public final class UNet2DConditionModel: Module {
             throw DiffusionError.invalidArgument("time_channel_seconds_per_frame", "expected a positive number of seconds and in_channels of 2 or more (the time channel plus the latents), got \(s) with in_channels \(c.inChannels)")
         }
         guard let groups = c.normNumGroups else { throw unsupported("norm_num_groups", "null") }
+        try Self.checkRanges(c, groups: groups)
         activation = try Activation(name: c.actFn, key: "act_fn")
         let timeNorm = try TimeEmbeddingNorm(name: c.resnetTimeScaleShift, key: "resnet_time_scale_shift")
 
@@ -188,6 +189,34 @@ public final class UNet2DConditionModel: Module {
         child("up_blocks", ModuleList<Module>(ups.map { $0 as Module }))
         child("conv_norm_out", convNormOut)
         child("conv_out", convOut)
+    }
+
+    /// Sizes, counts and factors range-checked before anything is built: each error names the key, the value and
+    /// the valid range (a head count of 0 used to divide by zero in the attention blocks).
+    static func checkRanges(_ c: UNet2DConditionConfig, groups: Int) throws {
+        let n = c.blockOutChannels.count
+        try ConfigRange.check("block_out_channels", n, in: 1...8)
+        try ConfigRange.size("block_out_channels", c.blockOutChannels)
+        try ConfigRange.size("in_channels", c.inChannels)
+        try ConfigRange.size("out_channels", c.outChannels)
+        try ConfigRange.groups("norm_num_groups", groups, channelsKey: "block_out_channels", c.blockOutChannels)
+        let headsKey = c.numAttentionHeads == nil ? "attention_head_dim" : "num_attention_heads"
+        let heads = try (c.numAttentionHeads ?? c.attentionHeadDim).perBlock(n, key: headsKey)
+        for i in 0..<n {
+            try ConfigRange.check(n == 1 ? headsKey : "\(headsKey)[\(i)]", heads[i], in: 1...c.blockOutChannels[i])
+        }
+        try ConfigRange.size("cross_attention_dim", c.crossAttentionDim.perBlock(n, key: "cross_attention_dim"))
+        try ConfigRange.check("layers_per_block", c.layersPerBlock.perBlock(n, key: "layers_per_block"), in: 1...64)
+        try ConfigRange.check("transformer_layers_per_block",
+                              c.transformerLayersPerBlock.perBlock(n, key: "transformer_layers_per_block"), in: 1...64)
+        for (key, k) in [("conv_in_kernel", c.convInKernel), ("conv_out_kernel", c.convOutKernel)] where k < 1 || k > 15 || k % 2 == 0 {
+            throw DiffusionError.invalidArgument(key, "\(k) is out of range (expected an odd kernel size in 1...15)")
+        }
+        try ConfigRange.check("downsample_padding", c.downsamplePadding, in: 0...8)
+        try ConfigRange.check("norm_eps", c.normEps, in: 0...1, open: true)
+        if let d = c.timeEmbeddingDim { try ConfigRange.size("time_embedding_dim", d) }
+        if let k = c.numClassEmbeds { try ConfigRange.check("num_class_embeds", k, in: 1...(1 << 24)) }
+        if let d = c.projectionClassEmbeddingsInputDim { try ConfigRange.size("projection_class_embeddings_input_dim", d) }
     }
 
     /// Reads `config.json` and `diffusion_pytorch_model.safetensors` (or shards) from a diffusers `unet/` folder.

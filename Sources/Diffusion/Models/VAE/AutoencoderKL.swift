@@ -226,8 +226,18 @@ public final class AutoencoderKL: Module {
               c.upBlockTypes.count == c.blockOutChannels.count else {
             throw DiffusionError.invalidArgument("block_out_channels", "\(c.blockOutChannels.count) entries but \(c.downBlockTypes.count) down and \(c.upBlockTypes.count) up block types")
         }
-        if let bad = c.blockOutChannels.first(where: { $0 % c.normNumGroups != 0 }) {
-            throw DiffusionError.invalidArgument("norm_num_groups", "\(c.normNumGroups) groups do not divide \(bad) channels")
+        try ConfigRange.check("block_out_channels", c.blockOutChannels.count, in: 1...8)
+        try ConfigRange.size("block_out_channels", c.blockOutChannels)
+        try ConfigRange.size("in_channels", c.inChannels)
+        try ConfigRange.size("out_channels", c.outChannels)
+        try ConfigRange.size("latent_channels", c.latentChannels)
+        try ConfigRange.check("layers_per_block", c.layersPerBlock, in: 1...64)
+        try ConfigRange.groups("norm_num_groups", c.normNumGroups, channelsKey: "block_out_channels", c.blockOutChannels)
+        guard c.scalingFactor.isFinite, c.scalingFactor != 0 else {
+            throw DiffusionError.invalidArgument("scaling_factor", "\(c.scalingFactor) is out of range (expected a finite, non-zero number)")
+        }
+        if let s = c.shiftFactor, !s.isFinite {
+            throw DiffusionError.invalidArgument("shift_factor", "\(s) is out of range (expected a finite number)")
         }
         self.config = config
         let act = try Activation(name: c.actFn, key: "act_fn")
