@@ -16,3 +16,5 @@ for _, g in ipairs{1, 2.5, 4, 7} do
   print(string.format("guidance %-4g peak %.3f", g, audio:peak()))
 end
 foley.plot.line(foley.tensor(peaks), "guidance_sweep-peaks.png")
+for i, peak in ipairs(peaks) do assert(peak == peak and peak <= 1, "guidance sweep: finite, unclipped peaks") end
+assert(peaks[1] ~= peaks[4], "guidance changes the sound")

@@ -16,3 +16,6 @@ for name, a in pairs{plain = plain, negative = negative} do
 end
 local d = (pipe:mel(plain) - pipe:mel(negative)):abs():mean()
 print(string.format("mean log-mel difference: %.4f", d))
+-- The negative prompt replaces the unconditional branch, so the sound must change; the lengths must not.
+assert((plain:tensor() - negative:tensor()):abs():max() > 0, "a negative prompt changes the sound")
+assert(plain:duration() == opts.seconds and negative:duration() == opts.seconds, "both are the length asked for")

@@ -14,14 +14,18 @@ local source = foley.audio.from_tensor((t * t * 2000 * math.pi + t * 600 * math.
 source = source:resample(pipe.sample_rate)
 source:save("style_transfer-source.wav")
 
+local distances = {}
 for _, s in ipairs{0.25, 0.5, 0.75, 1.0} do
   local out = pipe:generate{prompt = "a church bell", from = source, strength = s, steps = steps,
                             seconds = seconds, seed = 5}
   out:save(string.format("style_transfer-%g.wav", s))
   out:spectrogram(string.format("style_transfer-%g.png", s))
-  print(string.format("strength %-4g distance to source %.4f", s,
-                      (pipe:mel(out) - pipe:mel(source)):abs():mean()))
+  distances[s] = (pipe:mel(out) - pipe:mel(source)):abs():mean()
+  print(string.format("strength %-4g distance to source %.4f", s, distances[s]))
 end
+-- Strength is how much of the source is redone: a little keeps the output near it, all of it moves away.
+assert(distances[0.25] < distances[1.0], "low strength stays closer to the source than strength 1")
 local kept = pipe:generate{prompt = "a church bell", from = source, keep = {0, seconds / 2},
                            steps = steps, seconds = seconds, seed = 5}
 kept:save("style_transfer-keep.wav")
+assert(kept:duration() == seconds, "inpainting keeps the length")

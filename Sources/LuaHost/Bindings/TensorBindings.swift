@@ -9,8 +9,8 @@ import Tensors
 // - dimensions are 1-based, negative ones count from the end (-1 is the last);
 // - `t[i]` indexes the first dimension, 1-based (negative from the end): a number for a 1-D
 //   tensor, else a COPY of the sub-tensor (so `t[1][2] = v` does not write into t: write with
-//   `t[{1, 2}] = v`); `t[{i, j, ...}]` indexes several dimensions; `t[i] = v` (number or
-//   tensor of the sub-tensor's size) writes in place;
+//   `t[{1, 2}] = v`); `t[{i, j, ...}]` indexes several dimensions, `t[{{1, 3}, 2}]` takes ranges
+//   ({first, last}, {} for all; TensorViewBindings.swift); `t[i] = v` writes in place;
 // - `t:slice(dim, first, last[, step])` is inclusive on both ends, like string.sub;
 // - full reductions (`t:sum()`, `t:max()`, ...) return numbers; with dimensions, tensors;
 // - indices returned (argmax) are 1-based.
@@ -210,6 +210,7 @@ public enum TensorBindings {
             return 1
         }
         let t = try lua.tensor(1)
+        if let region = try rangeIndex(lua, t, 2) { readRange(lua, t, region); return 1 }
         guard let idx = try elementIndices(lua, t, 2) else { lua.pushNil(); return 1 }
         let (offset, sub, n) = block(t, idx)
         if sub.isEmpty {
@@ -224,6 +225,7 @@ public enum TensorBindings {
 
     static func newindex(_ lua: Lua) throws -> Int32 {
         let t = try lua.tensor(1)
+        if let region = try rangeIndex(lua, t, 2) { try writeRange(lua, t, region, value: 3); return 0 }
         guard let idx = try elementIndices(lua, t, 2) else {
             throw LuaRuntimeError("cannot set field '\(lua.isString(2) ? try lua.string(2) : lua.typeName(2))' of a Tensor (index with integers)")
         }
@@ -310,7 +312,7 @@ public enum TensorBindings {
         Tensor: an n-d float32 array (row-major, contiguous) with autograd.
         print(t) shows the values with a shared format and a `[Tensor of size 2x3]` footer;
         inside tables it shows as Tensor[2x3]. `#t` is the size of the first dimension.
-        """, methods: methods, metamethods: metamethods)
+        """, methods: methods + viewMethods, metamethods: metamethods)
         // foley.tensor{...} is foley.tensor.from{...}.
         let L = lua.L
         lua.pushLibrary("tensor")

@@ -12,7 +12,7 @@ enum ConfigBase {
     /// The self-contained YAML of the config at `path` with text `text`: `text` itself when it has no `base:`.
     static func resolve(text: String, path: String) throws -> String {
         try rejectDuplicateKeys(text, path: path)
-        guard let mapping = try? Yams.load(yaml: text) as? [String: Any], mapping["base"] != nil else { return text }
+        guard let mapping = try ConfigReader.load(yaml: text) as? [String: Any], mapping["base"] != nil else { return text }
         return try dump(try resolvedMapping(mapping, path: path, chain: []), comments: leadingComments(text),
                         base: mapping["base"] as? String ?? "")
     }
@@ -30,7 +30,7 @@ enum ConfigBase {
     /// A key said twice in the file at `path` is an error naming the file (merging would keep only the last).
     static func rejectDuplicateKeys(_ text: String, path: String) throws {
         guard let node = try? Yams.compose(yaml: text) else { return }
-        do { try ConfigReader.rejectDuplicateKeys(node, path: "") } catch let e as TrainingError {
+        do { try ConfigReader.checkKeys(node, path: "") } catch let e as TrainingError {
             throw TrainingError.file(path, e.description)
         }
     }
@@ -67,7 +67,11 @@ enum ConfigBase {
             throw TrainingError.file(baseURL.path, "cannot read the base config named by 'base' in \(path)")
         }
         try rejectDuplicateKeys(baseText, path: baseURL.path)
-        guard let baseMapping = try? Yams.load(yaml: baseText) as? [String: Any] else {
+        let baseValue: Any?
+        do { baseValue = try ConfigReader.load(yaml: baseText) } catch let e as TrainingError {
+            throw TrainingError.file(baseURL.path, e.description)
+        }
+        guard let baseMapping = baseValue as? [String: Any] else {
             throw TrainingError.config(key: "base", found: "'\(baseName)', which is not a YAML mapping of sections",
                                        expected: "a config file")
         }

@@ -17,12 +17,7 @@ public final class ConfigReader {
 
     /// Parses YAML text whose top level must be a mapping.
     public static func parse(yaml: String) throws -> ConfigReader {
-        let root: Any?
-        do { root = try Yams.load(yaml: yaml) } catch {
-            throw TrainingError.config(key: "<root>", found: "invalid YAML (\(error))", expected: "a YAML mapping of sections")
-        }
-        // YAML lets a repeated key silently replace the first; a config must say each key once.
-        if let node = try? Yams.compose(yaml: yaml) { try rejectDuplicateKeys(node, path: "") }
+        let root = try load(yaml: yaml)
         guard let any = root else { return ConfigReader(path: "", values: [:]) }
         guard let dict = any as? [String: Any] else {
             throw TrainingError.config(key: "<root>", found: describe(any), expected: "a YAML mapping of sections")
@@ -32,22 +27,38 @@ public final class ConfigReader {
 
     public func key(_ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
 
-    /// Throws for the first key a mapping (at any depth) repeats, naming its dotted path and both lines.
-    static func rejectDuplicateKeys(_ node: Node, path: String) throws {
+    /// The one YAML loader of configs: the node tree is checked before Yams builds values from it, because Yams
+    /// traps (a crash, not an error) on a key that is itself a mapping or list (`? a: 1`), and a repeated key would
+    /// silently replace the first.
+    static func load(yaml: String) throws -> Any? {
+        do {
+            if let node = try Yams.compose(yaml: yaml) { try checkKeys(node, path: "") }
+            return try Yams.load(yaml: yaml)
+        } catch let e as TrainingError { throw e } catch {
+            throw TrainingError.config(key: "<root>", found: "invalid YAML (\(error))", expected: "a YAML mapping of sections")
+        }
+    }
+
+    /// Throws for the first key (at any depth) that is not a plain value or that a mapping repeats, naming its
+    /// dotted path and lines.
+    static func checkKeys(_ node: Node, path: String) throws {
         if let mapping = node.mapping {
             var seen: [String: Int] = [:]
             for (k, v) in mapping {
-                let name = k.string ?? "\(k)"
-                let dotted = path.isEmpty ? name : "\(path).\(name)"
                 let line = k.mark?.line ?? 0
+                guard let name = k.scalar?.string else {
+                    throw TrainingError.config(key: path.isEmpty ? "<root>" : path, found: "a key that is a mapping or list (line \(line))",
+                                               expected: "plain keys (`name: value`)")
+                }
+                let dotted = path.isEmpty ? name : "\(path).\(name)"
                 if let first = seen[name] {
                     throw TrainingError.config(key: dotted, found: "the key twice (lines \(first) and \(line))", expected: "each key once")
                 }
                 seen[name] = line
-                try rejectDuplicateKeys(v, path: dotted)
+                try checkKeys(v, path: dotted)
             }
         } else if let sequence = node.sequence {
-            for (i, v) in sequence.enumerated() { try rejectDuplicateKeys(v, path: "\(path)[\(i)]") }
+            for (i, v) in sequence.enumerated() { try checkKeys(v, path: "\(path)[\(i)]") }
         }
     }
 

@@ -53,7 +53,7 @@ public enum ConfigRecipe {
 
     /// The recipe's stages in order, checked for names; nil when the text has no `stages:` key.
     private static func stages(text: String, path: String) throws -> [(name: String, mapping: [String: Any])]? {
-        guard let root = try? Yams.load(yaml: text) as? [String: Any], let value = root["stages"] else { return nil }
+        guard let root = try ConfigReader.load(yaml: text) as? [String: Any], let value = root["stages"] else { return nil }
         if let other = root.keys.sorted().first(where: { $0 != "stages" }) {
             throw TrainingError.config(key: other, found: "a top-level key beside 'stages' in \(path)",
                                        expected: "only 'stages:' in a recipe (settings belong to a stage or its base)")

@@ -37,7 +37,7 @@ final class ConfigRecipeTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let plain = dir.appendingPathComponent("plain.yaml")
-        try "name: p\nmodel:\n  type: AutoencoderKL\ndata:\n  dataset: /tmp/x\n".write(to: plain, atomically: true, encoding: .utf8)
+        try "name: p\nmodel:\n  type: AutoencoderKL\ndata:\n  dataset: /tmp/x\ntrain:\n  max_steps: 1000\n".write(to: plain, atomically: true, encoding: .utf8)
         func recipe(_ text: String) throws -> String {
             let url = dir.appendingPathComponent("r-\(UUID().uuidString).yaml")
             try text.write(to: url, atomically: true, encoding: .utf8)

@@ -220,6 +220,10 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error(vae.replacingOccurrences(of: "data:\n  dataset: /tmp/x", with: "data:\n  dataset: /tmp/x\n  segment_frames: 200000") + "\ntrain:\n  max_steps: 3\n"),
                        "config key 'data.segment_frames': found 200000, expected an integer in [1, 8192]")
         XCTAssertEqual(error(vae + "\ntrain:\n  max_steps: 3\n"), "no error")
+        // A key that is itself a mapping (found by the reader fuzzer) made Yams trap; it is an error naming the line.
+        XCTAssertEqual(error(vae + "\ntrain:\n  max_steps: 3\n? log_every: 5\n  checkpoint_every: 10\n"),
+                       "config key '<root>': found a key that is a mapping or list (line 7), expected plain keys (`name: value`)")
+        XCTAssertEqual(error(vae + "\ntrain:\n  ? [a, b]\n  : 3\n").contains("a key that is a mapping or list"), true)
     }
 
     func testLDMConfigErrors() {
