@@ -75,5 +75,12 @@ final class FlowLDMTrainerTests: XCTestCase {
         XCTAssertEqual(r.waveforms[0].count, 4000)
         XCTAssertTrue(r.waveforms[0].allSatisfy(\.isFinite))
         XCTAssertGreaterThan(r.waveforms[0].map { abs($0) }.max()!, 0)
+        // Its velocity means nothing to a beta-schedule sampler: asking for one is an error naming the flow samplers.
+        o.sampler = "ddim"
+        XCTAssertThrowsError(try pipe.generate(o)) { e in
+            XCTAssertTrue("\(e)".contains("expected flow_euler or flow_heun, got 'ddim'"), "\(e)")
+        }
+        o.sampler = "flow_heun"
+        XCTAssertTrue(try pipe.generate(o).waveforms[0].allSatisfy(\.isFinite))
     }
 }
