@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions per kernel (the fastest is reported).")
     var repeats = 5
 
-    @Flag(help: "Also time the reference workloads W1-W6 (UNet/VAE forward, a training step, AudioLDM's decoders, the default model's generation loop).")
+    @Flag(help: "Also time the reference workloads W1-W7 (UNet/VAE forward, a training step, AudioLDM's decoders, the default model's generation loop, Stable Audio Open's DiT and Oobleck decoder).")
     var workloads = false
 
     @Option(help: "Time only the workloads whose name starts with this (e.g. W3); skips the kernels.")
@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
         if workloads || only != nil {
             for (name, shape, make) in BenchWorkloads.all(generator: g) where only.map({ name.hasPrefix($0) }) ?? true {
                 guard let body = try make() else { continue }
-                let reps = ["W3", "W5", "W6"].contains(String(name.prefix(2))) ? 1 : 2
+                let reps = ["W3", "W5", "W6", "W7"].contains(String(name.prefix(2))) ? 1 : 2
                 var best = Double.infinity
                 try body()
                 for _ in 0..<reps {
@@ -88,6 +88,8 @@ struct Bench: ParsableCommand {
                 rows.append(Row(name: name, shape: shape, seconds: best))
             }
         }
+        // Peak memory of the whole run (the largest workload's weights and activations), on stderr so --json stays rows.
+        FileHandle.standardError.write(Data(String(format: "peak RSS: %.0f MiB\n", peakRSSMiB()).utf8))
         if json {
             let data = try JSONEncoder().encode(rows)
             print(String(decoding: data, as: UTF8.self))

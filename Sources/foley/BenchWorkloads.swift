@@ -3,7 +3,7 @@ import Foundation
 import NN
 import Tensors
 
-/// The reference workloads W1-W6 of DESIGN.md, with random weights but for W6 (same shapes as
+/// The reference workloads W1-W7 of DESIGN.md, with random weights but for W6 (same shapes as
 /// scripts/reference/bench_torch.py).
 enum BenchWorkloads {
     static func unetConfig(big: Bool) -> UNet2DConditionConfig {
@@ -71,7 +71,7 @@ enum BenchWorkloads {
             }),
             ("W5 vae+vocoder", "1x8x256x16", { try audioLDMDecode(generator: g) }),
             ("W6 default 50 steps", "5 s, cfg 2", { try defaultModelGeneration(generator: g) }),
-        ]
+        ] + stableAudioWorkloads
     }
 
     /// W5: AudioLDM's full-size VAE decoder and SpeechT5HifiGan on 10 s (latent 8 x 256 x 16 -> 160,000 samples).

@@ -49,7 +49,7 @@ final class HelpTests: XCTestCase {
     func testBindingHelpHasSignatures() {
         for (name, signature) in [("foley.audio.load", "load(path"), ("Audio:spectrogram", "a:spectrogram(path)"),
                                   ("Pipeline:generate", "p:generate{prompt="), ("Pipeline:unet", "p:unet(x, t"),
-                                  ("foley.samplers.new", "new(name"), ("Sampler:step", "s:step(eps, t, x"),
+                                  ("foley.samplers.new", "new(name"), ("Sampler:step", "s:step(model_output, t, x"),
                                   ("foley.plot.line", "line(tensor, path"), ("foley.text.similarity", "similarity(a, b)"),
                                   ("Trainer:run", "t:run{steps ="), ("foley.train.vae", "vae(config"),
                                   ("foley.metrics.fad", "fad(a, b)"), ("foley.metrics.eval", "eval(generated_dir, reference_dir"),

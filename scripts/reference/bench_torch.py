@@ -49,11 +49,37 @@ def torch_time(row):
         e = torch.randn(4 << 20, generator=g)
         return best(lambda: F.silu(e * 1.5 + 0.5))
     if name.startswith("W"):
-        return workload(name)
+        return workload(name, shape)
     return None
 
 
-def workload(name):
+def stable_audio(name, shape):
+    """W7: SAO-1.0's DiT (diffusers' defaults are its config; the shape names the layer count) for a guided forward on
+    10 s of latents, and its Oobleck decoder on the same 216 frames."""
+    from diffusers import AutoencoderOobleck, StableAudioDiTModel
+    from diffusers.models.embeddings import get_1d_rotary_pos_embed
+    frames = int(shape.split()[0].split("x")[2])
+    with torch.no_grad():
+        if "dit" in name:
+            layers = int(shape.split()[1][1:].split("/")[0])
+            dit = StableAudioDiTModel(num_layers=layers).eval()
+            x = torch.randn(2, 64, frames)
+            text = torch.randn(2, 130, 768)
+            glob = torch.randn(2, 1, 1536)
+            t = torch.tensor([0.5])
+            # As StableAudioPipeline builds it: half the head dim, latents plus the global token.
+            rot = get_1d_rotary_pos_embed(dit.config.attention_head_dim // 2, frames + 1, use_real=True,
+                                          repeat_interleave_real=False)
+            return best(lambda: dit(x, t, encoder_hidden_states=text, global_hidden_states=glob, rotary_embedding=rot),
+                        repeats=1)
+        vae = AutoencoderOobleck().eval()
+        z = torch.randn(1, 64, frames)
+        return best(lambda: vae.decode(z), repeats=1)
+
+
+def workload(name, shape=""):
+    if name.startswith("W7"):
+        return stable_audio(name, shape)
     try:
         from diffusers import AutoencoderKL, UNet2DConditionModel
     except Exception:
@@ -132,3 +158,7 @@ for r in rows:
     tt = f"{t * 1000:9.3f}" if t else "        -"
     ratio = f"{r['seconds'] / t:7.2f}" if t else "      -"
     print(f"{r['name']:<13} {r['shape']:<22} {r['seconds'] * 1000:9.3f} {tt} {ratio}")
+if torch is not None:
+    import resource
+    # Linux reports ru_maxrss in KiB.
+    print(f"PyTorch peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

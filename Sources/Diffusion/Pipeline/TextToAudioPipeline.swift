@@ -105,6 +105,13 @@ public final class TextToAudioPipeline {
     public func makeSampler(_ options: GenerationOptions) throws -> any Sampler {
         let s = try options.sampler.map { try Diffusion.makeSampler(name: $0, config: schedulerConfig) }
             ?? Diffusion.makeSampler(config: schedulerConfig)
+        // A UNet trained as a flow (diffusion.prediction_type flow_prediction) predicts a velocity, which only the flow
+        // samplers integrate: any other would run without error and return noise.
+        if stableAudio == nil, let cls = schedulerConfig.className, cls.hasPrefix("FlowMatch"),
+           !(s is FlowMatchEulerSampler || s is FlowMatchHeunSampler) {
+            throw DiffusionError.invalidArgument(
+                "sampler", "this model was trained as a flow (its scheduler is \(cls)): expected flow_euler or flow_heun, got '\(options.sampler ?? cls)'")
+        }
         try applySamplerOptions(options.samplerOptions, to: s)
         return s
     }

@@ -150,7 +150,12 @@ public struct TrainingConfig {
         public var betaSchedule = "scaled_linear"
         public var betaStart: Double = 0.0015
         public var betaEnd: Double = 0.0195
+        /// "epsilon", "v_prediction" or "flow_prediction" (rectified flow, see `FlowMatchingObjective`).
         public var predictionType = "epsilon"
+        /// flow_prediction: how sigma is drawn ("uniform" or "logit_normal") and the logit-normal's mean and std.
+        public var timestepSampling = "logit_normal"
+        public var logitMean: Double = 0
+        public var logitStd: Double = 1
         /// nil: the measured factor (stage 1's, or measured at start); a number overrides it.
         public var scalingFactor: Float?
     }
@@ -175,7 +180,10 @@ public struct TrainingConfig {
         public var griffinLimIterations = 32
     }
 
-    public static let allowedSamplers = ["ddpm", "ddim", "pndm", "plms", "euler", "euler_ancestral", "heun", "lms", "dpmpp_2m", "unipc"]
+    public static let allowedSamplers = ["ddpm", "ddim", "pndm", "plms", "euler", "euler_ancestral", "heun", "lms", "dpmpp_2m", "unipc",
+                                         "flow_euler", "flow_heun"]
+    /// The samplers that integrate a flow (a flow_prediction model's only ones, and only for it).
+    public static let flowSamplers = ["flow_euler", "flow_heun"]
     public static let lrSchedulers = ["constant", "warmup_constant", "linear", "cosine"]
     public static let downTypes = ["DownBlock2D", "CrossAttnDownBlock2D"]
     public static let upTypes = ["UpBlock2D", "CrossAttnUpBlock2D"]
@@ -219,7 +227,11 @@ public struct TrainingConfig {
         if stage == .ldm {
             diffusion = try parseDiffusion(try root.section("diffusion"))
             textEncoder = try parseTextEncoder(try root.section("text_encoder"))
-            inference = try parseInference(try root.section("inference"))
+            inference = try parseInference(try root.section("inference"), flow: diffusion.predictionType == "flow_prediction")
+            if diffusion.predictionType == "flow_prediction" && train.timestepBias.strategy != "none" {
+                throw TrainingError.config(key: "train.timestep_bias_strategy", found: "'\(train.timestepBias.strategy)'",
+                                           expected: "none with diffusion.prediction_type flow_prediction (use diffusion.timestep_sampling)")
+            }
         } else if stage == .clap {
             textEncoder = try parseTextEncoder(try root.section("text_encoder"))
             if !textEncoder.freeze {
@@ -408,7 +420,21 @@ public struct TrainingConfig {
         if c.betaEnd < c.betaStart {
             throw TrainingError.config(key: d.key("beta_end"), found: "\(c.betaEnd)", expected: "a number >= beta_start (\(c.betaStart))")
         }
-        c.predictionType = try d.string("prediction_type", default: "epsilon", allowed: ["epsilon", "v_prediction"])
+        // rectified_flow is the and Stable Audio's word for diffusers' flow_prediction.
+        c.predictionType = try d.string("prediction_type", default: "epsilon", allowed: ["epsilon", "v_prediction", "flow_prediction", "rectified_flow"])
+        if c.predictionType == "rectified_flow" { c.predictionType = "flow_prediction" }
+        let flowKeys = ["timestep_sampling", "logit_mean", "logit_std"]
+        if c.predictionType == "flow_prediction" {
+            c.timestepSampling = try d.string("timestep_sampling", default: "logit_normal",
+                                              allowed: FlowMatchingObjective.TimestepSampling.allCases.map(\.rawValue))
+            c.logitMean = try d.double("logit_mean", default: 0)
+            c.logitStd = try d.double("logit_std", default: 1, min: 0, exclusiveMin: true)
+            for k in ["beta_schedule", "beta_start", "beta_end"] {
+                try d.forbid(k, because: "key with prediction_type flow_prediction: a flow has no beta schedule")
+            }
+        } else {
+            for k in flowKeys { try d.forbid(k, because: "key with prediction_type \(c.predictionType): it applies to flow_prediction only") }
+        }
         if let v = try d.optionalString("scaling_factor"), v != "auto" {
             guard let f = Double(v), f > 0, f.isFinite else {
                 throw TrainingError.config(key: d.key("scaling_factor"), found: "'\(v)'", expected: "auto or a number > 0")
@@ -435,9 +461,15 @@ public struct TrainingConfig {
         return c
     }
 
-    static func parseInference(_ i: ConfigReader) throws -> InferenceConfig {
+    static func parseInference(_ i: ConfigReader, flow: Bool = false) throws -> InferenceConfig {
         var c = InferenceConfig()
-        c.sampler = try i.string("sampler", default: "ddim", allowed: allowedSamplers)
+        c.sampler = try i.string("sampler", default: flow ? "flow_euler" : "ddim", allowed: allowedSamplers)
+        // A flow model's output is a velocity, which only the flow samplers integrate (and they integrate nothing else).
+        if flow != flowSamplers.contains(c.sampler) {
+            throw TrainingError.config(key: i.key("sampler"), found: "'\(c.sampler)'",
+                                       expected: flow ? "flow_euler or flow_heun with diffusion.prediction_type flow_prediction"
+                                                      : "a sampler other than flow_euler/flow_heun (they need diffusion.prediction_type flow_prediction)")
+        }
         c.numSteps = try i.int("num_steps", default: 50, min: 1)
         c.guidanceScale = try i.double("guidance_scale", default: 2.5, min: 0)
         c.prompts = try i.stringList("prompts", default: [])!

@@ -66,6 +66,14 @@ public enum ModelExport {
 
     /// The scheduler config a Foley folder ships: the training noise schedule, sampled by `sampler`.
     public static func schedulerConfig(diffusion d: TrainingConfig.DiffusionConfig, sampler: String) -> SchedulerConfig {
+        if d.predictionType == "flow_prediction" {
+            // A flow has no betas: the scheduler needs only the timestep scale the model was trained with (shift 1,
+            // the unshifted path training drew from).
+            var s = SchedulerConfig(className: sampler == "flow_heun" ? "FlowMatchHeunDiscreteScheduler" : "FlowMatchEulerDiscreteScheduler",
+                                    numTrainTimesteps: d.numTrainTimesteps)
+            s.shift = 1
+            return s
+        }
         var s = SchedulerConfig(className: nil, numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd,
                                 betaSchedule: d.betaSchedule, predictionType: d.predictionType, timestepSpacing: "leading", stepsOffset: 1)
         switch sampler {

@@ -251,6 +251,8 @@ final class LDMStage: TrainingStage {
     let prompts: PromptConditioning
     let frozenText: Bool
     let vPrediction: Bool
+    /// Set for `diffusion.prediction_type: flow_prediction`: the rectified-flow path replaces the beta schedule.
+    let flow: FlowMatchingObjective?
 
     init(config: TrainingConfig, unet: UNet2DConditionModel, vae: AutoencoderKL, conditioner: TextConditioner, dataset: MelDataset,
          contrastive: ContrastiveAudioText? = nil) throws {
@@ -271,6 +273,9 @@ final class LDMStage: TrainingStage {
         prompts = PromptConditioning(conditioner: conditioner, conditioning: conditioning, contrastive: contrastive,
                                      cacheCapacity: dataset.entries.reduce(1) { $0 + $1.captions.count })
         vPrediction = d.predictionType == "v_prediction"
+        flow = d.predictionType != "flow_prediction" ? nil
+            : FlowMatchingObjective(sampling: FlowMatchingObjective.TimestepSampling(rawValue: d.timestepSampling) ?? .logitNormal,
+                                    logitMean: d.logitMean, logitStd: d.logitStd, numTrainTimesteps: d.numTrainTimesteps)
         encoderModule = conditioner.encoder as? Module
         if !frozenText && !(conditioner.encoder is BertModel) {
             throw TrainingError.config(key: "text_encoder.freeze", found: "false",
@@ -305,11 +310,7 @@ final class LDMStage: TrainingStage {
             return try (config.train.samplePosterior ? try posterior.sample(generator: rng) : posterior.mode) * scale
         }
         let b = z.shape[0]
-        let steps = (0..<b).map { _ in timesteps.draw(rng) }
-        let noise = Tensor.randn(z.shape, generator: rng)
-        let a = Tensor(shape: [b, 1, 1, 1], data: steps.map { alphasCumprod[$0].squareRoot() })
-        let s = Tensor(shape: [b, 1, 1, 1], data: steps.map { (1 - alphasCumprod[$0]).squareRoot() })
-        let noisy = try z * a + noise * s
+        let (noisy, modelSteps, target) = try noised(z, rng: rng)
         let p = Float(config.train.textDropout)
         var dropped = 0
         let captions = batch.captions.map { c -> String in
@@ -320,14 +321,31 @@ final class LDMStage: TrainingStage {
         var cond = try conditioningBatch(captions)
         var swapped = 0
         if let pooled = cond.pooled { (cond.pooled, swapped) = try pooledFromAudio(pooled, captions: captions, mel: batch.mel, rng: rng) }
-        let pred = try unet(noisy, timesteps: steps.map(Float.init), encoderHiddenStates: cond.tokens, classLabels: cond.pooled,
+        let pred = try unet(noisy, timesteps: modelSteps, encoderHiddenStates: cond.tokens, classLabels: cond.pooled,
                             encoderAttentionMask: cond.mask)
-        let target = vPrediction ? try noise * a - z * s : noise
         let d = try pred - target
         let loss = config.train.lossType == "l1" ? try d.abs().mean() : try (d * d).mean()
         var stats = ["text_dropped": Double(dropped) / Double(b)]
         if config.train.pooledFromAudio > 0 { stats["pooled_from_audio"] = Double(swapped) / Double(b) }
         return (loss, stats)
+    }
+
+    /// The noised latents, the timesteps the UNet sees and its target, under the configured objective. Draws the
+    /// timesteps before the noise, as the beta-schedule path always has, so epsilon runs replay bit for bit.
+    func noised(_ z: Tensor, rng: RandomGenerator) throws -> (Tensor, [Float], Tensor) {
+        let b = z.shape[0]
+        if let flow {
+            let sigmas = (0..<b).map { _ in flow.drawSigma(rng) }
+            let noise = Tensor.randn(z.shape, generator: rng)
+            return (try FlowMatchingObjective.noisy(z, noise: noise, sigmas: sigmas), sigmas.map(flow.timestep(sigma:)),
+                    try FlowMatchingObjective.target(z, noise: noise))
+        }
+        let steps = (0..<b).map { _ in timesteps.draw(rng) }
+        let noise = Tensor.randn(z.shape, generator: rng)
+        let a = Tensor(shape: [b, 1, 1, 1], data: steps.map { alphasCumprod[$0].squareRoot() })
+        let s = Tensor(shape: [b, 1, 1, 1], data: steps.map { (1 - alphasCumprod[$0]).squareRoot() })
+        let target = vPrediction ? try noise * a - z * s : noise
+        return (try z * a + noise * s, steps.map(Float.init), target)
     }
 
     /// AudioLDM's trick (`train.pooled_from_audio`): a kept caption's class-embedding input becomes, with that probability,

@@ -235,11 +235,11 @@ final class ConfigTests: XCTestCase {
           dataset: /tmp/x
         """
         XCTAssertEqual(error(ldm + "\ninference:\n  sampler: fast\n"),
-                       "config key 'inference.sampler': found 'fast', expected one of ddpm, ddim, pndm, plms, euler, euler_ancestral, heun, lms, dpmpp_2m, unipc")
+                       "config key 'inference.sampler': found 'fast', expected one of ddpm, ddim, pndm, plms, euler, euler_ancestral, heun, lms, dpmpp_2m, unipc, flow_euler, flow_heun")
         XCTAssertEqual(error(ldm.replacingOccurrences(of: "  pretrained_vae: runs/v", with: "  conditioning: clap")),
                        "config key 'model.conditioning': found 'clap', expected one of pooled, tokens, both")
         XCTAssertEqual(error(ldm + "\ndiffusion:\n  prediction_type: sample\n"),
-                       "config key 'diffusion.prediction_type': found 'sample', expected one of epsilon, v_prediction")
+                       "config key 'diffusion.prediction_type': found 'sample', expected one of epsilon, v_prediction, flow_prediction, rectified_flow")
         XCTAssertEqual(error(ldm + "\ndiffusion:\n  scaling_factor: big\n"),
                        "config key 'diffusion.scaling_factor': found 'big', expected auto or a number > 0")
         XCTAssertEqual(error(ldm + "\ntrain:\n  kl_weight: 0.1\n"),
