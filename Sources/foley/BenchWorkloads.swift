@@ -102,11 +102,11 @@ enum BenchWorkloads {
         }
         let unet = try UNet2DConditionModel.load(folder: dir.appendingPathComponent("unet"))
         let vae = try AutoencoderKL.load(folder: dir.appendingPathComponent("vae"))
-        let schedulerConfig = try SchedulerConfig.load(path: dir.appendingPathComponent("scheduler/scheduler_config.json").path)
+        let samplerConfig = try SamplerConfig.load(path: dir.appendingPathComponent("scheduler/scheduler_config.json").path)
         let tokens = Tensor.randn([2, 16, 384], generator: g), pooled = Tensor.randn([2, 384], generator: g)
         return {
             try GradMode.noGrad {
-                let sampler = try DDPMSampler(config: schedulerConfig)
+                let sampler = try DDPMSampler(config: samplerConfig)
                 try sampler.setTimesteps(50)
                 let noise = GeneratorNoise(seed: 0)
                 var x = Tensor.randn([1, 8, 128, 16], generator: RandomGenerator(seed: 0))

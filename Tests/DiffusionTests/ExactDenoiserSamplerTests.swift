@@ -7,7 +7,7 @@ import XCTest
 final class ExactDenoiserSamplerTests: XCTestCase {
     static let base = SamplerContractTests.base
 
-    static func config(_ edit: (inout SchedulerConfig) -> Void = { _ in }) -> SchedulerConfig {
+    static func config(_ edit: (inout SamplerConfig) -> Void = { _ in }) -> SamplerConfig {
         SamplerContractTests.config(edit)
     }
 
@@ -60,7 +60,7 @@ final class ExactDenoiserSamplerTests: XCTestCase {
     }
 
     func testExactDenoiserRecoversDataForEverySamplerAndOption() throws {
-        let variants: [(String, (inout SchedulerConfig) -> Void)] = [
+        let variants: [(String, (inout SamplerConfig) -> Void)] = [
             ("ddpm", { _ in }), ("ddpm", { $0.varianceType = "fixed_small_log" }), ("ddpm", { $0.varianceType = "fixed_large" }),
             ("ddpm", { $0.predictionType = "v_prediction"; $0.timestepSpacing = "trailing" }),
             ("ddpm", { $0.predictionType = "sample"; $0.timestepSpacing = "linspace" }),
@@ -155,7 +155,7 @@ final class ExactDenoiserSamplerTests: XCTestCase {
     /// errors measured here and by an independent float64 NumPy transcription of diffusers' update rules
     /// (first-order methods halve their error per doubling, DPM-Solver-3 and LMS shrink much faster).
     func testDeterministicSamplersSolveTheGaussianFlow() throws {
-        let cases: [(String, (inout SchedulerConfig) -> Void, Float)] = [
+        let cases: [(String, (inout SamplerConfig) -> Void, Float)] = [
             ("ddim", { $0.clipSample = false }, 0.05),
             ("ddim", { $0.clipSample = false; $0.predictionType = "v_prediction"; $0.timestepSpacing = "trailing" }, 0.03),
             ("pndm", { $0.setAlphaToOne = true }, 0.004), ("plms", { _ in }, 0.004),

@@ -6,9 +6,9 @@ import XCTest
 /// Behaviour every sampler shares, checked over all of them and over the options no fixture covers.
 final class SamplerContractTests: XCTestCase {
     /// A Stable-Diffusion-like training schedule.
-    static let base = SchedulerConfig(betaStart: 0.00085, betaEnd: 0.012, betaSchedule: "scaled_linear")
+    static let base = SamplerConfig(betaStart: 0.00085, betaEnd: 0.012, betaSchedule: "scaled_linear")
 
-    static func config(_ edit: (inout SchedulerConfig) -> Void = { _ in }) -> SchedulerConfig {
+    static func config(_ edit: (inout SamplerConfig) -> Void = { _ in }) -> SamplerConfig {
         var c = base
         edit(&c)
         return c
@@ -122,7 +122,7 @@ final class SamplerContractTests: XCTestCase {
     func testConfigEncodeDecodeRoundTripForEverySampler() throws {
         for name in samplerNames {
             let s = try makeSampler(name: name, config: Self.config { $0.trainedBetas = nil; $0.stepsOffset = 1 })
-            let back = try SchedulerConfig.decode(try s.config.jsonData())
+            let back = try SamplerConfig.decode(try s.config.jsonData())
             XCTAssertEqual(back, s.config, name)
             XCTAssertNotNil(back.className, name)
             let again = try makeSampler(config: back)
@@ -137,7 +137,7 @@ final class SamplerContractTests: XCTestCase {
     func testLoadsDiffusersSchedulerConfigFile() throws {
         let path = SamplerParityTests.fixtureDir.deletingLastPathComponent()
             .appendingPathComponent("audioldm_pipeline/model/scheduler/scheduler_config.json").path
-        let c = try SchedulerConfig.load(path: path)
+        let c = try SamplerConfig.load(path: path)
         XCTAssertEqual(c.className, "DDIMScheduler")
         XCTAssertEqual(c.diffusersVersion, "0.42.1")
         XCTAssertEqual(c.betaEnd, 0.012)
@@ -157,7 +157,7 @@ final class SamplerContractTests: XCTestCase {
         {"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "variance_type": null,
          "solver_order": 2, "trained_betas": null, "use_karras_sigmas": true, "unknown_key": 3}
         """
-        let c = try SchedulerConfig.decode(Data(json.utf8))
+        let c = try SamplerConfig.decode(Data(json.utf8))
         XCTAssertEqual(c.lambdaMinClipped, -.infinity)
         XCTAssertNil(c.varianceType)
         XCTAssertEqual(c.useKarrasSigmas, true)
@@ -165,12 +165,12 @@ final class SamplerContractTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: url) }
         try c.save(path: url.path)
         XCTAssertTrue(try String(contentsOf: url, encoding: .utf8).contains("\"lambda_min_clipped\" : -Infinity"))
-        XCTAssertEqual(try SchedulerConfig.load(path: url.path), c)
+        XCTAssertEqual(try SamplerConfig.load(path: url.path), c)
         XCTAssertTrue(try makeSampler(config: c) is DPMSolverMultistepSampler)
     }
 
     func testMissingConfigFileNamesThePath() {
-        XCTAssertThrowsError(try SchedulerConfig.load(path: "/nonexistent/scheduler_config.json")) { e in
+        XCTAssertThrowsError(try SamplerConfig.load(path: "/nonexistent/scheduler_config.json")) { e in
             XCTAssertTrue("\(e)".hasPrefix("/nonexistent/scheduler_config.json: "), "\(e)")
         }
     }
@@ -206,7 +206,7 @@ final class SamplerContractTests: XCTestCase {
             XCTAssertTrue(m.contains("UniPCMultistepScheduler"), m)
             XCTAssertTrue(m.hasSuffix("got 'karras_ve'"), m)
         }
-        XCTAssertThrowsError(try makeSampler(config: SchedulerConfig())) { e in
+        XCTAssertThrowsError(try makeSampler(config: SamplerConfig())) { e in
             XCTAssertTrue("\(e)".hasPrefix("_class_name: the scheduler config names no class"), "\(e)")
         }
     }
@@ -231,7 +231,7 @@ final class SamplerContractTests: XCTestCase {
 
     /// beta_start 2, beta_end -1 used to be accepted by every sampler, and the outputs came out silent.
     func testBetasOutsideTheUnitIntervalAreRejected() {
-        func message(_ name: String, _ edit: (inout SchedulerConfig) -> Void) -> String {
+        func message(_ name: String, _ edit: (inout SamplerConfig) -> Void) -> String {
             do { _ = try makeSampler(name: name, config: Self.config(edit)); return "no error" } catch { return "\(error)" }
         }
         // The flow and cosine samplers have no beta schedule (their noise levels are sigmas), so betas mean nothing to them.
@@ -245,7 +245,7 @@ final class SamplerContractTests: XCTestCase {
     }
 
     func testInvalidOptionsNameTheKeyAndTheAcceptedValues() {
-        func message(_ name: String, _ edit: (inout SchedulerConfig) -> Void) -> String {
+        func message(_ name: String, _ edit: (inout SamplerConfig) -> Void) -> String {
             do { _ = try makeSampler(name: name, config: Self.config(edit)); return "no error" } catch { return "\(error)" }
         }
         XCTAssertEqual(message("ddim") { $0.predictionType = "x0" },
@@ -340,8 +340,8 @@ final class SamplerContractTests: XCTestCase {
         XCTAssertEqual(sao.sigmas.last, 0)
         XCTAssertEqual(sao.timesteps[4], Float(atan(0.3) * 2 / Double.pi), accuracy: 1e-6)
 
-        func message(_ name: String, _ edit: (inout SchedulerConfig) -> Void) -> String {
-            var c = SchedulerConfig()
+        func message(_ name: String, _ edit: (inout SamplerConfig) -> Void) -> String {
+            var c = SamplerConfig()
             edit(&c)
             do { _ = try makeSampler(name: name, config: c); return "no error" } catch { return "\(error)" }
         }
@@ -359,7 +359,7 @@ final class SamplerContractTests: XCTestCase {
     }
 
     func testFlowEulerDynamicShiftingNeedsMu() throws {
-        var c = SchedulerConfig()
+        var c = SamplerConfig()
         c.useDynamicShifting = true
         let s = try XCTUnwrap(try makeSampler(name: "flow_euler", config: c) as? FlowMatchEulerSampler)
         XCTAssertThrowsError(try s.setTimesteps(4)) { e in XCTAssertTrue("\(e)".hasPrefix("mu: use_dynamic_shifting needs mu"), "\(e)") }
@@ -378,7 +378,7 @@ final class SamplerContractTests: XCTestCase {
     }
 
     func testFlowEulerStochasticAndCosineSolverDrawOneNoisePerStep() throws {
-        var c = SchedulerConfig()
+        var c = SamplerConfig()
         c.stochasticSampling = true
         for s in [try makeSampler(name: "flow_euler", config: c), try makeSampler(name: "cosine_dpm")] {
             try s.setTimesteps(3)
@@ -428,13 +428,13 @@ final class SamplerContractTests: XCTestCase {
     // MARK: Schedules
 
     func testBetaSchedules() throws {
-        let linear = try BetaSchedule.betas(for: SchedulerConfig())
+        let linear = try BetaSchedule.betas(for: SamplerConfig())
         XCTAssertEqual(linear.first, 0.0001)
         XCTAssertEqual(linear.last, 0.02)
-        let cosine = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: SchedulerConfig(betaSchedule: "squaredcos_cap_v2")))
+        let cosine = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: SamplerConfig(betaSchedule: "squaredcos_cap_v2")))
         XCTAssertEqual(Double(cosine[499]), pow(cos((0.5 + 0.008) / 1.008 * .pi / 2), 2) / pow(cos(0.008 / 1.008 * .pi / 2), 2),
                        accuracy: 1e-5)
-        var trained = SchedulerConfig(numTrainTimesteps: 3)
+        var trained = SamplerConfig(numTrainTimesteps: 3)
         trained.trainedBetas = [0.1, 0.2, 0.5]
         for (a, b) in zip(BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: trained)), [0.9, 0.72, 0.36] as [Float]) {
             XCTAssertEqual(a, b, accuracy: 1e-7)
@@ -465,7 +465,7 @@ final class SamplerContractTests: XCTestCase {
     /// Spacings for a step count that does not divide 1000, against values computed with NumPy
     /// (np.round rounds halves to even: 832.5 -> 832, 499.5 -> 500).
     func testTimestepSpacingsMatchNumPy() throws {
-        func timesteps(_ name: String, _ edit: (inout SchedulerConfig) -> Void) throws -> [Float] {
+        func timesteps(_ name: String, _ edit: (inout SamplerConfig) -> Void) throws -> [Float] {
             let s = try makeSampler(name: name, config: Self.config(edit))
             try s.setTimesteps(7)
             return s.timesteps

@@ -58,7 +58,7 @@ final class SamplerParityTests: XCTestCase {
 
     func run(_ name: String, in dir: URL = fixtureDir, file: StaticString = #filePath, line: UInt = #line) throws -> Errors {
         let entry = try XCTUnwrap(try Self.index(dir)[name], "no case \(name)")
-        var config = try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: entry["config"]!))
+        var config = try SamplerConfig.decode(try JSONSerialization.data(withJSONObject: entry["config"]!))
         config.className = entry["class"] as? String
         let sampler = try makeSampler(config: config)
         if let eta = (entry["step_kwargs"] as? [String: Any])?["eta"] as? Double {
@@ -160,7 +160,7 @@ final class SamplerParityTests: XCTestCase {
     func testAlphasCumprodMatchesDiffusers() throws {
         for (name, exact) in [("ddim", true), ("euler", true), ("ddim_eta", false), ("pndm_prk", false)] {
             let entry = try XCTUnwrap(try Self.index()[name])
-            var config = try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: entry["config"]!))
+            var config = try SamplerConfig.decode(try JSONSerialization.data(withJSONObject: entry["config"]!))
             config.className = entry["class"] as? String
             let ours = try makeSampler(config: config).alphasCumprod
             let ref = try SafeTensorsFile(path: Self.fixtureDir.appendingPathComponent("\(name).safetensors").path)

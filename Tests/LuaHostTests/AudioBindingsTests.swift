@@ -70,6 +70,7 @@ final class AudioBindingsTests: XCTestCase {
     }
 
     func testErrorsNameTheArgument() {
+        h.assertError("foley.audio.load('x.wav', {mno = true})", "mno: unknown load option; did you mean 'mono'?")
         h.assertError("foley.audio.load(3)", "bad argument #1 to 'foley.audio.load' (string expected, got number)")
         h.assertError("foley.audio.load('/no/such.wav')", "/no/such.wav")
         h.assertError("foley.audio.from_tensor(foley.tensor.zeros(4), -1)", "bad argument #2 to 'foley.audio.from_tensor' (positive sample rate")

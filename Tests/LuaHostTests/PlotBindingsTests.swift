@@ -26,6 +26,8 @@ final class PlotBindingsTests: XCTestCase {
     }
 
     func testErrors() {
+        h.assertError("foley.plot.line(foley.tensor.zeros(4), '/tmp/x.png', {widht = 100})", "widht: unknown plot option; did you mean 'width'?")
+        h.assertError("foley.plot.spectrogram(foley.tensor.zeros(4, 4), '/tmp/x.png', {hops = 10})", "hops: unknown spectrogram option; did you mean 'hop'?")
         h.assertError("foley.plot.line(foley.tensor.zeros(2, 2), '/tmp/x.png')", "bad argument #1 to 'foley.plot.line' (1-D tensor expected")
         h.assertError("foley.plot.line(foley.tensor.zeros(4))", "bad argument #2 to 'foley.plot.line' (string expected, got no value)")
         h.assertError("foley.plot.spectrogram(3, '/tmp/x.png')", "bad argument #1 to 'foley.plot.spectrogram' (Audio or Tensor expected, got number)")

@@ -5,18 +5,25 @@ import XCTest
 final class TrainBindingsTests: XCTestCase {
     let h = LuaHarness()
 
+    /// Lua that writes `clips` generated clips with captions under dir and preprocesses them into dir/data (`r`).
+    static func dataset(_ dir: String, clips: Int) -> String {
+        """
+        local p = foley.models.load('\(tinyModel)')
+        os.execute('mkdir -p \(dir)/audio \(dir)/text')
+        for i = 1, \(clips) do
+          p:generate{prompt = 'clip ' .. i, steps = 2, seconds = 0.3, seed = i}:save('\(dir)/audio/c' .. i .. '.wav')
+          local f = io.open('\(dir)/text/c' .. i .. '.txt', 'w'); f:write('clip ', i); f:close()
+        end
+        local r = foley.train.preprocess{audio_dir = '\(dir)/audio', text_dir = '\(dir)/text', output = '\(dir)/data',
+                                         seconds = 0.3, min_seconds = 0.1, valid_fraction = 0}
+
+        """
+    }
+
     /// A tiny dataset from generated clips, then a tiny VAE trained by :step() and :run{}.
     func testTinyVAE() throws {
         let dir = try temporaryDirectory(self).path
-        let out = h.values("""
-            local p = foley.models.load('\(tinyModel)')
-            os.execute('mkdir -p \(dir)/audio \(dir)/text')
-            for i = 1, 4 do
-              p:generate{prompt = 'clip ' .. i, steps = 2, seconds = 0.3, seed = i}:save('\(dir)/audio/c' .. i .. '.wav')
-              local f = io.open('\(dir)/text/c' .. i .. '.txt', 'w'); f:write('clip ', i); f:close()
-            end
-            local r = foley.train.preprocess{audio_dir = '\(dir)/audio', text_dir = '\(dir)/text', output = '\(dir)/data',
-                                             seconds = 0.3, min_seconds = 0.1, valid_fraction = 0}
+        let out = h.values(Self.dataset(dir, clips: 4) + """
             local t = foley.train.vae({name = 'v', model = {type = 'AutoencoderKL', in_channels = 1, out_channels = 1,
                 latent_channels = 4, block_out_channels = {8, 16}, layers_per_block = 1, norm_num_groups = 4},
                 data = {dataset = '\(dir)/data', batch_size = 2, segment_frames = 16},
@@ -37,15 +44,7 @@ final class TrainBindingsTests: XCTestCase {
     /// step); returning false stops there with a checkpoint; a typo in the trainer options is an error.
     func testOnStepWatchesWithoutChangingCheckpoints() throws {
         let dir = try temporaryDirectory(self).path
-        let out = h.values("""
-            local p = foley.models.load('\(tinyModel)')
-            os.execute('mkdir -p \(dir)/audio \(dir)/text')
-            for i = 1, 2 do
-              p:generate{prompt = 'clip ' .. i, steps = 2, seconds = 0.3, seed = i}:save('\(dir)/audio/c' .. i .. '.wav')
-              local f = io.open('\(dir)/text/c' .. i .. '.txt', 'w'); f:write('clip ', i); f:close()
-            end
-            foley.train.preprocess{audio_dir = '\(dir)/audio', text_dir = '\(dir)/text', output = '\(dir)/data',
-                                   seconds = 0.3, min_seconds = 0.1, valid_fraction = 0}
+        let out = h.values(Self.dataset(dir, clips: 2) + """
             local function trainer(name)
               return foley.train.vae({name = name, model = {type = 'AutoencoderKL', in_channels = 1, out_channels = 1,
                 latent_channels = 4, block_out_channels = {8}, layers_per_block = 1, norm_num_groups = 4},
@@ -66,5 +65,6 @@ final class TrainBindingsTests: XCTestCase {
         h.assertError("foley.train.vae(3)", "bad argument #1 to 'foley.train.vae' (config path or table expected, got number)")
         h.assertError("foley.train.vae{model = {type = 'AutoencoderKL'}, data = {dataset = 'x'}, train = {max_steps = 'lots'}}", "max_steps")
         h.assertError("foley.train.vae('/no/such.yaml')", "/no/such.yaml")
+        h.assertError("foley.train.preprocess{text_dir = 'x', output = 'y', second = 3}", "second: unknown preprocess option; did you mean 'seconds'?")
     }
 }

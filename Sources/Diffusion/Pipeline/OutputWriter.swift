@@ -37,7 +37,7 @@ public enum OutputWriter {
                 "negative": options.negativePrompts.isEmpty ? NSNull()
                     : options.negativePrompts[options.negativePrompts.count == 1 ? 0 : promptIndex],
                 "seed": result.seeds[i], "steps": options.steps, "guidance": Double(options.guidanceScale),
-                "sampler": options.sampler ?? pipeline.schedulerConfig.className ?? "model default",
+                "sampler": options.sampler ?? pipeline.samplerConfig.className ?? "model default",
                 "seconds": options.seconds ?? pipeline.defaultSeconds, "noise_temperature": Double(options.noiseTemperature),
                 "model": pipeline.identity, "sample_rate": result.sampleRate, "samples": wave.count / result.channels,
                 "channels": result.channels,

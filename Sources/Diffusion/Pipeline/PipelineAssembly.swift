@@ -13,7 +13,7 @@ public struct PipelineParts {
     public var conditioner: TextConditioner?
     /// Encodes negative/unconditional prompts when it differs from `conditioner` (diffusers' AudioLDM truncation).
     public var negativeConditioner: TextConditioner?
-    public var schedulerConfig: SchedulerConfig
+    public var samplerConfig: SamplerConfig
     public var conditioning: TextToAudioPipeline.Conditioning
     /// The front end the VAE's log-mels were made with; the vocoder and audio-to-audio use the same one.
     public var audio: AudioFrontEnd
@@ -23,7 +23,7 @@ public struct PipelineParts {
     public var contrastiveSource = "contrastive"
 
     public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: VocoderPart, conditioner: TextConditioner?,
-                negativeConditioner: TextConditioner? = nil, schedulerConfig: SchedulerConfig,
+                negativeConditioner: TextConditioner? = nil, samplerConfig: SamplerConfig,
                 conditioning: TextToAudioPipeline.Conditioning, audio: AudioFrontEnd, identity: String,
                 contrastive: ContrastiveAudioText? = nil) {
         self.unet = unet
@@ -31,7 +31,7 @@ public struct PipelineParts {
         self.vocoder = vocoder
         self.conditioner = conditioner
         self.negativeConditioner = negativeConditioner
-        self.schedulerConfig = schedulerConfig
+        self.samplerConfig = samplerConfig
         self.conditioning = conditioning
         self.audio = audio
         self.identity = identity
@@ -44,7 +44,7 @@ public struct PipelineParts {
         self.stableAudio = stableAudio
         vocoder = .waveformVAE
         conditioner = stableAudio.conditioner
-        schedulerConfig = stableAudio.schedulerConfig
+        samplerConfig = stableAudio.samplerConfig
         conditioning = .tokens
         audio = AudioFrontEnd(sampleRate: stableAudio.vae.sampleRate, nFFT: 2048, hopLength: 512, nMels: 128,
                               fMax: Double(stableAudio.vae.sampleRate) / 2)
@@ -76,7 +76,7 @@ extension TextToAudioPipeline {
                 throw DiffusionError.invalidArgument("stableAudio", "a Stable Audio model takes no UNet, AutoencoderKL or contrastive model")
             }
             return try TextToAudioPipeline(unet: nil, vae: nil, vocoder: nil, conditioner: sa.conditioner,
-                                           schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio,
+                                           samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio,
                                            identity: p.identity, negativeConditioner: nil, contrastive: nil, stableAudio: sa)
         }
         guard let unet = p.unet, let vae = p.vae else {
@@ -98,7 +98,7 @@ extension TextToAudioPipeline {
             }
         }
         return try TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: p.conditioner,
-                                       schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio,
+                                       samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio,
                                        identity: p.identity, negativeConditioner: p.negativeConditioner, contrastive: p.contrastive,
                                        stableAudio: nil)
     }

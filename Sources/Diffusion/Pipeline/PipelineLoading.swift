@@ -99,7 +99,7 @@ extension TextToAudioPipeline {
             vocoder: .model(vocoder), conditioner: conditioner,
             negativeConditioner: TextConditioner(tokenizer: conditioner.tokenizer, encoder: conditioner.encoder,
                                                  maxLength: conditioner.encoder.pooledSize),
-            schedulerConfig: try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path),
+            samplerConfig: try SamplerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path),
             conditioning: .pooled, audio: vocoder.frontEnd,
             identity: "\(folder.lastPathComponent) (\(cls), configs \(try configHash(folder)))"))
     }
@@ -115,7 +115,7 @@ extension TextToAudioPipeline {
             vae: try AutoencoderKL.load(folder: folder.appendingPathComponent("vae")),
             vocoder: try .named(config.vocoder, griffinLimIterations: config.griffinLimIterations, relativeTo: folder),
             conditioner: try TextConditioner.load(encoderFolder: encoderFolder),
-            schedulerConfig: try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path),
+            samplerConfig: try SamplerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path),
             conditioning: config.conditioning, audio: config.audio,
             identity: "\(config.name) (configs \(try configHash(folder)))",
             contrastive: try config.contrastive.map { try ContrastiveAudioText.load(folder: folder.appendingPathComponent($0)) })

@@ -12,10 +12,10 @@ public struct StableAudioParts {
     public let vae: AutoencoderOobleck
     public let projection: StableAudioProjectionModel
     public let conditioner: TextConditioner
-    public let schedulerConfig: SchedulerConfig
+    public let samplerConfig: SamplerConfig
 
     public init(transformer: StableAudioDiTModel, vae: AutoencoderOobleck, projection: StableAudioProjectionModel,
-                conditioner: TextConditioner, schedulerConfig: SchedulerConfig) throws {
+                conditioner: TextConditioner, samplerConfig: SamplerConfig) throws {
         let t = transformer.config
         guard vae.latentChannels == t.inChannels, t.outChannels == t.inChannels else {
             throw DiffusionError.invalidArgument(
@@ -31,7 +31,7 @@ public struct StableAudioParts {
         self.vae = vae
         self.projection = projection
         self.conditioner = conditioner
-        self.schedulerConfig = schedulerConfig
+        self.samplerConfig = samplerConfig
         transformer.eval()
         vae.eval()
         projection.eval()
@@ -62,7 +62,7 @@ public struct StableAudioParts {
             vae: try AutoencoderOobleck.load(folder: folder.appendingPathComponent("vae")),
             projection: try StableAudioProjectionModel.load(folder: folder.appendingPathComponent("projection_model")),
             conditioner: conditioner,
-            schedulerConfig: try SchedulerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path))
+            samplerConfig: try SamplerConfig.load(path: folder.appendingPathComponent("scheduler/scheduler_config.json").path))
     }
 
     /// The longest audio the transformer was trained on, in seconds (sample_size latent frames).

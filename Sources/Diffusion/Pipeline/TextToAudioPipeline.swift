@@ -19,7 +19,7 @@ public final class TextToAudioPipeline {
     /// Encodes the negative/unconditional prompts; diffusers' AudioLDM truncates those to the embedding
     /// width in tokens (its `max_length = prompt_embeds.shape[1]`), and checkpoints are matched to that.
     public let negativeConditioner: TextConditioner?
-    public let schedulerConfig: SchedulerConfig
+    public let samplerConfig: SamplerConfig
     public let conditioning: Conditioning
     /// The audio front end the VAE's log-mels were made with (sample rate, STFT, mel bands, floor).
     public let audio: AudioFrontEnd
@@ -36,7 +36,7 @@ public final class TextToAudioPipeline {
 
     /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
     init(unet: UNet2DConditionModel?, vae: AutoencoderKL?, vocoder: (any Vocoder)?, conditioner: TextConditioner?,
-         schedulerConfig: SchedulerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
+         samplerConfig: SamplerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
          negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?, stableAudio: StableAudioParts?) throws {
         self.stableAudio = stableAudio
         self.negativeConditioner = negativeConditioner
@@ -45,7 +45,7 @@ public final class TextToAudioPipeline {
         self.vae = vae
         self.vocoder = vocoder
         self.conditioner = conditioner
-        self.schedulerConfig = schedulerConfig
+        self.samplerConfig = samplerConfig
         self.conditioning = conditioning
         self.audio = audio
         frontEnd = try audio.logMel()
@@ -103,11 +103,11 @@ public final class TextToAudioPipeline {
 
     /// Makes the sampler the options ask for, on the model's training schedule.
     public func makeSampler(_ options: GenerationOptions) throws -> any Sampler {
-        let s = try options.sampler.map { try Diffusion.makeSampler(name: $0, config: schedulerConfig) }
-            ?? Diffusion.makeSampler(config: schedulerConfig)
+        let s = try options.sampler.map { try Diffusion.makeSampler(name: $0, config: samplerConfig) }
+            ?? Diffusion.makeSampler(config: samplerConfig)
         // A UNet trained as a flow (diffusion.prediction_type flow_prediction) predicts a velocity, which only the flow
         // samplers integrate: any other would run without error and return noise.
-        if stableAudio == nil, let cls = schedulerConfig.className, cls.hasPrefix("FlowMatch"),
+        if stableAudio == nil, let cls = samplerConfig.className, cls.hasPrefix("FlowMatch"),
            !(s is FlowMatchEulerSampler || s is FlowMatchHeunSampler) {
             throw DiffusionError.invalidArgument(
                 "sampler", "this model was trained as a flow (its scheduler is \(cls)): expected flow_euler or flow_heun, got '\(options.sampler ?? cls)'")

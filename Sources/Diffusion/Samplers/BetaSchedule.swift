@@ -8,7 +8,7 @@ public enum BetaSchedule: String, CaseIterable {
     case squaredcosCapV2 = "squaredcos_cap_v2"
 
     /// The betas a config describes (`trained_betas` win over `beta_schedule`), zero-SNR rescaled if asked.
-    public static func betas(for config: SchedulerConfig) throws -> [Float] {
+    public static func betas(for config: SamplerConfig) throws -> [Float] {
         let n = config.numTrainTimesteps ?? 1000
         guard n >= 2, n <= 100_000 else {
             throw DiffusionError.invalidArgument("num_train_timesteps", "\(n) is out of range (expected an integer in 2...100000)")
@@ -30,7 +30,7 @@ public enum BetaSchedule: String, CaseIterable {
             for (key, v) in [("beta_start", start), ("beta_end", end)] where !(v > 0 && v < 1) {
                 throw DiffusionError.invalidArgument(key, "\(v) is out of range (expected a number in (0, 1))")
             }
-            let schedule = try SchedulerConfig.option("beta_schedule", config.betaSchedule, default: BetaSchedule.linear,
+            let schedule = try SamplerConfig.option("beta_schedule", config.betaSchedule, default: BetaSchedule.linear,
                                                       allowed: BetaSchedule.allCases)
             switch schedule {
             case .linear: betas = torchLinspace(start, end, n)
@@ -93,16 +93,16 @@ struct CommonOptions {
     let stepsOffset: Int
 
     /// `sigmaBased` samplers divide by alpha_bar, so a zero-SNR schedule keeps its last value at 2^-24 (as diffusers).
-    init(_ config: SchedulerConfig, spacing defaultSpacing: TimestepSpacing,
+    init(_ config: SamplerConfig, spacing defaultSpacing: TimestepSpacing,
          predictions: [PredictionType] = PredictionType.allCases, sigmaBased: Bool = false) throws {
         try config.rejectUnsupported()
         numTrain = config.numTrainTimesteps ?? 1000
         var ac = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: config))
         if sigmaBased && config.rescaleBetasZeroSnr == true { ac[ac.count - 1] = 0x1p-24 }
         alphasCumprod = ac
-        prediction = try SchedulerConfig.option("prediction_type", config.predictionType, default: .epsilon,
+        prediction = try SamplerConfig.option("prediction_type", config.predictionType, default: .epsilon,
                                                 allowed: predictions)
-        spacing = try SchedulerConfig.option("timestep_spacing", config.timestepSpacing, default: defaultSpacing,
+        spacing = try SamplerConfig.option("timestep_spacing", config.timestepSpacing, default: defaultSpacing,
                                              allowed: TimestepSpacing.allCases)
         stepsOffset = config.stepsOffset ?? 0
     }

@@ -7,7 +7,7 @@ import Tensors
 // Each step draws fresh noise from Foley's generator: the reference's torchsde Brownian tree is how diffusers
 // makes that noise, not part of the solver, and parity fixtures replay the draws.
 public final class CosineDPMSolverMultistepSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     /// The EDM parameterisation has no beta schedule.
     public let alphasCumprod: [Float] = []
     public private(set) var timesteps: [Float] = []
@@ -41,7 +41,7 @@ public final class CosineDPMSolverMultistepSampler: Sampler {
     private var modelOutputs: [Tensor] = []
     private var lowerOrderNums = 0
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("CosineDPMSolverMultistepScheduler")
         sigmaMin = config.sigmaMin ?? 0.3
         sigmaMax = config.sigmaMax ?? 500
@@ -51,7 +51,7 @@ public final class CosineDPMSolverMultistepSampler: Sampler {
         let sd = config.sigmaData ?? 1
         guard sd > 0 else { throw DiffusionError.invalidArgument("sigma_data", "expected a positive number, got \(sd)") }
         sigmaData = Float(sd)
-        sigmaSchedule = try SchedulerConfig.option("sigma_schedule", config.sigmaSchedule, default: .exponential,
+        sigmaSchedule = try SamplerConfig.option("sigma_schedule", config.sigmaSchedule, default: .exponential,
                                                    allowed: SigmaSpacing.allCases)
         rho = config.rho ?? 7
         guard rho > 0 else { throw DiffusionError.invalidArgument("rho", "expected a positive number, got \(rho)") }
@@ -63,8 +63,8 @@ public final class CosineDPMSolverMultistepSampler: Sampler {
         // diffusers maps UniPC's and DEIS' solver names to midpoint.
         var st = config.solverType
         if let s = st, ["logrho", "bh1", "bh2"].contains(s) { st = "midpoint" }
-        solverType = try SchedulerConfig.option("solver_type", st, default: .midpoint, allowed: SolverType.allCases)
-        prediction = try SchedulerConfig.option("prediction_type", config.predictionType, default: .vPrediction,
+        solverType = try SamplerConfig.option("solver_type", st, default: .midpoint, allowed: SolverType.allCases)
+        prediction = try SamplerConfig.option("prediction_type", config.predictionType, default: .vPrediction,
                                                 allowed: [.epsilon, .vPrediction])
         lowerOrderFinal = config.lowerOrderFinal ?? true
         eulerAtFinal = config.eulerAtFinal ?? false

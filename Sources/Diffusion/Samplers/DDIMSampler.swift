@@ -3,7 +3,7 @@ import Tensors
 
 /// Denoising diffusion implicit models (Song et al. 2020), as diffusers' DDIMScheduler; `eta` > 0 adds noise.
 public final class DDIMSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { options.alphasCumprod }
     public private(set) var timesteps: [Float] = []
     public var sigmas: [Float] { [] }
@@ -21,7 +21,7 @@ public final class DDIMSampler: Sampler {
     let options: CommonOptions
     private var stepCount = 0
 
-    public init(config: SchedulerConfig = SchedulerConfig(), eta: Float = 0) throws {
+    public init(config: SamplerConfig = SamplerConfig(), eta: Float = 0) throws {
         self.config = config.named("DDIMScheduler")
         options = try CommonOptions(config, spacing: .leading)
         clipRange = (config.clipSample ?? true) ? Float(config.clipSampleRange ?? 1) : nil

@@ -8,7 +8,7 @@ public final class DDPMSampler: Sampler {
         case fixedSmall = "fixed_small", fixedSmallLog = "fixed_small_log", fixedLarge = "fixed_large"
     }
 
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { options.alphasCumprod }
     public private(set) var timesteps: [Float] = []
     public var sigmas: [Float] { [] }
@@ -21,10 +21,10 @@ public final class DDPMSampler: Sampler {
     let options: CommonOptions
     private var discrete: [Int] = []
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("DDPMScheduler")
         options = try CommonOptions(config, spacing: .leading)
-        varianceType = try SchedulerConfig.option("variance_type", config.varianceType, default: .fixedSmall,
+        varianceType = try SamplerConfig.option("variance_type", config.varianceType, default: .fixedSmall,
                                                   allowed: VarianceType.allCases)
         clipRange = (config.clipSample ?? true) ? Float(config.clipSampleRange ?? 1) : nil
     }

@@ -9,7 +9,7 @@ public final class DPMSolverMultistepSampler: Sampler {
     /// Second-order update form.
     public enum SolverType: String, CaseIterable { case midpoint, heun }
 
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
     public var timesteps: [Float] { schedule.timesteps }
     public var sigmas: [Float] { schedule.sigmas }
@@ -25,7 +25,7 @@ public final class DPMSolverMultistepSampler: Sampler {
     private var modelOutputs: [Tensor?] = []
     private var lowerOrderNums = 0
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         var c = config
         // diffusers' own aliases: deis runs as dpmsolver++, UniPC's bh1/bh2 (and logrho) as midpoint.
         if c.algorithmType == "deis" { c.algorithmType = "dpmsolver++" }
@@ -36,9 +36,9 @@ public final class DPMSolverMultistepSampler: Sampler {
         guard (1...3).contains(solverOrder) else {
             throw DiffusionError.invalidArgument("solver_order", "expected 1, 2 or 3, got \(solverOrder)")
         }
-        algorithm = try SchedulerConfig.option("algorithm_type", c.algorithmType, default: .dpmsolverPlusPlus,
+        algorithm = try SamplerConfig.option("algorithm_type", c.algorithmType, default: .dpmsolverPlusPlus,
                                                allowed: Algorithm.allCases)
-        solverType = try SchedulerConfig.option("solver_type", c.solverType, default: .midpoint, allowed: SolverType.allCases)
+        solverType = try SamplerConfig.option("solver_type", c.solverType, default: .midpoint, allowed: SolverType.allCases)
         lowerOrderFinal = c.lowerOrderFinal ?? true
         eulerAtFinal = c.eulerAtFinal ?? false
         if let v = c.varianceType, !v.isEmpty {

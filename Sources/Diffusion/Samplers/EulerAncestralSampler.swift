@@ -4,7 +4,7 @@ import Tensors
 /// Ancestral Euler (k-diffusion's sample_euler_ancestral), as diffusers' EulerAncestralDiscreteScheduler.
 // Each step goes deterministically down to sigma_down, then adds fresh noise of size sigma_up.
 public final class EulerAncestralSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
     public var timesteps: [Float] { schedule.timesteps }
     public var sigmas: [Float] { schedule.sigmas }
@@ -13,7 +13,7 @@ public final class EulerAncestralSampler: Sampler {
 
     var schedule: SigmaSchedule
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("EulerAncestralDiscreteScheduler")
         // diffusers implements only epsilon and v-prediction here.
         schedule = try SigmaSchedule(config, predictions: [.epsilon, .vPrediction], allowFinalSigmaMin: false)

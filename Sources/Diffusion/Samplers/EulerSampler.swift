@@ -4,7 +4,7 @@ import Tensors
 /// Euler's method on the probability-flow ODE (Karras et al. 2022, Alg. 2), as diffusers' EulerDiscreteScheduler.
 // Options: Karras sigmas (use_karras_sigmas) and Algorithm 2's "churn" noise (sChurn > 0).
 public final class EulerSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
     public var timesteps: [Float] { schedule.timesteps }
     public var sigmas: [Float] { schedule.sigmas }
@@ -20,7 +20,7 @@ public final class EulerSampler: Sampler {
 
     var schedule: SigmaSchedule
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("EulerDiscreteScheduler")
         schedule = try SigmaSchedule(config, predictions: PredictionType.allCases, allowFinalSigmaMin: true)
     }

@@ -7,7 +7,7 @@ import Tensors
 // length by `calculateShift`), `time_shift_type`, `shift_terminal`, `use_karras_sigmas`, `invert_sigmas`, and
 // `stochastic_sampling` (each step re-noises the predicted x0 to the next level with a fresh draw).
 public final class FlowMatchEulerSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     /// Flows have no beta schedule.
     public let alphasCumprod: [Float] = []
     public var timesteps: [Float] { schedule.timesteps }
@@ -31,11 +31,11 @@ public final class FlowMatchEulerSampler: Sampler {
 
     var schedule: FlowMatchSchedule
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("FlowMatchEulerDiscreteScheduler")
         shift = config.shift ?? 1
         useDynamicShifting = config.useDynamicShifting ?? false
-        timeShiftType = try SchedulerConfig.option("time_shift_type", config.timeShiftType, default: .exponential,
+        timeShiftType = try SamplerConfig.option("time_shift_type", config.timeShiftType, default: .exponential,
                                                    allowed: TimeShiftType.allCases)
         shiftTerminal = config.shiftTerminal
         if let t = shiftTerminal, !(t >= 0 && t < 1) {

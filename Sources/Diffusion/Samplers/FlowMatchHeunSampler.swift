@@ -5,7 +5,7 @@ import Tensors
 // Every interior timestep appears twice: once for the Euler predictor, once for the trapezoidal corrector. The
 // only options are `num_train_timesteps` and `shift`.
 public final class FlowMatchHeunSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     /// Flows have no beta schedule.
     public let alphasCumprod: [Float] = []
     public var timesteps: [Float] { schedule.timesteps }
@@ -20,7 +20,7 @@ public final class FlowMatchHeunSampler: Sampler {
     private var dt: Float?
     private var predictorSample: Tensor?
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("FlowMatchHeunDiscreteScheduler")
         shift = config.shift ?? 1
         schedule = try FlowMatchSchedule(config, shift: shift, shiftAtInit: true)

@@ -5,7 +5,7 @@ import Tensors
 ///
 /// A flow sample is x_sigma = (1 - sigma) x0 + sigma noise with sigma in [0, 1] and timestep sigma * N; the
 /// denoiser predicts the velocity dx/dsigma = noise - x0, and a step moves x along it from sigma to the next sigma.
-struct FlowMatchSchedule {
+struct FlowMatchSchedule: StepCursor {
     let numTrain: Int
     /// The first and last training sigmas, as diffusers computes them in float32 at construction (statically
     /// shifted unless shifting is dynamic); inference schedules are spread between them.
@@ -16,7 +16,7 @@ struct FlowMatchSchedule {
     /// Index into `sigmas` of the current step; set from the first timestep seen, as diffusers does.
     var stepIndex: Int?
 
-    init(_ config: SchedulerConfig, shift: Double, shiftAtInit: Bool) throws {
+    init(_ config: SamplerConfig, shift: Double, shiftAtInit: Bool) throws {
         try config.rejectUnsupported()
         let n = config.numTrainTimesteps ?? 1000
         guard n >= 1 else { throw DiffusionError.invalidArgument("num_train_timesteps", "expected an integer >= 1, got \(n)") }
@@ -50,35 +50,6 @@ struct FlowMatchSchedule {
         timesteps = t
         sigmas = s
         stepIndex = nil
-    }
-
-    /// Where `t` sits in the schedule; a repeated timestep maps to its second occurrence (diffusers).
-    func index(of t: Float) throws -> Int {
-        let hits = timesteps.indices.filter { timesteps[$0] == t }
-        guard let first = hits.first else {
-            throw DiffusionError.invalidArgument("timestep", "expected one of the sampler's timesteps, got \(t)")
-        }
-        return hits.count > 1 ? hits[1] : first
-    }
-
-    /// The current step index, initialised from `timestep` on the first call after setTimesteps.
-    mutating func current(_ timestep: Float, name: String) throws -> Int {
-        guard !timesteps.isEmpty else { throw SamplerMath.notReady(name) }
-        if let i = stepIndex { return i }
-        let i = try index(of: timestep)
-        stepIndex = i
-        return i
-    }
-
-    /// Moves the cursor past the current step.
-    mutating func advance() { stepIndex = (stepIndex ?? 0) + 1 }
-
-    /// Guards a step index against running past the schedule.
-    func checkInRange(_ i: Int, name: String) throws {
-        guard i + 1 < sigmas.count else {
-            throw DiffusionError.invalidArgument(
-                "timestep", "\(name): all \(timesteps.count) steps are done; call setTimesteps(_:) to start a new run")
-        }
     }
 
     /// The flow's forward process (diffusers scale_noise): sigma noise + (1 - sigma) x0 at `timestep`.

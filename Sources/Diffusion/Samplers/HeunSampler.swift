@@ -4,7 +4,7 @@ import Tensors
 /// Heun's second-order method (Karras et al. 2022, Alg. 1), as diffusers' HeunDiscreteScheduler.
 // Every interior timestep appears twice: once for the Euler predictor, once for the trapezoidal corrector.
 public final class HeunSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
     public var timesteps: [Float] { schedule.timesteps }
     public var sigmas: [Float] { schedule.sigmas }
@@ -19,7 +19,7 @@ public final class HeunSampler: Sampler {
     private var dt: Float?
     private var predictorSample: Tensor?
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("HeunDiscreteScheduler")
         schedule = try SigmaSchedule(config, predictions: PredictionType.allCases, allowFinalSigmaMin: false)
         clipRange = (config.clipSample ?? false) ? Float(config.clipSampleRange ?? 1) : nil

@@ -4,7 +4,7 @@ import Tensors
 /// Linear multistep in sigma (k-diffusion's sample_lms), as diffusers' LMSDiscreteScheduler.
 // Up to four past derivatives, weighted by integrals of their Lagrange basis polynomials.
 public final class LMSSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
     public var timesteps: [Float] { schedule.timesteps }
     public var sigmas: [Float] { schedule.sigmas }
@@ -16,7 +16,7 @@ public final class LMSSampler: Sampler {
     var schedule: SigmaSchedule
     private var derivatives: [Tensor] = []
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("LMSDiscreteScheduler")
         schedule = try SigmaSchedule(config, predictions: PredictionType.allCases, allowFinalSigmaMin: false)
     }

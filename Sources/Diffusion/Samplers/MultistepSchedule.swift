@@ -14,7 +14,7 @@ struct MultistepSchedule {
     private(set) var sigmas: [Float] = []
     var stepIndex: Int?
 
-    init(_ config: SchedulerConfig, lambdaMinClipped: Double = -.infinity) throws {
+    init(_ config: SamplerConfig, lambdaMinClipped: Double = -.infinity) throws {
         options = try CommonOptions(config, spacing: .linspace, sigmaBased: true)
         useKarras = config.useKarrasSigmas ?? false
         let final = config.finalSigmasType ?? "zero"

@@ -4,7 +4,7 @@ import Tensors
 /// Pseudo numerical methods (Liu et al. 2022), as diffusers' PNDMScheduler: Runge-Kutta warm-up, then PLMS.
 // skip_prk_steps starts PLMS directly (crowsonkb's PLMS, as Stable Diffusion uses it).
 public final class PNDMSampler: Sampler {
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { options.alphasCumprod }
     public private(set) var timesteps: [Float] = []
     public var sigmas: [Float] { [] }
@@ -24,7 +24,7 @@ public final class PNDMSampler: Sampler {
     private var curModelOutput: Tensor?
     private var curSample: Tensor?
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("PNDMScheduler")
         options = try CommonOptions(config, spacing: .leading, predictions: [.epsilon, .vPrediction])
         skipPrkSteps = config.skipPrkSteps ?? false

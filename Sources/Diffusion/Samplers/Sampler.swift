@@ -8,7 +8,7 @@ import Tensors
 // reject non-integral values.
 public protocol Sampler: AnyObject {
     /// The configuration this sampler was built from, `className` naming its diffusers class.
-    var config: SchedulerConfig { get }
+    var config: SamplerConfig { get }
     /// Cumulative products of (1 - beta) over the training timesteps.
     var alphasCumprod: [Float] { get }
     /// Denoiser timesteps in call order (empty before `setTimesteps`).
@@ -139,7 +139,7 @@ public func applySamplerOptions(_ options: [String: Float], to sampler: any Samp
 
 /// Builds a sampler by short name (`euler_a`, `dpm++2m`, ...) or diffusers class name, sharing `config`'s keys
 /// as diffusers' `from_config` does. Short names that imply options (plms, dpmpp_2m) set them.
-public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig()) throws -> any Sampler {
+public func makeSampler(name: String, config: SamplerConfig = SamplerConfig()) throws -> any Sampler {
     var c = config
     switch name.trimmingCharacters(in: .whitespaces).lowercased() {
     case "ddpm", "ddpmscheduler": return try DDPMSampler(config: c)
@@ -170,7 +170,7 @@ public func makeSampler(name: String, config: SchedulerConfig = SchedulerConfig(
 }
 
 /// Builds the sampler a loaded diffusers config names in `_class_name`.
-public func makeSampler(config: SchedulerConfig) throws -> any Sampler {
+public func makeSampler(config: SamplerConfig) throws -> any Sampler {
     guard let name = config.className else {
         throw DiffusionError.invalidArgument(
             "_class_name", "the scheduler config names no class: expected one of \(samplerClassNames.joined(separator: ", "))")

@@ -5,7 +5,7 @@ import Tensors
 ///
 /// The latent is x = x0 + sigma * eps, so the denoiser sees x / sqrt(sigma^2 + 1) and the samplers
 /// integrate the probability-flow ODE in sigma. Mirrors diffusers' set_timesteps for those classes.
-struct SigmaSchedule {
+struct SigmaSchedule: StepCursor {
     let options: CommonOptions
     let useKarras: Bool
     let sigmaMin: Double?
@@ -17,7 +17,7 @@ struct SigmaSchedule {
     /// Index into `sigmas` of the current step; set from the first timestep seen, as diffusers does.
     var stepIndex: Int?
 
-    init(_ config: SchedulerConfig, predictions: [PredictionType], allowFinalSigmaMin: Bool) throws {
+    init(_ config: SamplerConfig, predictions: [PredictionType], allowFinalSigmaMin: Bool) throws {
         options = try CommonOptions(config, spacing: .linspace, predictions: predictions, sigmaBased: true)
         useKarras = config.useKarrasSigmas ?? false
         sigmaMin = config.sigmaMin
@@ -59,35 +59,6 @@ struct SigmaSchedule {
     var initNoiseSigma: Float {
         let m = sigmas.max() ?? 1
         return options.spacing == .leading ? (m * m + 1).squareRoot() : m
-    }
-
-    /// Where `t` sits in the schedule; a repeated timestep maps to its second occurrence (diffusers).
-    func index(of t: Float) throws -> Int {
-        let hits = timesteps.indices.filter { timesteps[$0] == t }
-        guard let first = hits.first else {
-            throw DiffusionError.invalidArgument("timestep", "expected one of the sampler's timesteps, got \(t)")
-        }
-        return hits.count > 1 ? hits[1] : first
-    }
-
-    /// The current step index, initialised from `timestep` on the first call after setTimesteps.
-    mutating func current(_ timestep: Float, name: String) throws -> Int {
-        guard !timesteps.isEmpty else { throw SamplerMath.notReady(name) }
-        if let i = stepIndex { return i }
-        let i = try index(of: timestep)
-        stepIndex = i
-        return i
-    }
-
-    /// Moves the cursor past the current step.
-    mutating func advance() { stepIndex = (stepIndex ?? 0) + 1 }
-
-    /// Guards a step index against running past the schedule.
-    func checkInRange(_ i: Int, name: String) throws {
-        guard i + 1 < sigmas.count else {
-            throw DiffusionError.invalidArgument(
-                "timestep", "\(name): all \(timesteps.count) steps are done; call setTimesteps(_:) to start a new run")
-        }
     }
 
     /// The denoiser input x / sqrt(sigma^2 + 1).

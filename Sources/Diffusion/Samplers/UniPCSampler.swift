@@ -7,7 +7,7 @@ public final class UniPCSampler: Sampler {
     /// B(h) of the paper: bh1 = h, bh2 = e^h - 1 (the default, better for guided sampling).
     public enum SolverType: String, CaseIterable { case bh1, bh2 }
 
-    public let config: SchedulerConfig
+    public let config: SamplerConfig
     public var alphasCumprod: [Float] { schedule.options.alphasCumprod }
     public var timesteps: [Float] { schedule.timesteps }
     public var sigmas: [Float] { schedule.sigmas }
@@ -25,7 +25,7 @@ public final class UniPCSampler: Sampler {
     private var lastSample: Tensor?
     private var thisOrder = 1
 
-    public init(config: SchedulerConfig = SchedulerConfig()) throws {
+    public init(config: SamplerConfig = SamplerConfig()) throws {
         var c = config
         // diffusers maps DPM-Solver's solver types onto bh2.
         if let s = c.solverType, ["midpoint", "heun", "logrho"].contains(s) { c.solverType = "bh2" }
@@ -35,7 +35,7 @@ public final class UniPCSampler: Sampler {
         guard solverOrder >= 1 else {
             throw DiffusionError.invalidArgument("solver_order", "expected a positive integer, got \(solverOrder)")
         }
-        solverType = try SchedulerConfig.option("solver_type", c.solverType, default: .bh2, allowed: SolverType.allCases)
+        solverType = try SamplerConfig.option("solver_type", c.solverType, default: .bh2, allowed: SolverType.allCases)
         lowerOrderFinal = c.lowerOrderFinal ?? true
         disableCorrector = c.disableCorrector ?? []
         if c.predictX0 == false {

@@ -1,6 +1,7 @@
 import Audio
 import CLua
 import CLuaShim
+import Diffusion
 import Foundation
 import Tensors
 
@@ -92,6 +93,16 @@ enum OptionError {
     }
 }
 
+extension Lua {
+    /// An options table's keys must be among `known`: a typo is an error naming it and the nearest known key
+    /// (as generate's options do), never a silent default. Nothing to check when the argument is absent.
+    func checkOptionKeys(_ i: Int32, _ known: [String], what: String) throws {
+        guard isTable(i) else { return }
+        let keys = ((try value(i)) as? [String: Any]).map { Array($0.keys) } ?? []
+        do { try GenerationSchema.check(keys, known: known, what: what) } catch let e as DiffusionError { throw argError(i, "\(e)") }
+    }
+}
+
 /// `__index` for userdata with fields: a field getter by name, else the metatable (methods).
 func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws -> Void]) -> LuaFunction {
     LuaFunction("__index") { lua in
@@ -140,8 +151,9 @@ public enum AudioBindings {
             Reads a WAV, FLAC or other file libsndfile knows; mono = true mixes the channels down.
             """) { lua in
                 let path = try lua.string(1)
-                let mono = try lua.option(2, "mono") { try lua.bool($0) } ?? false
                 if !lua.isNoneOrNil(2) { try lua.checkTable(2) }
+                try lua.checkOptionKeys(2, ["mono"], what: "load option")
+                let mono = try lua.option(2, "mono") { try lua.bool($0) } ?? false
                 lua.push(AudioClip(try AudioFile.read(path, mono: mono)))
                 return 1
             },

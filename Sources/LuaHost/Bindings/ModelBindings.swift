@@ -347,11 +347,11 @@ public enum ModelBindings {
             """) { lua, p in
                 let s: any Sampler
                 if let name = try lua.optString(2) {
-                    s = try makeSampler(name: name, config: p.pipeline.schedulerConfig)
+                    s = try makeSampler(name: name, config: p.pipeline.samplerConfig)
                 } else {
-                    s = try makeSampler(config: p.pipeline.schedulerConfig)
+                    s = try makeSampler(config: p.pipeline.samplerConfig)
                 }
-                lua.push(SamplerObject(s, name: try lua.optString(2) ?? samplerShortName(className: p.pipeline.schedulerConfig.className ?? "?")))
+                lua.push(SamplerObject(s, name: try lua.optString(2) ?? samplerShortName(className: p.pipeline.samplerConfig.className ?? "?")))
                 return 1
             },
             LuaMethod("latent_shape", """

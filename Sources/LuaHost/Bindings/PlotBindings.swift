@@ -24,6 +24,7 @@ public enum PlotBindings {
                 }
                 guard !values.isEmpty else { throw lua.argError(1, "empty tensor") }
                 let path = try lua.string(2)
+                try lua.checkOptionKeys(3, ["width", "height"], what: "plot option")
                 let width = try lua.option(3, "width") { try lua.integer($0) } ?? 640
                 let height = try lua.option(3, "height") { try lua.integer($0) } ?? 240
                 guard (64...8192).contains(width), (48...8192).contains(height) else {
@@ -46,6 +47,7 @@ public enum PlotBindings {
                 guard let m = lua.toObject(1, as: Tensor.self) else { throw lua.typeError(1, "Audio or Tensor") }
                 let mel = m.rank == 3 && m.shape[0] == 1 ? try m.squeeze(0) : m
                 guard mel.rank == 2 else { throw lua.argError(1, "mel tensor [frames, mels] expected, got shape \(m.shape)") }
+                try lua.checkOptionKeys(3, ["rate", "hop", "fmax"], what: "spectrogram option")
                 let rate = try lua.option(3, "rate") { try lua.integer($0) } ?? 16000
                 let hop = try lua.option(3, "hop") { try lua.integer($0) } ?? 160
                 guard rate > 0, hop > 0 else { throw lua.argError(3, "positive rate and hop expected") }

@@ -33,7 +33,7 @@ public enum SamplerBindings {
     /// A scheduler config from a Lua table of diffusers keys ({beta_schedule = "linear", ...}) over `base`; the per-run
     /// sampler options `eta` (DDIM) and `mu` (flow_euler's dynamic shift) are returned apart, not being config keys.
     /// Unknown keys are errors.
-    static func config(_ lua: Lua, _ i: Int32, base: SchedulerConfig = SchedulerConfig()) throws -> (SchedulerConfig, [String: Float]) {
+    static func config(_ lua: Lua, _ i: Int32, base: SamplerConfig = SamplerConfig()) throws -> (SamplerConfig, [String: Float]) {
         if lua.isNoneOrNil(i) { return (base, [:]) }
         try lua.checkTable(i)
         guard var values = try lua.value(i) as? [String: Any] else { throw lua.argError(i, "a table of config keys expected") }
@@ -46,7 +46,7 @@ public enum SamplerBindings {
         do { return (try base.overriding(values), options) } catch let e as DiffusionError { throw lua.argError(i, "\(e)") }
     }
 
-    static func make(_ lua: Lua, name: String, config: SchedulerConfig, options: [String: Float]) throws -> SamplerObject {
+    static func make(_ lua: Lua, name: String, config: SamplerConfig, options: [String: Float]) throws -> SamplerObject {
         let s = try makeSampler(name: name, config: config)
         try applySamplerOptions(options, to: s)
         return SamplerObject(s, name: name)

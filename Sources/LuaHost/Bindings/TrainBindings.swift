@@ -108,9 +108,7 @@ public enum TrainBindings {
         }
         if !lua.isNoneOrNil(2) {
             try lua.checkTable(2)
-            let keys = ((try lua.value(2)) as? [String: Any]).map { Array($0.keys) } ?? []
-            do { try GenerationSchema.check(keys, known: ["runs", "name", "init_from", "verbose", "progress"], what: "trainer option") }
-            catch let e as DiffusionError { throw lua.argError(2, "\(e)") }
+            try lua.checkOptionKeys(2, ["runs", "name", "init_from", "verbose", "progress"], what: "trainer option")
         }
         let runs = try lua.option(2, "runs") { try lua.string($0) } ?? "runs"
         let name = try lua.option(2, "name") { try lua.string($0) }
@@ -149,6 +147,7 @@ public enum TrainBindings {
             {written =, already_done =, skipped =, summary =}.
             """) { lua in
                 try lua.checkTable(1)
+                try lua.checkOptionKeys(1, ["audio_dir", "text_dir", "output", "seconds", "min_seconds", "valid_fraction"], what: "preprocess option")
                 func s(_ k: String) throws -> String? { try lua.option(1, k) { try lua.string($0) } }
                 guard let text = try s("text_dir"), let out = try s("output") else {
                     throw lua.argError(1, "text_dir and output expected")

@@ -65,16 +65,16 @@ public enum ModelExport {
     }
 
     /// The scheduler config a Foley folder ships: the training noise schedule, sampled by `sampler`.
-    public static func schedulerConfig(diffusion d: TrainingConfig.DiffusionConfig, sampler: String) -> SchedulerConfig {
+    public static func samplerConfig(diffusion d: TrainingConfig.DiffusionConfig, sampler: String) -> SamplerConfig {
         if d.predictionType == "flow_prediction" {
             // A flow has no betas: the scheduler needs only the timestep scale the model was trained with (shift 1,
             // the unshifted path training drew from).
-            var s = SchedulerConfig(className: sampler == "flow_heun" ? "FlowMatchHeunDiscreteScheduler" : "FlowMatchEulerDiscreteScheduler",
+            var s = SamplerConfig(className: sampler == "flow_heun" ? "FlowMatchHeunDiscreteScheduler" : "FlowMatchEulerDiscreteScheduler",
                                     numTrainTimesteps: d.numTrainTimesteps)
             s.shift = 1
             return s
         }
-        var s = SchedulerConfig(className: nil, numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd,
+        var s = SamplerConfig(className: nil, numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd,
                                 betaSchedule: d.betaSchedule, predictionType: d.predictionType, timestepSpacing: "leading", stepsOffset: 1)
         switch sampler {
         case "ddpm": s.className = "DDPMScheduler"
@@ -101,7 +101,7 @@ public enum ModelExport {
         public var vaeConfig: AutoencoderKLConfig
         public var vaeWeights: [String: Tensor]
         public var scalingFactor: Float
-        public var scheduler: SchedulerConfig
+        public var scheduler: SamplerConfig
         public var conditioning: TextToAudioPipeline.Conditioning
         public var dataset: DatasetInfo
         /// "minilm" or an encoder folder to copy (with `tokenizerFolder`'s tokenizer files) into `text_encoder/`.
@@ -252,7 +252,7 @@ public enum ModelExport {
         let parts = FoleyFolderParts(
             name: cfg.name, unetConfig: uc, unetWeights: unetW, vaeConfig: vc,
             vaeWeights: try c.tensors(prefix: "vae."), scalingFactor: scale,
-            scheduler: schedulerConfig(diffusion: cfg.diffusion, sampler: cfg.inference.sampler),
+            scheduler: samplerConfig(diffusion: cfg.diffusion, sampler: cfg.inference.sampler),
             conditioning: cfg.ldm?.conditioning ?? .both, dataset: info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: s.textEncoderTrained == true ? try c.tensors(prefix: "text_encoder.") : nil,
             vocoder: cfg.inference.vocoder, griffinLimIterations: cfg.inference.griffinLimIterations, trainingYAML: s.config,

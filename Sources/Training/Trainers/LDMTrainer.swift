@@ -264,7 +264,7 @@ final class LDMStage: TrainingStage {
         self.dataset = dataset
         conditioning = config.ldm!.conditioning
         let d = config.diffusion
-        let sched = SchedulerConfig(numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd, betaSchedule: d.betaSchedule)
+        let sched = SamplerConfig(numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd, betaSchedule: d.betaSchedule)
         alphasCumprod = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: sched))
         timesteps = try TimestepSampler(config.train.timestepBias, count: d.numTrainTimesteps)
         named = unet.namedParameters()
@@ -386,7 +386,7 @@ final class LDMStage: TrainingStage {
         try .assemble(PipelineParts(
             unet: unet, vae: vae,
             vocoder: try .named(config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, relativeTo: nil),
-            conditioner: conditioner, schedulerConfig: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
+            conditioner: conditioner, samplerConfig: ModelExport.samplerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
             conditioning: conditioning, audio: dataset.info.audio, identity: "\(config.name) (training)", contrastive: contrastive))
     }
 
@@ -439,7 +439,7 @@ final class LDMStage: TrainingStage {
         return ModelExport.FoleyFolderParts(
             name: config.name, unetConfig: uc, unetWeights: ModelExport.weights(unet, ema: ema, names: named.map(\.0)),
             vaeConfig: vae.config, vaeWeights: vae.stateDict(), scalingFactor: vae.scalingFactor,
-            scheduler: ModelExport.schedulerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
+            scheduler: ModelExport.samplerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
             conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: frozenText ? nil : encoderModule?.stateDict(),
             vocoder: config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, trainingYAML: config.yaml,

@@ -24,7 +24,7 @@ final class AudioTextScoringTests: XCTestCase {
         let clap = try ContrastiveAudioText(config: cfg)
         let scored = try TextToAudioPipeline.assemble(PipelineParts(
             unet: p.unet, vae: p.vae, vocoder: .model(p.vocoder), conditioner: p.conditioner, negativeConditioner: p.negativeConditioner,
-            schedulerConfig: p.schedulerConfig, conditioning: p.conditioning, audio: p.audio, identity: "fixture + contrastive",
+            samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio, identity: "fixture + contrastive",
             contrastive: clap))
         Self.cached = (p, scored)
         return (p, scored)

@@ -24,7 +24,7 @@ final class StableAudioGenerationTests: XCTestCase {
         XCTAssertNil(pipe.unet)
         XCTAssertEqual(pipe.sampleRate, 44100)
         XCTAssertEqual(pipe.audioChannels, 2)
-        XCTAssertEqual(pipe.schedulerConfig.className, "CosineDPMSolverMultistepScheduler")
+        XCTAssertEqual(pipe.samplerConfig.className, "CosineDPMSolverMultistepScheduler")
         XCTAssertEqual(pipe.defaultSeconds, 128.0 / 44100, accuracy: 1e-12)
         XCTAssertTrue(pipe.identity.contains("StableAudioPipeline"))
         let r = try pipe.generate(options())

@@ -12,7 +12,7 @@ final class StableAudioPartsTests: XCTestCase {
 
     func testLoadsTheFolderAsSaved() throws {
         let parts = try StableAudioParts.load(folder: Self.folder)
-        XCTAssertEqual(parts.schedulerConfig.className, "CosineDPMSolverMultistepScheduler")
+        XCTAssertEqual(parts.samplerConfig.className, "CosineDPMSolverMultistepScheduler")
         XCTAssertEqual(parts.conditioner.maxLength, 8)  // tokenizer_config.json's model_max_length
         XCTAssertEqual(parts.vae.sampleRate, 44100)
         XCTAssertEqual(parts.vae.audioChannels, 2)
@@ -34,7 +34,7 @@ final class StableAudioPartsTests: XCTestCase {
         let (tokens, global) = try parts.conditioning(prompts: [prompt], negative: [negative], start: 0, end: parts.maxSeconds, guided: true)
         XCTAssertEqual(tokens.shape, [2, 10, 10])
         XCTAssertEqual(global.shape, [2, 1, 20])
-        let sampler = try makeSampler(config: parts.schedulerConfig)
+        let sampler = try makeSampler(config: parts.samplerConfig)
         try sampler.setTimesteps(steps)
         let noise = RecordedNoise(try (0..<steps).map { try ref.tensor("noise_\($0)") })
         var x = try ref.tensor("latents") * sampler.initNoiseSigma

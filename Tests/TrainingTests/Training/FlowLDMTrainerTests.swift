@@ -66,7 +66,7 @@ final class FlowLDMTrainerTests: XCTestCase {
         XCTAssertTrue(scheduler.contains("\"FlowMatchEulerDiscreteScheduler\""), scheduler)
         XCTAssertFalse(scheduler.contains("beta_schedule"), scheduler)
         let pipe = try TextToAudioPipeline.load(folder: folder)
-        XCTAssertEqual(pipe.schedulerConfig.className, "FlowMatchEulerDiscreteScheduler")
+        XCTAssertEqual(pipe.samplerConfig.className, "FlowMatchEulerDiscreteScheduler")
         var o = GenerationOptions(prompt: "a low hum")
         o.steps = 4
         o.seconds = 0.25

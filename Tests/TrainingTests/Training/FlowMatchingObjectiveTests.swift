@@ -86,13 +86,13 @@ final class FlowMatchingObjectiveTests: XCTestCase {
     func testExportedSchedulerIsFlowMatchEuler() throws {
         var d = TrainingConfig.DiffusionConfig()
         d.predictionType = "flow_prediction"
-        let s = ModelExport.schedulerConfig(diffusion: d, sampler: "flow_euler")
+        let s = ModelExport.samplerConfig(diffusion: d, sampler: "flow_euler")
         XCTAssertEqual(s.className, "FlowMatchEulerDiscreteScheduler")
         XCTAssertEqual(s.numTrainTimesteps, 1000)
         XCTAssertEqual(s.shift, 1)
         XCTAssertNil(s.betaSchedule)
         XCTAssertNil(s.predictionType)
-        XCTAssertEqual(ModelExport.schedulerConfig(diffusion: d, sampler: "flow_heun").className, "FlowMatchHeunDiscreteScheduler")
+        XCTAssertEqual(ModelExport.samplerConfig(diffusion: d, sampler: "flow_heun").className, "FlowMatchHeunDiscreteScheduler")
         let sampler = try makeSampler(config: s)
         XCTAssertTrue(sampler is FlowMatchEulerSampler)
         try sampler.setTimesteps(4)

@@ -104,7 +104,7 @@ final class LDMTrainerTests: XCTestCase {
         let pipe = try TextToAudioPipeline.load(folder: folder)
         XCTAssertEqual(pipe.conditioning, .both)
         XCTAssertEqual(pipe.vae.scalingFactor, try XCTUnwrap(a.state.scalingFactor))
-        XCTAssertEqual(pipe.schedulerConfig.className, "DDIMScheduler")
+        XCTAssertEqual(pipe.samplerConfig.className, "DDIMScheduler")
         // The UNet records its training crop, 16 mel frames = 8 latent frames, as sample_size: the default length.
         XCTAssertEqual(pipe.unet.config.sampleSize, .int(8))
         XCTAssertEqual(pipe.defaultSeconds, Double(16 * pipe.hopLength) / Double(pipe.sampleRate), accuracy: 1e-12)

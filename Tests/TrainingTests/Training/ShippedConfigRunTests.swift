@@ -62,7 +62,7 @@ final class ShippedConfigRunTests: XCTestCase {
         XCTAssertEqual(ft.unet.stateDict()["conv_in.weight"]!.scalars, try exported.tensor("conv_in.weight").scalars)
         let r = try ft.run()
         XCTAssertEqual(r.step, 2)
-        let sched = try SchedulerConfig.load(path: try XCTUnwrap(r.exported).appendingPathComponent("scheduler/scheduler_config.json").path)
+        let sched = try SamplerConfig.load(path: try XCTUnwrap(r.exported).appendingPathComponent("scheduler/scheduler_config.json").path)
         XCTAssertEqual(sched.predictionType, "v_prediction")
         XCTAssertNotEqual(ft.unet.stateDict()["conv_in.weight"]!.scalars, try exported.tensor("conv_in.weight").scalars)
     }

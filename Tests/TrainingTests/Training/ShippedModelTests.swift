@@ -14,7 +14,7 @@ final class ShippedModelTests: XCTestCase {
 
     func testShippedModelPredictsV() throws {
         let pipe = try TextToAudioPipeline.load(folder: Self.folder)
-        XCTAssertEqual(pipe.schedulerConfig.predictionType, "v_prediction")
+        XCTAssertEqual(pipe.samplerConfig.predictionType, "v_prediction")
     }
 
     /// Without --seconds the shipped model makes the 4 s it was trained on (100 latent frames x 4 x hop 160 at
@@ -22,7 +22,7 @@ final class ShippedModelTests: XCTestCase {
     func testShippedModelDefaultsToItsTrainedLengthAndDDPM() throws {
         let pipe = try TextToAudioPipeline.load(folder: Self.folder)
         XCTAssertEqual(pipe.defaultSeconds, 4, accuracy: 1e-12)
-        XCTAssertEqual(pipe.schedulerConfig.className, "DDPMScheduler")
+        XCTAssertEqual(pipe.samplerConfig.className, "DDPMScheduler")
         XCTAssertTrue(try pipe.makeSampler(GenerationOptions()) is DDPMSampler)
         let yaml = try String(contentsOf: Self.folder.appendingPathComponent("training.yaml"), encoding: .utf8)
         XCTAssertEqual(try TrainingConfig.parse(yaml: yaml).data.segmentSeconds, 4)
@@ -34,7 +34,7 @@ final class ShippedModelTests: XCTestCase {
         let pipe = try TextToAudioPipeline.load(folder: Self.folder)
         let recipe = CorpusRecipe(seconds: 4, espeak: nil)
         let sampler = try pipe.makeSampler(GenerationOptions())
-        let ac = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: pipe.schedulerConfig))
+        let ac = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: pipe.samplerConfig))
         let t = ac.count - 1
         let a = ac[t].squareRoot(), s = (1 - ac[t]).squareRoot()
         var worst = 0.0

@@ -1,9 +1,10 @@
 import Foundation
 
-/// A diffusers `scheduler_config.json`; unset keys take the chosen sampler's own diffusers default.
+/// A sampler's settings: diffusers' `scheduler_config.json` (diffusers calls samplers schedulers; Foley names both the
+/// protocol and its settings Sampler); unset keys take the chosen sampler's own diffusers default.
 // Every key is optional because diffusers' defaults differ per class (e.g. `solver_type` is `midpoint`
 // for DPM-Solver but `bh2` for UniPC), and an unset key must round-trip as unset.
-public struct SchedulerConfig: Codable, Equatable {
+public struct SamplerConfig: Codable, Equatable {
     public var className: String?
     public var diffusersVersion: String?
     public var numTrainTimesteps: Int?
@@ -118,7 +119,7 @@ public struct SchedulerConfig: Codable, Equatable {
     }
 
     /// Reads a diffusers `scheduler_config.json` (Python writes `-Infinity` bare, so JSON5 is allowed).
-    public static func load(path: String) throws -> SchedulerConfig {
+    public static func load(path: String) throws -> SamplerConfig {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw DiffusionError.file(path, "cannot read scheduler config: \(error.localizedDescription)")
@@ -129,23 +130,23 @@ public struct SchedulerConfig: Codable, Equatable {
     }
 
     /// Parses scheduler-config JSON.
-    public static func decode(_ data: Data) throws -> SchedulerConfig {
+    public static func decode(_ data: Data) throws -> SamplerConfig {
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        do { return try decoder.decode(SchedulerConfig.self, from: data) } catch {
+        do { return try decoder.decode(SamplerConfig.self, from: data) } catch {
             throw DiffusionError.invalidArgument("scheduler config", "invalid JSON: \(error)")
         }
     }
 
     /// This config with `values` (diffusers keys: numbers, booleans, strings, arrays) put over it; a key the schema
     /// does not know is an error naming it and the nearest known key.
-    public func overriding(_ values: [String: Any]) throws -> SchedulerConfig {
+    public func overriding(_ values: [String: Any]) throws -> SamplerConfig {
         try GenerationSchema.check(Array(values.keys), known: CodingKeys.allCases.map(\.rawValue), what: "sampler config key")
         var dict = (try JSONSerialization.jsonObject(with: try jsonData()) as? [String: Any]) ?? [:]
         dict.merge(values) { _, new in new }
-        return try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: dict))
+        return try SamplerConfig.decode(try JSONSerialization.data(withJSONObject: dict))
     }
 
     /// JSON in diffusers' schema (sorted keys; infinities written bare, as Python's json does).
@@ -180,7 +181,7 @@ public enum TimestepSpacing: String, CaseIterable {
     case leading, trailing, linspace
 }
 
-extension SchedulerConfig {
+extension SamplerConfig {
     /// Parses a string option, naming the key and the accepted values on failure.
     static func option<E: RawRepresentable>(_ key: String, _ raw: String?, default def: E,
                                             allowed: [E]) throws -> E where E.RawValue == String {
@@ -205,7 +206,7 @@ extension SchedulerConfig {
     }
 
     /// A copy naming `className` (the diffusers class a saved config must load back as).
-    func named(_ name: String) -> SchedulerConfig {
+    func named(_ name: String) -> SamplerConfig {
         var c = self
         c.className = name
         return c
