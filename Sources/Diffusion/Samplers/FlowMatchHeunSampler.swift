@@ -15,10 +15,8 @@ public final class FlowMatchHeunSampler: Sampler {
     public let shift: Double
 
     var schedule: FlowMatchSchedule
-    // Predictor state carried to the corrector call.
-    private var prevDerivative: Tensor?
-    private var dt: Float?
-    private var predictorSample: Tensor?
+    /// Predictor state carried to the corrector call.
+    private var heun = HeunState()
 
     public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("FlowMatchHeunDiscreteScheduler")
@@ -33,13 +31,11 @@ public final class FlowMatchHeunSampler: Sampler {
         // [t0, t1, t1, ..., t_{n-1}, t_{n-1}] and [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0].
         schedule.set(timesteps: [t[0]] + t.dropFirst().flatMap { [$0, $0] },
                      sigmas: [s[0]] + s.dropFirst().flatMap { [$0, $0] } + [0])
-        prevDerivative = nil
-        dt = nil
-        predictorSample = nil
+        heun.reset()
     }
 
     /// True when the next call is the Euler predictor, false when it is the trapezoidal corrector.
-    public var stateInFirstOrder: Bool { dt == nil }
+    public var stateInFirstOrder: Bool { heun.inFirstOrder }
 
     /// Flow denoisers take the sample as it is.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) throws -> Tensor {
@@ -57,21 +53,11 @@ public final class FlowMatchHeunSampler: Sampler {
             // diffusers goes through the denoised sample, so the derivative is rounded as it rounds it.
             let denoised = try sample - modelOutput * sigma
             let derivative = try SamplerMath.divide(try sample - denoised, sigma)
-            let h = sigmaNext - sigma
-            prevDerivative = derivative
-            dt = h
-            predictorSample = sample
-            prev = try sample + derivative * h
+            prev = try heun.predict(sample: sample, derivative: derivative, h: sigmaNext - sigma)
         } else {
-            guard let d0 = prevDerivative, let h = dt, let x = predictorSample else { throw SamplerMath.notReady("Flow-match Heun") }
             let sigmaNext = schedule.sigmas[i]
             let denoised = try sample - modelOutput * sigmaNext
-            let d1 = try SamplerMath.divide(try sample - denoised, sigmaNext)
-            let derivative = try (d0 + d1) * 0.5
-            prevDerivative = nil
-            dt = nil
-            predictorSample = nil
-            prev = try x + derivative * h
+            prev = try heun.correct(derivative: try SamplerMath.divide(try sample - denoised, sigmaNext), name: "Flow-match Heun")
         }
         schedule.advance()
         return prev

@@ -14,10 +14,8 @@ public final class HeunSampler: Sampler {
     public let clipRange: Float?
 
     var schedule: SigmaSchedule
-    // Predictor state carried to the corrector call.
-    private var prevDerivative: Tensor?
-    private var dt: Float?
-    private var predictorSample: Tensor?
+    /// Predictor state carried to the corrector call.
+    private var heun = HeunState()
 
     public init(config: SamplerConfig = SamplerConfig()) throws {
         self.config = config.named("HeunDiscreteScheduler")
@@ -31,13 +29,11 @@ public final class HeunSampler: Sampler {
         // [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0] and [t0, t1, t1, ..., t_{n-1}, t_{n-1}].
         schedule.override(timesteps: [t[0]] + t.dropFirst().flatMap { [$0, $0] },
                           sigmas: [s[0]] + s.dropFirst().dropLast().flatMap { [$0, $0] } + [s[s.count - 1]])
-        prevDerivative = nil
-        dt = nil
-        predictorSample = nil
+        heun.reset()
     }
 
     /// True when the next call is the Euler predictor, false when it is the trapezoidal corrector.
-    public var stateInFirstOrder: Bool { dt == nil }
+    public var stateInFirstOrder: Bool { heun.inFirstOrder }
 
     public func scaleModelInput(_ sample: Tensor, timestep: Float) throws -> Tensor {
         try schedule.scale(sample, timestep: timestep, name: "Heun")
@@ -57,19 +53,9 @@ public final class HeunSampler: Sampler {
         let prev: Tensor
         if first {
             let derivative = try SamplerMath.divide(try sample - x0, sigma)
-            let h = sigmaNext - sigma
-            prevDerivative = derivative
-            dt = h
-            predictorSample = sample
-            prev = try sample + derivative * h
+            prev = try heun.predict(sample: sample, derivative: derivative, h: sigmaNext - sigma)
         } else {
-            guard let d0 = prevDerivative, let h = dt, let x = predictorSample else { throw SamplerMath.notReady("Heun") }
-            let d1 = try SamplerMath.divide(try sample - x0, sigmaNext)
-            let derivative = try SamplerMath.divide(try d0 + d1, 2)
-            prevDerivative = nil
-            dt = nil
-            predictorSample = nil
-            prev = try x + derivative * h
+            prev = try heun.correct(derivative: try SamplerMath.divide(try sample - x0, sigmaNext), name: "Heun")
         }
         schedule.advance()
         return prev

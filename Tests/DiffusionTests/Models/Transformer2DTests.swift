@@ -7,7 +7,7 @@ import XCTest
 final class Transformer2DTests: XCTestCase {
     func testGEGLUGatesWithGelu() throws {
         NNRandom.manualSeed(1)
-        let g = GEGLU(dimIn: 3, dimOut: 2)
+        let g = GatedProjection(dimIn: 3, dimOut: 2, gate: .gelu)
         XCTAssertEqual(g.proj.weight.shape, [4, 3])
         let x = Tensor.randn([5, 3], generator: RandomGenerator(seed: 2))
         let p = try g.proj(x).scalars

@@ -1,35 +1,24 @@
 import NN
 import Tensors
 
-/// GEGLU: proj(x) split in (hidden, gate) halves, hidden * gelu(gate) (diffusers' `GEGLU`, key `proj`).
-public final class GEGLU: Module {
+/// A gated linear unit: proj(x) split in (hidden, gate) halves, hidden * act(gate); diffusers' `GEGLU` (gelu gate)
+/// and `SwiGLU` (silu gate), key `proj`.
+public final class GatedProjection: Module {
+    /// The gate's activation: `gelu` is GEGLU, `silu` SwiGLU.
+    public enum Gate { case gelu, silu }
     public let proj: Linear
+    public let gate: Gate
 
-    public init(dimIn: Int, dimOut: Int, bias: Bool = true) {
+    public init(dimIn: Int, dimOut: Int, gate: Gate, bias: Bool = true) {
         proj = Linear(dimIn, dimOut * 2, bias: bias)
+        self.gate = gate
         super.init()
         child("proj", proj)
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let parts = try proj(x).chunk(2, axis: -1)
-        return try parts[0] * parts[1].gelu()
-    }
-}
-
-/// SwiGLU: proj(x) split in (hidden, gate) halves, hidden * silu(gate) (diffusers' `SwiGLU`, key `proj`).
-public final class SwiGLU: Module {
-    public let proj: Linear
-
-    public init(dimIn: Int, dimOut: Int, bias: Bool = true) {
-        proj = Linear(dimIn, dimOut * 2, bias: bias)
-        super.init()
-        child("proj", proj)
-    }
-
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let parts = try proj(x).chunk(2, axis: -1)
-        return try parts[0] * parts[1].silu()
+        return try parts[0] * (gate == .gelu ? parts[1].gelu() : parts[1].silu())
     }
 }
 
@@ -60,12 +49,8 @@ public final class FeedForward: Module {
         let inner = innerDim ?? dim * mult
         let first: Module
         switch kind {
-        case .geglu:
-            let g = GEGLU(dimIn: dim, dimOut: inner, bias: bias)
-            act = { try g($0) }
-            first = g
-        case .swiglu:
-            let g = SwiGLU(dimIn: dim, dimOut: inner, bias: bias)
+        case .geglu, .swiglu:
+            let g = GatedProjection(dimIn: dim, dimOut: inner, gate: kind == .geglu ? .gelu : .silu, bias: bias)
             act = { try g($0) }
             first = g
         case .gelu, .geluApproximate:
