@@ -65,4 +65,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(sidecar?["prompt"] as? String, "")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.path))
     }
+
+    /// Guidance 7 on the shipped model comes out silent; the prompt says so instead of handing back silence quietly.
+    func testSilentGenerationWarnsAtThePrompt() throws {
+        let r = try runFoley(["-e", "return foley.models.load():generate{prompt = 'a dog barking in the distance', guidance = 7, steps = 25, seconds = 4, seed = 3}:peak()"],
+                             timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: output 1 is silent (peak "), r.stderr)
+        XCTAssertLessThan(Double(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1, 1e-4)
+    }
 }

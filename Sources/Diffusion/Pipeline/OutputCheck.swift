@@ -32,6 +32,14 @@ public enum OutputCheck {
         return warnings
     }
 
+    /// A warning for each output whose peak passes full scale (it will clip when written as 16-bit or played).
+    public static func clipping(_ waveforms: [[Float]]) -> [String] {
+        waveforms.enumerated().compactMap { i, w in
+            let peak = w.reduce(Float(0)) { max($0, abs($1)) }
+            return peak > 1 ? "output \(i + 1) clips (peak \(peak), above 0 dBFS): lower the loudness target or the guidance" : nil
+        }
+    }
+
     /// Throws if a recording given as input holds NaN or infinity (as preprocess rejects such a file).
     public static func requireFiniteInput(_ samples: [Float], _ argument: String) throws {
         if let bad = samples.firstIndex(where: { !$0.isFinite }) {

@@ -225,7 +225,7 @@ public final class TextToAudioPipeline {
             _ = try OutputCheck.check(out)
         }
         var result = GenerationResult(waveforms: out, sampleRate: sampleRate, seeds: seeds, latents: latents, logMel: mel)
-        result.warnings = warnings
+        result.warnings = warnings + OutputCheck.clipping(out)
         return result
     }
 

@@ -215,6 +215,8 @@ public enum ModelBindings {
                     }
                     throw error
                 }
+                // A silent or clipping output says so at the prompt too, as `foley generate` does.
+                for w in result.warnings { Output.emitError("warning: \(w)\n") }
                 let box = GenerationResultBox(result, o)
                 pushClips(lua, clips(box), single: o.batchPromptsForLua == 1 && o.count == 1)
                 return 1

@@ -10,6 +10,8 @@ final class OutputCheckTests: XCTestCase {
         XCTAssertThrowsError(try OutputCheck.check([[0.1, 0.2], [0.3, .infinity]])) { e in
             XCTAssertEqual("\(e)", "output: output 2 has a non-finite sample (inf at sample 1): the model's weights or its scheduler config give NaN or infinity")
         }
+        XCTAssertEqual(OutputCheck.clipping([[0.5, -1.0], [0.2, -1.25]]),
+                       ["output 2 clips (peak 1.25, above 0 dBFS): lower the loudness target or the guidance"])
         XCTAssertThrowsError(try OutputCheck.requireFiniteInput([0, .nan], "reference")) { e in
             XCTAssertEqual("\(e)", "reference: non-finite sample (nan) at sample 1 (expected finite audio)")
         }
