@@ -70,6 +70,15 @@ final class AudioBindingsTests: XCTestCase {
     }
 
     func testErrorsNameTheArgument() {
+        // a:mel honours its options (it used to return 64 mels whatever was asked) and names a typo.
+        XCTAssertEqual(h.values("""
+            local a = foley.audio.from_tensor(foley.tensor.randn({16000}, 1) * 0.1, 16000)
+            local d, m = a:mel(), a:mel{n_mels = 32, hop_length = 320, n_fft = 1024, fmax = 4000}
+            return d:size(1), d:size(2), m:size(1), m:size(2)
+            """), ["101", "64", "51", "32"])
+        h.assertError("foley.audio.from_tensor(foley.tensor.zeros(800), 8000):mel{n_mel = 32}", "n_mel: unknown mel option; did you mean 'n_mels'?")
+        h.assertError("foley.audio.from_tensor(foley.tensor.zeros(800), 8000):mel{n_mels = 0}", "option 'n_mels': expected an integer >= 1")
+        h.assertError("foley.audio.from_tensor(foley.tensor.zeros(800), 8000):mel{fmax = 6000}", "option 'fmax': expected a frequency in (0, 4000.0] (half the rate)")
         h.assertError("foley.audio.load('x.wav', {mno = true})", "mno: unknown load option; did you mean 'mono'?")
         h.assertError("foley.audio.load(3)", "bad argument #1 to 'foley.audio.load' (string expected, got number)")
         h.assertError("foley.audio.load('/no/such.wav')", "/no/such.wav")

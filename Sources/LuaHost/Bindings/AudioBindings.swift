@@ -200,10 +200,27 @@ public enum AudioBindings {
                 return 1
             },
             LuaMethod("mel", """
-            a:mel() -> Tensor
-            The log-mel spectrogram [frames, 64] of the clip mixed to mono (10 ms hop, natural log).
+            a:mel([{n_mels = 64, n_fft =, hop_length =, fmin = 0, fmax = rate / 2}]) -> Tensor
+            The log-mel spectrogram [frames, n_mels] of the clip mixed to mono (natural log; by default a 10 ms
+            hop and an n_fft of at least 6 hops), options named as librosa names them.
             """) { lua, clip in
-                let (spec, _) = try melSpectrogram(clip)
+                if !lua.isNoneOrNil(2) { try lua.checkTable(2) }
+                try lua.checkOptionKeys(2, ["n_mels", "n_fft", "hop_length", "fmin", "fmax"], what: "mel option")
+                var front = AudioFrontEnd.scaled(toRate: clip.buffer.sampleRate)
+                if let v = try lua.option(2, "n_mels", { try lua.integer($0) }) { front.nMels = v }
+                if let v = try lua.option(2, "n_fft", { try lua.integer($0) }) { front.nFFT = v }
+                if let v = try lua.option(2, "hop_length", { try lua.integer($0) }) { front.hopLength = v }
+                if let v = try lua.option(2, "fmin", { try lua.number($0) }) { front.fMin = v }
+                if let v = try lua.option(2, "fmax", { try lua.number($0) }) { front.fMax = v }
+                let nyquist = Double(clip.buffer.sampleRate) / 2
+                for (key, ok, expected) in [("n_mels", front.nMels >= 1, "an integer >= 1"), ("n_fft", front.nFFT >= 2, "an integer >= 2"),
+                                            ("hop_length", front.hopLength >= 1, "an integer >= 1"),
+                                            ("fmin", front.fMin >= 0 && front.fMin < front.fMax, "a frequency in [0, fmax)"),
+                                            ("fmax", front.fMax > 0 && front.fMax <= nyquist, "a frequency in (0, \(nyquist)] (half the rate)")] where !ok {
+                    throw lua.argError(2, "option '\(key)': expected \(expected)")
+                }
+                let spec: Spectrogram
+                do { spec = try front.logMel()(clip.buffer.mixedToMono().samples) } catch let e as AudioError { throw lua.argError(2, "\(e)") }
                 lua.push(Tensor(shape: [spec.frames, spec.bins], data: spec.values))
                 return 1
             },
