@@ -9,30 +9,28 @@ import Yams
 /// Resolution happens once, when a file is loaded, and yields self-contained YAML: checkpoints, `--resume` and an
 /// exported model's training.yaml keep that text, so they never depend on the base file staying as it was.
 enum ConfigBase {
-    /// The self-contained YAML of the config at `path` with text `text`: `text` itself when it has no `base:`.
-    static func resolve(text: String, path: String) throws -> String {
-        try rejectDuplicateKeys(text, path: path)
-        guard let mapping = try ConfigReader.load(yaml: text) as? [String: Any], mapping["base"] != nil else { return text }
+    /// The self-contained YAML of the config at `path` with text `text`, already loaded as `root`: `text` itself when
+    /// it has no `base:`.
+    static func resolve(text: String, path: String, root: Any?) throws -> String {
+        guard let mapping = root as? [String: Any], mapping["base"] != nil else { return text }
         return try dump(try resolvedMapping(mapping, path: path, chain: []), comments: leadingComments(text),
                         base: mapping["base"] as? String ?? "")
     }
 
-    /// `merged` as YAML text under `comments`, with a line saying which base was merged in.
-    static func dump(_ merged: [String: Any], comments: String, base: String) throws -> String {
+    /// `merged` as YAML text under `comments`, with a line saying which base was merged in (if any).
+    static func dump(_ merged: [String: Any], comments: String, base: String?) throws -> String {
         let dumped: String
         do { dumped = try Yams.dump(object: merged, sortKeys: true) } catch {
             throw TrainingError.config(key: "base", found: "settings that cannot be written back as YAML (\(error))",
                                        expected: "plain YAML values")
         }
-        return comments + "# (base: \(base), merged in)\n" + dumped
+        return comments + (base.map { "# (base: \($0), merged in)\n" } ?? "") + dumped
     }
 
-    /// A key said twice in the file at `path` is an error naming the file (merging would keep only the last).
-    static func rejectDuplicateKeys(_ text: String, path: String) throws {
-        guard let node = try? Yams.compose(yaml: text) else { return }
-        do { try ConfigReader.checkKeys(node, path: "") } catch let e as TrainingError {
-            throw TrainingError.file(path, e.description)
-        }
+    /// The YAML of the file at `path` through the one checked loader (`ConfigReader.load`: a key said twice, or a key
+    /// that is not a plain value, is an error), the error naming the file.
+    static func load(_ text: String, path: String) throws -> Any? {
+        do { return try ConfigReader.load(yaml: text) } catch let e as TrainingError { throw TrainingError.file(path, e.description) }
     }
 
     /// `mapping`, the config at `path`, with its chain of bases merged under it (each file read and parsed once).
@@ -66,12 +64,7 @@ enum ConfigBase {
         guard let baseText = try? String(contentsOf: baseURL, encoding: .utf8) else {
             throw TrainingError.file(baseURL.path, "cannot read the base config named by 'base' in \(path)")
         }
-        try rejectDuplicateKeys(baseText, path: baseURL.path)
-        let baseValue: Any?
-        do { baseValue = try ConfigReader.load(yaml: baseText) } catch let e as TrainingError {
-            throw TrainingError.file(baseURL.path, e.description)
-        }
-        guard let baseMapping = baseValue as? [String: Any] else {
+        guard let baseMapping = try load(baseText, path: baseURL.path) as? [String: Any] else {
             throw TrainingError.config(key: "base", found: "'\(baseName)', which is not a YAML mapping of sections",
                                        expected: "a config file")
         }

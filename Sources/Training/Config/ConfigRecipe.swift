@@ -1,6 +1,5 @@
 import Diffusion
 import Foundation
-import Yams
 
 /// A recipe: one YAML file whose `stages:` list holds several training configs run one after another (a model built
 /// in stages, each trained on from the last). A stage is a config mapping with a `name`; its `base:` may name an
@@ -12,7 +11,7 @@ public enum ConfigRecipe {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.file(path, FileManager.default.fileExists(atPath: path) ? "cannot read the config" : "no such config file")
         }
-        return try stages(text: text, path: path)?.map(\.name)
+        return try stages(try ConfigBase.load(text, path: path), path: path)?.map(\.name)
     }
 
     /// `path` split at a trailing `#stage` when the whole string is not an existing file.
@@ -24,12 +23,13 @@ public enum ConfigRecipe {
     /// The self-contained YAML of stage `stage` of the recipe text, or of the plain config text when it has no
     /// `stages:` (a stage asked of a plain config is an error, as is a recipe asked without one).
     static func resolve(text: String, path: String, stage: String?) throws -> String {
-        guard let list = try stages(text: text, path: path) else {
+        let root = try ConfigBase.load(text, path: path)
+        guard let list = try stages(root, path: path) else {
             if let stage {
                 throw TrainingError.config(key: "stages", found: "none in \(path)",
                                            expected: "a recipe with a stage named '\(stage)' (a plain config has no stages)")
             }
-            return try ConfigBase.resolve(text: text, path: path)
+            return try ConfigBase.resolve(text: text, path: path, root: root)
         }
         let names = list.map(\.name)
         guard let stage else {
@@ -45,15 +45,12 @@ public enum ConfigRecipe {
         let own = list[index].mapping
         let merged = try ConfigBase.resolvedMapping(own, path: path, chain: [path + "#" + stage], stages: earlier)
         let header = ConfigBase.leadingComments(text) + "# stage '\(stage)' of \(path)\n"
-        guard let base = own["base"] as? String else {
-            return header + (try Yams.dump(object: merged, sortKeys: true))
-        }
-        return try ConfigBase.dump(merged, comments: header, base: base)
+        return try ConfigBase.dump(merged, comments: header, base: own["base"] as? String)
     }
 
-    /// The recipe's stages in order, checked for names; nil when the text has no `stages:` key.
-    private static func stages(text: String, path: String) throws -> [(name: String, mapping: [String: Any])]? {
-        guard let root = try ConfigReader.load(yaml: text) as? [String: Any], let value = root["stages"] else { return nil }
+    /// The recipe's stages in order, checked for names; nil when the loaded file has no `stages:` key.
+    private static func stages(_ loaded: Any?, path: String) throws -> [(name: String, mapping: [String: Any])]? {
+        guard let root = loaded as? [String: Any], let value = root["stages"] else { return nil }
         if let other = root.keys.sorted().first(where: { $0 != "stages" }) {
             throw TrainingError.config(key: other, found: "a top-level key beside 'stages' in \(path)",
                                        expected: "only 'stages:' in a recipe (settings belong to a stage or its base)")
