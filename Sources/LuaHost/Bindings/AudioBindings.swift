@@ -1,7 +1,6 @@
 import Audio
 import CLua
 import CLuaShim
-import Diffusion
 import Foundation
 import Tensors
 
@@ -90,16 +89,6 @@ enum OptionError {
         do { return try body() } catch let e as LuaArgumentError {
             throw LuaArgumentError(arg: e.arg, message: e.message)
         }
-    }
-}
-
-extension Lua {
-    /// An options table's keys must be among `known`: a typo is an error naming it and the nearest known key
-    /// (as generate's options do), never a silent default. Nothing to check when the argument is absent.
-    func checkOptionKeys(_ i: Int32, _ known: [String], what: String) throws {
-        guard isTable(i) else { return }
-        let keys = ((try value(i)) as? [String: Any]).map { Array($0.keys) } ?? []
-        do { try GenerationSchema.check(keys, known: known, what: what) } catch let e as DiffusionError { throw argError(i, "\(e)") }
     }
 }
 

@@ -143,10 +143,7 @@ public enum MetricsBindings {
             """) { lua in
                 let pipe = try lua.pipeline(1).pipeline
                 let hasOptions = lua.isTable(2)
-                if hasOptions {
-                    do { try GenerationSchema.check(try lua.keys(2), known: ["per_kind", "steps", "guidance", "seed", "seconds"], what: "probes option") }
-                    catch let e as DiffusionError { throw lua.argError(2, "\(e)") }
-                }
+                try lua.checkOptionKeys(2, ["per_kind", "steps", "guidance", "seed", "seconds"], what: "probes option")
                 let d = GenerationOptions.defaults
                 func opt(_ key: String, _ def: Int) throws -> Int { hasOptions ? try lua.field(2, key) { try lua.optInteger($0, def) } : def }
                 let guidance = hasOptions ? try lua.field(2, "guidance") { try lua.optNumber($0, Double(d.guidanceScale)) } : Double(d.guidanceScale)

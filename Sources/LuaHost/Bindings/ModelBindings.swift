@@ -46,7 +46,8 @@ public enum ModelBindings {
     /// `generate`'s options table (argument 2) as GenerationOptions: the schema's keys only (a typo is an error
     /// naming the nearest option), over the one defaults table.
     static func options(_ lua: Lua, _ pipe: TextToAudioPipeline) throws -> GenerationOptions {
-        do { try GenerationSchema.check(try lua.keys(2)) } catch let e as DiffusionError { throw lua.argError(2, "\(e)") }
+        try lua.checkTable(2)
+        try lua.checkOptionKeys(2)
         var o = GenerationOptions.defaults
         func opt<R>(_ key: String, _ body: (Int32) throws -> R) throws -> R? {
             do { return try lua.option(2, key, body) } catch let e as LuaArgumentError {

@@ -184,12 +184,7 @@ public enum TensorBindings {
         guard raw.count <= t.rank else {
             throw LuaRuntimeError("too many indices (\(raw.count)) for a \(t.rank)-d tensor")
         }
-        return try raw.enumerated().map { d, i in
-            guard i >= 1 && i <= t.shape[d] || i <= -1 && i >= -t.shape[d] else {
-                throw LuaRuntimeError("index \(i) out of range for dimension \(d + 1) of size \(t.shape[d])")
-            }
-            return i > 0 ? i - 1 : t.shape[d] + i
-        }
+        return try raw.enumerated().map { d, i in try position(i, size: t.shape[d], dim: d) }
     }
 
     /// The flat offset, shape and element count of the block `t[idx]` addresses.

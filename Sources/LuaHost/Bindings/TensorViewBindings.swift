@@ -46,10 +46,10 @@ extension TensorBindings {
             try writeInPlace(lua, t, try lua.tensor(2).expand(t.shape)); return 1
         },
         LuaMethod("zero_", "t:zero_() -> t\nSets every element to 0, in place.") { lua, t in
-            try writeInPlace(lua, t, Tensor.zeros(t.shape)); return 1
+            try fillInPlace(lua, t, 0); return 1
         },
         LuaMethod("fill_", "t:fill_(value) -> t\nSets every element to value, in place (as t:fill).") { lua, t in
-            try writeInPlace(lua, t, Tensor.full(t.shape, Float(try lua.number(2)))); return 1
+            try fillInPlace(lua, t, Float(try lua.number(2))); return 1
         },
     ]
 
@@ -63,11 +63,23 @@ extension TensorBindings {
         }
     }
 
-    /// Writes `values` over t's memory and leaves t on the stack. Refused where autograd would be fooled.
-    static func writeInPlace(_ lua: Lua, _ t: Tensor, _ values: Tensor) throws {
+    /// Refuses an in-place change where autograd would be fooled.
+    static func checkInPlace(_ t: Tensor) throws {
         guard !t.requiresGrad else {
             throw LuaRuntimeError("a tensor that records gradients cannot be changed in place (use the out-of-place method, or t:detach())")
         }
+    }
+
+    /// Sets every element of t to `value` and leaves t on the stack.
+    static func fillInPlace(_ lua: Lua, _ t: Tensor, _ value: Float) throws {
+        try checkInPlace(t)
+        t.pointer.update(repeating: value, count: t.count)
+        lua_pushvalue(lua.L, 1)
+    }
+
+    /// Writes `values` over t's memory and leaves t on the stack.
+    static func writeInPlace(_ lua: Lua, _ t: Tensor, _ values: Tensor) throws {
+        try checkInPlace(t)
         guard values.shape == t.shape else {
             throw LuaRuntimeError("in-place result of size \(shapeString(values.shape)) does not fit a tensor of size \(shapeString(t.shape))")
         }

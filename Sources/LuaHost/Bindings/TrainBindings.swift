@@ -1,6 +1,5 @@
 import CLua
 import CLuaShim
-import Diffusion
 import Foundation
 import Tensors
 import Training
