@@ -300,7 +300,8 @@ public enum TensorBindings {
         foley.tensor: n-d float32 tensors.
         Create with zeros/ones/full/arange/linspace/randn/rand or from nested tables
         (foley.tensor{{1,2},{3,4}}); operators + - * / ^ and unary -; t[i] indexes the first
-        dimension (1-based, a copy for sub-tensors), t[{i,j}] several, t[i] = v writes in place.
+        dimension (1-based, a copy for sub-tensors), t[{i,j}] several, t[{{1,3},{}}] ranges ({} all),
+        t[i] = v writes in place; view/narrow/select and add_/mul_/copy_ as in Torch.
         Dimensions are 1-based, negative from the end. `:help Tensor` lists the methods.
         """, functions)
         lua.register(type: Tensor.self, help: """
