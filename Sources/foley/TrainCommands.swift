@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Diffusion
 import Training
 import Tensors
 
@@ -19,7 +20,13 @@ struct Preprocess: ParsableCommand {
     var audioDir: String?
 
     @Option(help: "Captions: a folder of .txt files, an AudioCaps/Clotho .csv, or a .jsonl manifest.")
-    var textDir: String
+    var textDir: String?
+
+    @Flag(help: "Instead: cache the VAE posterior of every clip of the dataset in --output-dir (for data.latents: true).")
+    var latents = false
+
+    @Option(help: "With --latents: the model folder (or vae/ folder or stage-1 checkpoint) whose VAE encodes the clips.")
+    var model: String?
 
     @Option(help: "Where to write dataset.json, manifest.jsonl, shards/ and skipped.jsonl.")
     var outputDir: String
@@ -58,6 +65,8 @@ struct Preprocess: ParsableCommand {
     var fMax = 8000.0
 
     func run() throws {
+        if latents { return try cacheLatents() }
+        guard let textDir else { throw ValidationError("--text-dir: where the captions are (a folder of .txt files, a .csv or a .jsonl); or --latents") }
         var o = PreprocessOptions(audioDir: audioDir, textSource: textDir, outputDir: outputDir)
         o.audio.sampleRate = sampleRate
         o.seconds = seconds
@@ -78,6 +87,24 @@ struct Preprocess: ParsableCommand {
             }
         } catch let e as TrainingError {
             FileHandle.standardError.write(Data("foley preprocess: \(e.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Preprocess {
+    /// `--latents`: encodes the dataset's clips with a model's VAE into `output-dir/latents/`.
+    func cacheLatents() throws {
+        guard let model = model ?? DefaultModel.locate()?.path else {
+            throw ValidationError("--latents needs --model DIR (the model whose VAE the LDM run will freeze)")
+        }
+        do {
+            let info = try LatentCache.build(dataset: outputDir, model: model, shardSize: shardSize) {
+                FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            }
+            print("cached the posteriors of \(info.clips) clips in \(outputDir)/\(LatentCache.folderName) (VAE \(info.vae))")
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("foley preprocess --latents: \(e.description)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -92,6 +92,8 @@ public struct TrainingConfig {
         /// the current one trains (one thread suffices: reading mmapped mels is cheap).
         public var numWorkers = 1
         public var prefetch: Bool { numWorkers > 0 }
+        /// LDM: read the VAE posteriors cached by `foley preprocess --latents` instead of encoding every batch.
+        public var latents = false
         /// Expected front-end settings; checked against the dataset's when given.
         public var sampleRate: Int?
         public var numMels: Int?
@@ -344,6 +346,9 @@ public struct TrainingConfig {
         c.shuffle = try d.bool("shuffle", default: true)
         c.dropLast = try d.bool("drop_last", default: stage == .clap)
         c.numWorkers = try d.int("num_workers", default: 1, min: 0)
+        if stage == .ldm { c.latents = try d.bool("latents", default: false) } else {
+            try d.forbid("latents", because: "outside an LDM config: cached latents feed the diffusion model's training")
+        }
         c.sampleRate = try d.optionalInt("sample_rate", min: 1000)
         // librosa's spelling, as the audio front end writes it; the older `num_mels` is still read.
         let nMels = try d.optionalInt("n_mels", min: 8), legacyNumMels = try d.optionalInt("num_mels", min: 8)

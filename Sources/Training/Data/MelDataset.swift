@@ -78,6 +78,8 @@ public final class DataLoader {
         /// One caption per clip (drawn among the clip's captions).
         public let captions: [String]
         public let ids: [String]
+        /// Where each clip's crop starts (mel frames): cached latents are cut at the same place.
+        public let starts: [Int]
         public let position: Position
     }
 
@@ -150,15 +152,16 @@ public final class DataLoader {
         let g = RandomGenerator(seed: DataLoader.mix(seed, UInt64(p.epoch), UInt64(p.batch) &+ 0x4352_4F50))
         let bins = dataset.melBins
         let mel = Tensor.zeros([idx.count, 1, frames, bins])
-        var captions: [String] = [], ids: [String] = []
+        var captions: [String] = [], ids: [String] = [], starts: [Int] = []
         for (j, i) in idx.enumerated() {
             let e = dataset.entries[i]
             let start = e.frames > frames ? g.nextInt(e.frames - frames + 1) : 0
             try dataset.crop(i, start: start, frames: frames, into: mel.pointer + j * frames * bins)
+            starts.append(start)
             captions.append(e.captions[e.captions.count > 1 ? g.nextInt(e.captions.count) : 0])
             ids.append(e.id)
         }
-        return Batch(mel: mel, captions: captions, ids: ids, position: p)
+        return Batch(mel: mel, captions: captions, ids: ids, starts: starts, position: p)
     }
 
     /// The next batch; schedules the one after on the background thread.

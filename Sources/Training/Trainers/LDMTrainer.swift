@@ -144,8 +144,10 @@ public final class LDMTrainer {
         if start.resume == nil, !config.textEncoder.freeze, let mod = enc as? Module {
             options.log("training the text encoder too (\(mod.parameterCount) parameters)")
         }
+        let cache = config.data.latents ? try LatentCache(dataset: config.data.dataset, vae: vae, vaeSource: source.description) : nil
+        if let cache, start.resume == nil { options.log("latents: reading the cached posteriors of \(cache.info.clips) clips (\(cache.folder.path))") }
         stage = try LDMStage(config: config, unet: unet, vae: vae, conditioner: self.conditioner, dataset: dataset, contrastive: contrastive,
-                             adapter: adapter)
+                             adapter: adapter, latentCache: cache)
         loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
         stage.loader = loop.loader
     }
@@ -276,13 +278,19 @@ final class LDMStage: TrainingStage {
     /// Set for `diffusion.prediction_type: flow_prediction`: the rectified-flow path replaces the beta schedule.
     let flow: FlowMatchingObjective?
 
+    /// Set for `data.latents: true`: batches' latents come from it, not from the VAE's encoder.
+    let latentCache: LatentCache?
+    /// The posterior mean of a silent crop, [C, frames/f, mels/f]: a cached crop past its clip's end, as mel crops pad.
+    private var silence: Tensor?
+
     /// Set for a LoRA run: its weights are what trains, EMA tracks, checkpoints keep under `lora.` and the run exports.
     let adapter: LoRAAdapter?
 
     init(config: TrainingConfig, unet: UNet2DConditionModel, vae: AutoencoderKL, conditioner: TextConditioner, dataset: MelDataset,
-         contrastive: ContrastiveAudioText? = nil, adapter: LoRAAdapter? = nil) throws {
+         contrastive: ContrastiveAudioText? = nil, adapter: LoRAAdapter? = nil, latentCache: LatentCache? = nil) throws {
         self.config = config
         self.adapter = adapter
+        self.latentCache = latentCache
         self.contrastive = contrastive
         self.unet = unet
         self.vae = vae
@@ -332,6 +340,10 @@ final class LDMStage: TrainingStage {
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator, dropText: Bool) throws -> (Tensor, [String: Double]) {
         let scale = vae.scalingFactor
         let z = try GradMode.noGrad { () -> Tensor in
+            if let cache = latentCache {
+                return try cache.batch(ids: batch.ids, starts: batch.starts, frames: batch.mel.shape[2], silence: try silentLatent(batch.mel),
+                                       generator: config.train.samplePosterior ? rng : nil) * scale
+            }
             let posterior = try vae.encode(batch.mel)
             return try (config.train.samplePosterior ? try posterior.sample(generator: rng) : posterior.mode) * scale
         }
@@ -354,6 +366,15 @@ final class LDMStage: TrainingStage {
         var stats = ["text_dropped": Double(dropped) / Double(b)]
         if config.train.pooledFromAudio > 0 { stats["pooled_from_audio"] = Double(swapped) / Double(b) }
         return (loss, stats)
+    }
+
+    /// The posterior mean of an all-silent crop shaped like one row of `mel` (computed once).
+    func silentLatent(_ mel: Tensor) throws -> Tensor {
+        if let silence { return silence }
+        let quiet = Tensor.full([1, 1, mel.shape[2], mel.shape[3]], dataset.info.logFloor)
+        let s = try vae.encode(quiet).mean.squeeze(0).copy()
+        silence = s
+        return s
     }
 
     /// The noised latents, the timesteps the UNet sees and its target, under the configured objective. Draws the
