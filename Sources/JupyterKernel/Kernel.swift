@@ -46,6 +46,9 @@ public final class Kernel {
         executionThread = pthread_self()
         // Every SIGINT (Jupyter's interrupt_mode "signal") stops the running cell; none kills the kernel.
         foley_sigint_persistent()
+        // What reaches the process's stdout bypassing Output (Lua's raw io.write) goes to the server's log, never
+        // mixed into whatever started Jupyter; the notebook gets it through Output's sink.
+        dup2(STDERR_FILENO, STDOUT_FILENO)
         installHooks()
         startThread("heartbeat") { [self] in
             while true {
