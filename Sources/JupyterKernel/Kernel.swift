@@ -50,6 +50,7 @@ public final class Kernel {
         // mixed into whatever started Jupyter; the notebook gets it through Output's sink.
         dup2(STDERR_FILENO, STDOUT_FILENO)
         installHooks()
+        installInput()
         startThread("heartbeat") { [self] in
             while true {
                 guard let ping = try? heartbeat.receive() else { continue }

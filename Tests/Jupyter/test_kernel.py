@@ -34,9 +34,16 @@ def check(cond, what):
 class Cell:
     """One execute request's reply and the iopub messages it caused."""
 
-    def __init__(self, kc, code, timeout=120):
+    def __init__(self, kc, code, timeout=120, answer=None):
         self.messages = []
-        self.reply = kc.execute_interactive(code, timeout=timeout, output_hook=self.messages.append, allow_stdin=False)
+        self.prompts = []
+
+        def stdin_hook(msg):
+            self.prompts.append(msg["content"])
+            kc.input(answer)
+
+        self.reply = kc.execute_interactive(code, timeout=timeout, output_hook=self.messages.append,
+                                            allow_stdin=answer is not None, stdin_hook=stdin_hook)
         self.content = self.reply["content"]
 
     def of(self, msg_type):
@@ -99,6 +106,12 @@ def test_kernel(km, kc, scratch):
     c = Cell(kc, 'print("hello", 3)\nio.write("written\\n")')
     check(c.stdout() == "hello\t3\nwritten\n", repr(c.stdout()))
     ok("execute: print and io.write go to the stdout stream")
+
+    c = Cell(kc, 'name = io.read()\nprint("hello " .. name)', answer="Ada")
+    check(c.content["status"] == "ok" and len(c.prompts) == 1 and c.stdout() == "hello Ada\n", (c.content, c.stdout()))
+    c = Cell(kc, "io.read()")
+    check(c.content["status"] == "error" and "allow_stdin false" in c.content["evalue"], c.content)
+    ok("stdin: io.read asks the front end with an input_request (an error when it takes no input)")
 
     c = Cell(kc, "t = foley.tensor.ones(2, 3)\nreturn t")
     text = c.result()["text/plain"]

@@ -40,7 +40,7 @@ final class JupyterClientTests: XCTestCase {
         let passed = text.split(separator: "\n").filter { $0.hasPrefix("ok: ") }.map { String($0.dropFirst(4)) }
         // Every check of the script, by its first words: a check that silently stopped running fails here.
         let expected = ["kernelspec: foley kernel install", "kernel_info:", "execute: an expression's value", "execute: print",
-                        "execute: a Tensor", "execute: run-time and syntax errors", "execute: REPL commands",
+                        "stdin: io.read", "execute: a Tensor", "execute: run-time and syntax errors", "execute: REPL commands",
                         "generation: display_data with text/html audio", "rich output:", "complete:", "inspect:",
                         "is_complete:", "history:", "interrupt:", ":save session.ipynb", "restart:", "shutdown:",
                         "nbclient: workshop lesson 1", "foley run lesson1.ipynb", "kernelspec: foley kernel remove"]
