@@ -139,7 +139,9 @@ def test_kernel(km, kc, scratch):
     shown = [d["data"] for d in c.of("display_data") if "transient" not in d]
     check(len(shown) == 1, c.messages)
     html, png = shown[0]["text/html"], base64.b64decode(shown[0]["image/png"])
-    check(html.startswith("<audio controls") and "data:audio/wav;base64," in html, html[:200])
+    check("<audio controls" in html and "data:audio/wav;base64," in html, html[:200])
+    check('<img alt="spectrogram" src="data:image/png;base64,%s">' % shown[0]["image/png"] in html,
+          "the HTML (what JupyterLab renders) shows the spectrogram too")
     wav = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", html).group(1))
     check(wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) == 44 + 2 * 8000, (wav[:12], len(wav)))
     check(png.startswith(PNG_MAGIC), png[:8])

@@ -62,7 +62,8 @@ final class KernelPartsTests: XCTestCase {
         XCTAssertEqual(Set(b.keys), ["text/plain", "text/html", "image/png"])
         XCTAssertEqual(b["text/plain"], "Audio(0.100 s, 16000 Hz, mono, 1600 samples)")
         let html = b["text/html"]!
-        XCTAssertTrue(html.hasPrefix("<audio controls preload=\"metadata\" src=\"data:audio/wav;base64,"), html)
+        XCTAssertTrue(html.hasPrefix("<div class=\"foley-audio\"><audio controls preload=\"metadata\" src=\"data:audio/wav;base64,"), html)
+        XCTAssertTrue(html.hasSuffix("<br><img alt=\"spectrogram\" src=\"data:image/png;base64,\(b["image/png"]!)\"></div>"))
         let base64 = html.split(separator: ",")[1].prefix(while: { $0 != "\"" })
         let wav = Data(base64Encoded: String(base64))!
         XCTAssertEqual(Array(wav.prefix(4)), Array("RIFF".utf8))

@@ -21,7 +21,8 @@ public enum DisplayBundle {
         }
     }
 
-    /// A clip as a WAV player (text/html), its spectrogram (image/png) and its one-line description (text/plain).
+    /// A clip as a WAV player above its spectrogram (text/html), the spectrogram alone (image/png, for front ends
+    /// without HTML) and its one-line description (text/plain).
     public static func bundle(for clip: AudioClip) throws -> [String: String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foley-display-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -32,7 +33,10 @@ public enum DisplayBundle {
         guard let wavData = FileManager.default.contents(atPath: wav), let pngData = FileManager.default.contents(atPath: png) else {
             throw LuaRuntimeError("cannot read back the clip's WAV and spectrogram from \(dir.path)")
         }
-        return ["text/plain": AudioBindings.describe(clip.buffer), "text/html": audioHTML(wavData),
-                "image/png": pngData.base64EncodedString()]
+        // A front end renders one type per output (JupyterLab prefers HTML), so the HTML carries the picture too.
+        let png64 = pngData.base64EncodedString()
+        let html = "<div class=\"foley-audio\">" + audioHTML(wavData)
+            + "<br><img alt=\"spectrogram\" src=\"data:image/png;base64,\(png64)\"></div>"
+        return ["text/plain": AudioBindings.describe(clip.buffer), "text/html": html, "image/png": png64]
     }
 }
