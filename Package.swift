@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         systemLibrary("CLua", "lua5.4", "liblua5.4-dev"),
@@ -27,6 +28,7 @@ let package = Package(
         systemLibrary("CSoxr", "soxr", "libsoxr-dev"),
         systemLibrary("CEbur128", "libebur128", "libebur128-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
+        systemLibrary("CZMQ", "libzmq", "libzmq3-dev"),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // Vectorizable hot loops; -ffast-math lets reductions reassociate, finite-math stays off for inf/NaN.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffast-math", "-fno-finite-math-only"])]),
@@ -46,8 +48,11 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Diffusion", "Corpus", "COpenBLAS"], swiftSettings: swiftSettings),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training", "Metrics", "Corpus"],
                 swiftSettings: swiftSettings),
+        // The Jupyter kernel (`foley kernel`): ZeroMQ sockets, signed wire messages, the REPL behind them.
+        .target(name: "JupyterKernel", dependencies: ["LuaHost", "Audio", "CZMQ", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
         .executableTarget(name: "foley", dependencies: [
-            "LuaHost", "Metrics", "Corpus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LuaHost", "JupyterKernel", "Metrics", "Corpus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "SystemLibrariesTests",
@@ -61,6 +66,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Training", "Corpus"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel", "LuaHost"]),
     ],
     swiftLanguageModes: [.v5]
 )

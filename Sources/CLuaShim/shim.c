@@ -160,11 +160,29 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
     luaL_error(L, "interrupted!");
 }
 
-static void on_sigint(int sig) {
+void foley_interrupt_running(void) {
     int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
-    set_signal(sig, SIG_DFL);   /* if another SIGINT happens, terminate the process */
+    lua_State *L = interrupt_state;
     *cancel_flag = 1;
-    if (interrupt_state != NULL) lua_sethook(interrupt_state, stop_hook, flag, 1);
+    if (L != NULL) lua_sethook(L, stop_hook, flag, 1);
+}
+
+static void on_sigint(int sig) {
+    set_signal(sig, SIG_DFL);   /* if another SIGINT happens, terminate the process */
+    foley_interrupt_running();
+}
+
+/* Set once a kernel takes SIGINT over: docall then leaves the handler alone. */
+static volatile sig_atomic_t sigint_persistent = 0;
+
+static void on_sigint_persistent(int sig) {
+    (void)sig;
+    foley_interrupt_running();
+}
+
+void foley_sigint_persistent(void) {
+    sigint_persistent = 1;
+    set_signal(SIGINT, on_sigint_persistent);
 }
 
 int foley_msghandler(lua_State *L) {
@@ -183,9 +201,9 @@ int foley_docall(lua_State *L, int narg, int nres) {
     lua_insert(L, base);
     interrupt_state = L;
     *cancel_flag = 0;
-    set_signal(SIGINT, on_sigint);
+    if (!sigint_persistent) set_signal(SIGINT, on_sigint);
     int status = lua_pcall(L, narg, nres, base);
-    set_signal(SIGINT, SIG_DFL);
+    if (!sigint_persistent) set_signal(SIGINT, SIG_DFL);
     lua_sethook(L, NULL, 0, 0);   /* a Ctrl-C that came while Swift code ran must not leak into the next cell */
     interrupt_state = NULL;
     lua_remove(L, base);

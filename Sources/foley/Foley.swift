@@ -14,7 +14,7 @@ struct Foley: ParsableCommand {
         discussion: "With no arguments, starts the Lua prompt (`:help` there for help).",
         version: version,
         subcommands: [Run.self, Generate.self, Embed.self, CorpusCommand.self, Preprocess.self, Train.self, Eval.self,
-                      EvalProbes.self, Bench.self, Info.self, LoRACommand.self]
+                      EvalProbes.self, Bench.self, Info.self, LoRACommand.self, KernelCommand.self]
     )
 
     @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")
@@ -34,7 +34,7 @@ struct Foley: ParsableCommand {
         guard let first = args.first, !first.hasPrefix("-") else { return args }
         let commands = configuration.subcommands.map { $0.configuration.commandName ?? $0._commandName } + ["help"]
         if commands.contains(first) { return args }
-        if first.hasSuffix(".lua") || first.hasSuffix(".md") || FileManager.default.fileExists(atPath: first) {
+        if first.hasSuffix(".lua") || first.hasSuffix(".md") || first.hasSuffix(".ipynb") || FileManager.default.fileExists(atPath: first) {
             return ["run"] + args
         }
         let suggestion = GenerationSchema.suggestion(for: first, among: commands)

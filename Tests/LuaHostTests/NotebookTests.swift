@@ -70,7 +70,7 @@ final class NotebookTests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("a.md"), encoding: .utf8).hasPrefix("# Foley session"))
         XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("a.html"), encoding: .utf8).hasPrefix("<!doctype html>"))
         XCTAssertThrowsError(try nb.save(to: dir.appendingPathComponent("a.txt").path)) { e in
-            XCTAssertTrue("\(e)".contains("use .md or .html"))
+            XCTAssertTrue("\(e)".contains("use .md, .ipynb or .html"))
         }
     }
 

@@ -68,6 +68,14 @@ int foley_msghandler(lua_State *L);
 /* Makes Ctrl-C during foley_docall set (and each call clear) this word: the process's one interrupt
  * flag (Tensors' Interrupt.flag), which long Swift loops poll. */
 void foley_cancel_bind(volatile sig_atomic_t *flag);
+
+/* Stops the chunk running in foley_docall as the first Ctrl-C does (sets the flag and the stop hook); safe in a
+ * signal handler. A Jupyter kernel calls it for a control-channel interrupt_request. */
+void foley_interrupt_running(void);
+
+/* For a process that must survive every SIGINT (a Jupyter kernel): SIGINT always interrupts the running chunk (as
+ * foley_interrupt_running) and never kills, and foley_docall stops installing and resetting its own handler. */
+void foley_sigint_persistent(void);
 /* ---- A Lua heap with a limit ----------------------------------------------------------------- */
 /* A state whose allocator counts Lua's bytes and refuses past `limit` (0: none): Lua raises "not enough memory". */
 lua_State *foley_lua_newstate(size_t limit);

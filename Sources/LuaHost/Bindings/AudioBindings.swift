@@ -121,11 +121,16 @@ public enum AudioBindings {
 
     /// Writes a spectrogram picture of a clip (with its waveform strip) and attaches it.
     static func writeSpectrogram(_ clip: AudioClip, to path: String) throws {
+        try renderSpectrogram(clip, to: path)
+        attachPNG(path)
+    }
+
+    /// The spectrogram picture alone, attached to nothing (a kernel's display of a clip).
+    static func renderSpectrogram(_ clip: AudioClip, to path: String) throws {
         let (spec, m) = try melSpectrogram(clip)
         var img = SpectrogramImage(logMel: m, sampleRate: clip.buffer.sampleRate)
         img.waveform = clip.buffer.mixedToMono().samples
         try img.write(spec, to: path)
-        attachPNG(path)
     }
 
     static func describe(_ b: AudioBuffer) -> String {

@@ -6,20 +6,44 @@ import Foundation
 
 /// Where printed text goes: stdout, and the open notebook cell if a REPL records one.
 public enum Output {
+    /// Which stream printed text belongs to.
+    public enum Stream: String { case stdout, stderr }
+
+    /// Where text goes instead of the process's stdout and stderr (a Jupyter kernel's iopub stream messages).
+    nonisolated(unsafe) public static var sink: ((String, Stream) -> Void)?
+
     /// Writes `text` to stdout (flushed, so it interleaves with stderr as lua.c's print does)
     /// and records it in the current notebook cell.
     public static func emit(_ text: String) {
+        Notebook.current?.record(text)
+        if let sink { return sink(text, .stdout) }
         var t = text
         t.withUTF8 { b in _ = fwrite(b.baseAddress, 1, b.count, stdout) }
         fflush(stdout)
-        Notebook.current?.record(text)
     }
 
     /// Writes `text` to stderr and records it in the current notebook cell.
     public static func emitError(_ text: String) {
+        Notebook.current?.record(text)
+        if let sink { return sink(text, .stderr) }
         fflush(stdout)
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Text Lua's own io.write already put on stdout: recorded, and passed to a sink (whose reader never sees stdout).
+    static func written(_ text: String) {
         Notebook.current?.record(text)
+        sink?(text, .stdout)
+    }
+
+    /// What `body` prints through `emit`/`emitError`, captured instead of shown.
+    public static func capturing(_ body: () throws -> Void) rethrows -> String {
+        let saved = sink
+        var captured = ""
+        sink = { text, _ in captured += text }
+        defer { sink = saved }
+        try body()
+        return captured
     }
 }
 
@@ -39,6 +63,7 @@ public enum FoleyBindings {
         PlotBindings.register(lua)
         TrainBindings.register(lua)
         MetricsBindings.register(lua)
+        Display.register(lua)
         // Later bindings (audio, models, samplers, train, ...) register here, one line each.
     }
 
@@ -97,7 +122,7 @@ public enum FoleyBindings {
             },
             LuaFunction("_record") { lua in
                 // Text already written to stdout by Lua's own io.write: only record it.
-                Notebook.current?.record(try lua.string(1))
+                Output.written(try lua.string(1))
                 return 0
             },
         ])

@@ -193,6 +193,7 @@ public enum ModelBindings {
                 do {
                     result = try p.pipeline.generate(o) { step in
                         if Interrupt.requested { return false }
+                        Display.progress?("generate", step.step, step.totalSteps)
                         guard let fn = callback else { return true }
                         do {
                             let go = try lua.callback(fn, nargs: 3) {

@@ -66,6 +66,14 @@ public final class TrainerObject: LuaObject {
             if verbose { Output.emitError(m + "\n") }
         }
         o.onStep = onStep
+        if let draw = Display.progress {
+            // A notebook draws the steps as a bar (a terminal has the trainer's own progress line).
+            let total = stopAfter ?? totalSteps
+            o.onStep = { s, loss in
+                draw("train", s, total)
+                return try onStep?(s, loss) ?? true
+            }
+        }
         // Ctrl-C in the chunk sets the one interrupt flag the training loop polls.
         let result: TrainingResult
         switch config.stage {

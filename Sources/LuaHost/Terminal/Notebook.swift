@@ -29,6 +29,8 @@ public final class Notebook {
 
     /// The notebook of the running REPL, if any (scripts run without one).
     nonisolated(unsafe) public static var current: Notebook?
+    /// Called with each file attached to the open cell, as it is attached (a Jupyter kernel displays it at once).
+    public var onAttach: ((Attachment) -> Void)?
 
     public private(set) var cells: [Cell] = []
     private var open = false
@@ -63,18 +65,20 @@ public final class Notebook {
         guard open, !cells.isEmpty else { return }
         let a = Attachment(path: path, kind: kind)
         if !cells[cells.count - 1].attachments.contains(a) { cells[cells.count - 1].attachments.append(a) }
+        onAttach?(a)
     }
 
     // MARK: saving
 
-    /// Writes Markdown (.md, .markdown) or HTML (.html, .htm), chosen by the extension.
+    /// Writes Markdown (.md, .markdown), a Jupyter notebook (.ipynb) or HTML (.html, .htm), chosen by the extension.
     public func save(to path: String) throws {
         let ext = (path as NSString).pathExtension.lowercased()
         let text: String
         switch ext {
         case "md", "markdown": text = markdown(savedAt: path)
         case "html", "htm": text = html()
-        default: throw LuaRuntimeError("cannot save a notebook as '.\(ext)' (use .md or .html)")
+        case "ipynb": text = try ipynb()
+        default: throw LuaRuntimeError("cannot save a notebook as '.\(ext)' (use .md, .ipynb or .html)")
         }
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
             throw LuaRuntimeError("cannot write \(path): \(error.localizedDescription)")

@@ -18,12 +18,18 @@ public final class Repl {
     var abandoned = false
     /// The chunk name of entries, as lua.c's.
     static let chunkName = "=stdin"
+    /// Where an entry's error (syntax or run time, with its traceback) goes instead of stderr: a Jupyter kernel
+    /// turns it into an `error` message.
+    public var onError: ((String) -> Void)?
+    /// Shows an entry's results (stack indices first..first+count-1) instead of printing them with `foley.show`;
+    /// false if showing failed. A Jupyter kernel makes rich displays of them.
+    public var presentResults: ((_ first: Int32, _ count: Int32) -> Bool)?
 
     public static let commands: [(String, String)] = [
         (":help [name]", "help on a name or value (foley.tensor, zeros, t:reshape), or this overview"),
         (":time <code>", "runs the code and prints its wall-clock time"),
         (":profile <code>", "runs the code and prints time per op and per layer (foley.profile)"),
-        (":save <file>", "saves the session as .md (re-run with `foley run file.md`) or .html"),
+        (":save <file>", "saves the session as .md or .ipynb (re-run with `foley run file.md`) or .html"),
         (":quit", "leaves (as does Ctrl-D)"),
     ]
 
@@ -98,7 +104,7 @@ public final class Repl {
         reader?.addHistory(code)
         notebook.begin(code: code)
         defer { notebook.end() }
-        if let syntaxError { Output.emitError(syntaxError + "\n"); failed = true; return true }
+        if let syntaxError { reportError(syntaxError); failed = true; return true }
         if !callAndPrint() { failed = true }
         return true
     }
@@ -116,7 +122,7 @@ public final class Repl {
                 return (typed, nil)
             } catch {
                 let message = "\(error)"
-                if message.hasSuffix("<eof>"), let next = more() {
+                if Repl.wantsMoreInput(message), let next = more() {
                     typed += "\n" + next
                     buffer += "\n" + next
                     continue
@@ -124,6 +130,29 @@ public final class Repl {
                 return (typed, message)
             }
         }
+    }
+
+    /// lua.c's incomplete-input rule: a syntax error at the end of the text means "read another line".
+    static func wantsMoreInput(_ syntaxError: String) -> Bool { syntaxError.hasSuffix("<eof>") }
+
+    /// Whether an entry is ready to run, as the prompt decides between `> ` and `>> ` (a Jupyter is_complete).
+    public enum Completeness: String { case complete, incomplete, invalid }
+
+    /// `code` judged by the rule the prompt reads lines with; REPL commands (`:help`) are complete.
+    public func completeness(of code: String) -> Completeness {
+        let L = lua.L
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let t = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.isEmpty || (t.hasPrefix(":") && !t.hasPrefix("::")) { return .complete }
+        let (_, syntaxError) = compile(code, more: { nil })
+        guard let syntaxError else { return .complete }
+        return Repl.wantsMoreInput(syntaxError) ? .incomplete : .invalid
+    }
+
+    /// An entry's error, to `onError` when set, else to stderr.
+    func reportError(_ message: String) {
+        if let onError { onError(message) } else { Output.emitError(message + "\n") }
     }
 
     /// Calls the compiled entry on top of the stack and prints its results; false on error.
@@ -134,18 +163,19 @@ public final class Repl {
         do {
             try lua.call(nargs: 0, nresults: LUA_MULTRET)
         } catch {
-            Output.emitError("\(errorPrefix)\(error)\n")
+            reportError("\(errorPrefix)\(error)")
             return false
         }
         let n = lua_gettop(L) - base
         guard n > 0 else { return true }
+        if let presentResults { return presentResults(base + 1, n) }
         // lua.c's l_print, through foley.show (pretty tables), falling back to print.
         lua.pushGlobal("foley")
         if lua_type(L, -1) == LUA_TTABLE { lua_pushstring(L, "show"); lua_rawget(L, -2); foley_lua_remove(L, -2) }
         if lua_type(L, -1) != LUA_TFUNCTION { foley_lua_pop(L, 1); lua.pushGlobal("print") }
         foley_lua_insert(L, base + 1)
         if foley_lua_pcall(L, n, 0, 0) != LUA_OK {
-            Output.emitError("error calling 'print' (\(lua.popError().message))\n")
+            reportError("error calling 'print' (\(lua.popError().message))")
             return false
         }
         return true
@@ -162,7 +192,7 @@ public final class Repl {
         reader?.addHistory(entry)
         notebook.begin(code: entry)
         defer { notebook.end() }
-        if let syntaxError { Output.emitError(syntaxError + "\n"); failed = true; return }
+        if let syntaxError { reportError(syntaxError); failed = true; return }
         if !run() { failed = true }
     }
 
@@ -198,18 +228,18 @@ public final class Repl {
             }
         case "save", "s":
             reader?.addHistory(text)
-            guard !rest.isEmpty else { Output.emitError("usage: :save <file.md | file.html>\n"); failed = true; return true }
+            guard !rest.isEmpty else { reportError("usage: :save <file.md | file.ipynb | file.html>"); failed = true; return true }
             do {
                 try notebook.save(to: rest)
                 Output.emit("saved \(notebook.cells.count) cells to \(rest)\n")
             } catch {
-                Output.emitError("\(error)\n")
+                reportError("\(error)")
                 failed = true
             }
         case "quit", "q", "exit":
             return false
         default:
-            Output.emitError("unknown command :\(name) (:help lists the commands)\n")
+            reportError("unknown command :\(name) (:help lists the commands)")
             failed = true
         }
         return true

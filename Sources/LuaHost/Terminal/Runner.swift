@@ -3,7 +3,7 @@ import CLuaShim
 import Foundation
 
 /// Running code without a prompt: `foley run script.lua [args...]`, `foley -e chunk` and
-/// `foley run session.md`. Errors print as lua.c's ("foley: script.lua:3: message" and a
+/// `foley run session.md` (or `notebook.ipynb`). Errors print as lua.c's ("foley: script.lua:3: message" and a
 /// traceback) and give exit status 1.
 public enum Runner {
     static func report(_ message: String) {
@@ -14,7 +14,7 @@ public enum Runner {
     /// arg[-1] the executable), the arguments also passed as `...`. A `.md` file runs as a
     /// notebook. Returns the exit status.
     public static func runFile(_ path: String, args: [String], lua: LuaState = .foley(), executable: String = "foley") -> Int32 {
-        if path.lowercased().hasSuffix(".md") || path.lowercased().hasSuffix(".markdown") {
+        if [".md", ".markdown", ".ipynb"].contains(where: path.lowercased().hasSuffix) {
             return runNotebook(path, lua: lua)
         }
         let L = lua.L
@@ -72,15 +72,24 @@ public enum Runner {
         return 0
     }
 
-    /// Re-runs the ```lua blocks of a saved notebook in order, each as a REPL entry (so `=expr`
+    /// Re-runs the ```lua blocks of a saved notebook (or an .ipynb's code cells) in order, each as a REPL entry (so `=expr`
     /// and `:time` cells work and results print); stops at the first failing cell.
     public static func runNotebook(_ path: String, lua: LuaState = .foley()) -> Int32 {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             report("cannot open \(path)")
             return 1
         }
+        let blocks: [String]
+        if path.lowercased().hasSuffix(".ipynb") {
+            do { blocks = try Notebook.codeCells(ipynb: data, name: path) } catch {
+                report("\(error)")
+                return 1
+            }
+        } else {
+            blocks = Notebook.luaBlocks(markdown: text)
+        }
         let repl = Repl(lua: lua, reader: nil, interactive: false)
-        for (i, block) in Notebook.luaBlocks(markdown: text).enumerated() {
+        for (i, block) in blocks.enumerated() {
             if !repl.execute(block) {
                 report("\(path): cell \(i + 1) failed")
                 return 1
