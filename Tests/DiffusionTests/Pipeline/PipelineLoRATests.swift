@@ -102,4 +102,30 @@ final class PipelineLoRATests: XCTestCase {
             XCTAssertTrue("\($0)".contains("does not have"), "\($0)")
         }
     }
+
+    /// A Stable Audio pipeline takes adapters on its transformer (diffusers' `transformer.` prefix); one written for
+    /// the UNet is refused by name.
+    func testStableAudioTransformerTakesAdapters() throws {
+        let pipe = try TextToAudioPipeline.load(folder: Fixture.url("stable_audio_pipeline", "model"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lora-sa-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try LoRAAdapter.attach(to: pipe.denoiser, name: "made", config: LoRAConfig(rank: 2), generator: RandomGenerator(seed: 2))
+        XCTAssertGreaterThan(a.layers.count, 0)
+        for (_, _, l) in a.layers { try l.up.assign(Tensor.randn(l.up.shape, generator: RandomGenerator(seed: 3))) }
+        let file = dir.appendingPathComponent("sa.safetensors").path
+        try LoRAFile.write([(prefix: "transformer", adapter: a)], to: file)
+        a.detach()
+        var o = GenerationOptions(prompt: "rain")
+        o.steps = 2
+        o.seed = 4
+        let base = try pipe.generate(o).latents
+        XCTAssertEqual(try pipe.loadLoRA(file, scale: 1), "sa")
+        XCTAssertNotEqual(try pipe.generate(o).latents.scalars, base.scalars)
+        try pipe.unloadLoRA("sa")
+        XCTAssertEqual(try pipe.generate(o).latents.scalars, base.scalars)
+        XCTAssertThrowsError(try pipe.loadLoRA(Fixture.url("lora", "diffusers_adapter.safetensors").path)) {
+            XCTAssertTrue("\($0)".contains("no weights for this model's transformer"), "\($0)")
+        }
+    }
 }
