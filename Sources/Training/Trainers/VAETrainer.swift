@@ -123,10 +123,11 @@ final class VAEStage: TrainingStage {
         var values: [String: Double]
     }
 
-    func terms(_ mel: Tensor, rng: RandomGenerator?) throws -> Terms {
+    func terms(_ mel: Tensor, rng: RandomGenerator?, shard: DataShard = .single) throws -> Terms {
         let t = config.train
         let posterior = config.train.freezeEncoder ? try GradMode.noGrad { try vae.encode(mel) } : try vae.encode(mel)
-        let z = try rng.map { try posterior.sample(generator: $0) } ?? posterior.mode
+        // The global batch's noise, this rank's rows (one process: exactly posterior.sample's draw).
+        let z = try rng.map { try posterior.mean + posterior.std * shard.randn(posterior.mean.shape, generator: $0) } ?? posterior.mode
         let rec = try vae.decode(z)
         let diff = try rec - mel
         let recLoss = t.lossType == "l1" ? try diff.abs().mean() : try (diff * diff).mean()
@@ -164,7 +165,7 @@ final class VAEStage: TrainingStage {
     }
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
-        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil)
+        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil, shard: batch.shard)
         return (r.total, r.values)
     }
 
