@@ -146,6 +146,11 @@ struct Train: ParsableCommand {
             if comm.isDistributed { comm.abort(code: 1) }
             throw ExitCode(1)
         }
+        // Stopped by a signal under mpirun: the launcher is tearing the job down and MPI_Finalize would wait on it.
+        if status != 0 && comm.isDistributed {
+            fflush(stdout)
+            _exit(status)
+        }
         comm.finalize()
         if status != 0 { throw ExitCode(status) }
     }
@@ -166,11 +171,11 @@ struct Train: ParsableCommand {
             o.progress = .quiet
         }
         let r = try TrainingRunner.run(config: cfg, options: o)
-        guard comm.isRoot else { return r.interrupted && Interrupt.requested ? Interrupt.exitStatus : 0 }
+        guard comm.isRoot else { return r.interrupted && Interrupt.requested ? 128 + SIGINT : 0 }
         if r.interrupted {
             print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config)" + (stage.map { " --stage \($0)" } ?? "") + " --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
             // Stopped by a signal: the status says so (130 for Ctrl-C, 143 for SIGTERM), as a killed process's would.
-            if Interrupt.requested { return Interrupt.exitStatus }
+            if Interrupt.requested { return Interrupt.flag.pointee == SIGCONT ? 128 + SIGINT : Interrupt.exitStatus }
         } else {
             print("trained \(r.step) steps" + (r.exported.map { "; model: \($0.path)" } ?? ""))
         }

@@ -272,7 +272,9 @@ final class TrainingLoop {
         // Lua, the chunk runner routes Ctrl-C to the same flag, and a press before this point still counts.
         if options.handleSignals {
             Interrupt.reset()
-            Interrupt.install(signals: [SIGINT, SIGTERM])
+            // mpirun answers Ctrl-C with SIGCONT to every rank, then SIGTERM and SIGKILL a second apart
+            // (odls_base_sigkill_timeout): SIGCONT is the early warning that leaves time to checkpoint.
+            Interrupt.install(signals: parallel.isDistributed ? [SIGINT, SIGTERM, SIGCONT] : [SIGINT, SIGTERM])
         }
         defer { if options.handleSignals { Interrupt.uninstall() } }
         stage.module.train()
