@@ -155,6 +155,13 @@ struct Train: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
+    /// Under mpirun (a script that used foley.dist or trained), leaves the job: cleanly when this rank succeeded,
+    /// else ending every rank, which would otherwise wait for this one in a collective.
+    static func leaveJob(status: Int32) {
+        guard let c = Distributed.existing, c.isDistributed else { return }
+        if status == 0 { c.finalize() } else { c.abort(code: status) }
+    }
+
     /// Trains; returns the exit status (non-zero when stopped by a signal).
     func train(_ comm: Communicator) throws -> Int32 {
         let cfg = try TrainingConfig.load(path: config, stage: stage)

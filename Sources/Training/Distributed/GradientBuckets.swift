@@ -26,7 +26,8 @@ final class GradientBuckets {
     private var slot: [ObjectIdentifier: (bucket: Int, member: Int)] = [:]
     private var seen: [Bool]
     private var nextToStart = 0
-    /// Seconds spent packing, starting and waiting for the reductions in this process (the communication share).
+    /// Seconds the hook spent packing, starting and progressing reductions during backward (`finish`'s wait is
+    /// timed by its caller).
     private(set) var seconds = 0.0
 
     /// Buckets fill from the last parameter backwards: `backward` reaches the output layers first.
@@ -101,8 +102,6 @@ final class GradientBuckets {
     /// each parameter's `grad` (none where no rank had one, as a single process would leave it).
     func finish() throws {
         GradHooks.leafGradientReady = nil
-        let t0 = clock()
-        defer { seconds += clock() - t0 }
         try startReady(all: true)
         let scale = 1 / Float(communicator.size)
         for b in buckets.indices {

@@ -108,7 +108,9 @@ public final class LDMTrainer {
         if scale == nil {
             let unit = frozen.downsamplingFactor * (1 << (unetConfig.blockOutChannels.count - 1))
             let frames = try TrainingLoop.cropFrames(config, info: dataset.info, unit: unit)
-            let l = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames,
+            // Batches of the global size under mpirun, so every rank (and one process of N x B) measures the same.
+            let ranks = try (options.communicator ?? Distributed.world()).size
+            let l = try DataLoader(dataset: dataset, batchSize: config.data.batchSize * ranks, frames: frames,
                                    seed: DataLoader.mix(config.train.seed, 0x5343_414C, 3), prefetch: false)
             frozen.eval()
             vc.scalingFactor = try LatentScale.measure(vae: frozen, loader: l, batches: config.train.scalingFactorBatches, seed: config.train.seed)

@@ -410,6 +410,8 @@ final class TrainingLoop {
             let p = try checkpoint(state: final)
             options.log("finished \(step) steps; checkpoint: \(p)" + (exported.map { "; model: \($0.path)" } ?? ""))
         }
+        // The next run (a Lua segment, a resume) reads what rank 0 just wrote.
+        if parallel.isDistributed { try parallel.communicator.barrier() }
         return TrainingResult(experiment: start.experiment, step: step, totalSteps: totalSteps, interrupted: interrupted,
                               checkpoint: lastCheckpoint, exported: exported, losses: losses,
                               secondsPerStep: processSteps > 0 ? processSeconds / Double(processSteps) : 0, stepSeconds: stepSeconds)

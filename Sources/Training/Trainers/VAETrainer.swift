@@ -174,7 +174,8 @@ final class VAEStage: TrainingStage {
     func restoreExtra(from c: Checkpoint) throws {}
 
     func measureScale(batches: Int) throws -> Float {
-        let l = try DataLoader(dataset: dataset, batchSize: loader.batchSize, frames: loader.frames,
+        // The global batch under mpirun: the factor is then the one a single process of N x B measures.
+        let l = try DataLoader(dataset: dataset, batchSize: loader.batchSize * loader.shard.count, frames: loader.frames,
                                seed: DataLoader.mix(config.train.seed, 0x5343_414C, 3), prefetch: false)
         vae.eval()
         defer { vae.train() }
