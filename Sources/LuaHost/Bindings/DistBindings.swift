@@ -6,6 +6,7 @@ import Training
 // Lua bindings of the job's processes (`foley.dist`): under `mpirun -np N foley run script.lua` every rank runs the
 // script; these let it tell ranks apart and combine tensors. Alone, rank 0 of 1 and every call is the identity.
 
+/// `foley.dist`: the job's rank and size, tensor all-reduce and barrier for Lua scripts run under mpirun.
 public enum DistBindings {
     static func world() throws -> Communicator {
         do { return try Distributed.world() } catch { throw LuaRuntimeError("cannot join the MPI job: \(error)") }
