@@ -275,6 +275,7 @@ final class TrainingLoop {
             // mpirun answers Ctrl-C with SIGCONT to every rank, then SIGTERM and SIGKILL a second apart
             // (odls_base_sigkill_timeout): SIGCONT is the early warning that leaves time to checkpoint.
             Interrupt.install(signals: parallel.isDistributed ? [SIGINT, SIGTERM, SIGCONT] : [SIGINT, SIGTERM])
+            if parallel.isDistributed { LauncherSignals.install(rank: parallel.communicator.rank, size: parallel.communicator.size) }
         }
         defer { if options.handleSignals { Interrupt.uninstall() } }
         stage.module.train()

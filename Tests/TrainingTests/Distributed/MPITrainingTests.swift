@@ -58,7 +58,8 @@ final class MPITrainingTests: XCTestCase {
         return (d.abs, d.rel)
     }
 
-    /// A rank that dies ends the job quickly with a non-zero status and says which, and no checkpoint is half written.
+    /// A rank that dies ends the job quickly with a non-zero status: it, mpirun and rank 0 each say so, and no
+    /// checkpoint is half written.
     func testADyingRankEndsTheJobWithAMessage() throws {
         let data = try TrainFixture.dataset(root, count: 8)
         let cfg = root.appendingPathComponent("vae.yaml")
@@ -70,6 +71,7 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertLessThan(r.seconds, 60)
         XCTAssertTrue(r.output.contains("foley train: rank 1: injected failure at step 5"), r.output)
         XCTAssertTrue(r.output.contains("non-zero"), "mpirun names the failed process: \(r.output)")
+        XCTAssertTrue(r.output.contains("foley train: rank 0 of 2 is being ended by mpirun: another rank failed"), r.output)
         let dir = root.appendingPathComponent("runs/fault/checkpoints")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         XCTAssertEqual(names, ["step-00000002.safetensors", "step-00000004.safetensors"])
