@@ -5,6 +5,9 @@ public final class Linear: Module {
     public let inFeatures: Int, outFeatures: Int
     public var weight: Tensor { param("weight")! }
     public var bias: Tensor? { param("bias") }
+    /// Low-rank adapters added to the output (`LoRAAdapter` attaches them); not part of the state dict, so the base
+    /// weights load and save as they always have.
+    public internal(set) var loraLayers: [(adapter: String, layer: LoRALayer)] = []
 
     /// `zeroInit` starts the parameters at zero instead of nn.Linear's random init, for modules always filled from a
     /// checkpoint (a 20M-parameter text encoder's random init costs seconds, and draws from the global generator).
@@ -16,7 +19,11 @@ public final class Linear: Module {
         if bias { parameter("bias", zeroInit ? Tensor.zeros([outFeatures]) : Init.kaimingUniform([outFeatures], fanIn: inFeatures)) }
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.linear(x, weight: weight, bias: bias) }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        var y = try Tensor.linear(x, weight: weight, bias: bias)
+        for (_, l) in loraLayers where l.scale != 0 { y = try y + l.delta(x, training: isTraining) }
+        return y
+    }
 
     public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }
 }

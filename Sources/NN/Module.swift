@@ -54,6 +54,13 @@ open class Module {
         return out
     }
 
+    /// This module and every descendant with its dotted path ("" for this one), parents before children.
+    public func namedModules(prefix: String = "") -> [(String, Module)] {
+        var out: [(String, Module)] = [(prefix, self)]
+        for c in childNames { out += childStore[c]!.namedModules(prefix: prefix.isEmpty ? c : prefix + "." + c) }
+        return out
+    }
+
     public func parameters() -> [Tensor] { namedParameters().map(\.1) }
 
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }

@@ -18,7 +18,7 @@ struct EvalProbes: ParsableCommand {
 
     func run() throws {
         guard perKind > 0 else { throw ValidationError("--per-kind: expected at least 1, got \(perKind)") }
-        let pipe = try TextToAudioPipeline.load(folder: try modelRun.folder())
+        let pipe = try modelRun.pipeline()
         // The seed draws the probe set as well as the generations.
         let probes = try ProbeSet.make(perKind: perKind, seed: modelRun.seed, seconds: seconds)
         let eval = ProbeEvaluation(pipeline: pipe, steps: modelRun.steps, guidanceScale: modelRun.guidance, sampler: modelRun.sampler, seed: modelRun.seed)

@@ -14,7 +14,7 @@ struct Foley: ParsableCommand {
         discussion: "With no arguments, starts the Lua prompt (`:help` there for help).",
         version: version,
         subcommands: [Run.self, Generate.self, Embed.self, CorpusCommand.self, Preprocess.self, Train.self, Eval.self,
-                      EvalProbes.self, Bench.self, Info.self]
+                      EvalProbes.self, Bench.self, Info.self, LoRACommand.self]
     )
 
     @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")

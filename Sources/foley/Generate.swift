@@ -43,7 +43,7 @@ struct Generate: ParsableCommand {
         // Every option is checked before the model loads or a step runs, the output paths included.
         try o.validate()
         _ = try AudioFileFormat.forPath(out)
-        let pipe = try TextToAudioPipeline.load(folder: try modelRun.folder())
+        let pipe = try modelRun.pipeline()
         if let from {
             let ref = try AudioFile.read(from, mono: true)
             o.reference = try pipe.modelRateSamples(ref)

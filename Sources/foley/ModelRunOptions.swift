@@ -11,6 +11,7 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp(GenerationSchema.help("guidance"))) var guidance = GenerationOptions.defaults.guidanceScale
     @Option(help: ArgumentHelp("Sampler: \(samplerNames.joined(separator: ", ")) (default: the model's).")) var sampler: String?
     @Option(help: ArgumentHelp(GenerationSchema.help("seed"))) var seed = GenerationOptions.defaults.seed
+    @Option(help: "A LoRA adapter (diffusers/PEFT .safetensors) as PATH or PATH:SCALE; repeat to stack several.") var lora: [String] = []
     @Flag(name: .shortAndLong, help: "Print each model's hyperparameters as it loads (as FOLEY_LOG=info does).") var verbose = false
 
     /// The model folder asked for, else the shipped default.
@@ -20,6 +21,30 @@ struct ModelRunOptions: ParsableArguments {
             throw ValidationError("no model: pass --model DIR (the shipped default is models/default; run scripts/train-default-model to rebuild it)")
         }
         return folder
+    }
+
+    /// The `--lora` arguments as (file, scale), checked before any model loads.
+    func loraFiles() throws -> [(path: String, scale: Float)] {
+        try lora.map { arg in
+            var path = arg, scale: Float = 1
+            if let colon = arg.lastIndex(of: ":"), let s = Float(arg[arg.index(after: colon)...]) {
+                path = String(arg[..<colon])
+                scale = s
+            }
+            guard scale.isFinite else { throw ValidationError("--lora \(arg): the scale must be a finite number") }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("--lora \(arg): no such file '\(path)' (expected PATH or PATH:SCALE of a .safetensors adapter)")
+            }
+            return (path, scale)
+        }
+    }
+
+    /// The model with its `--lora` adapters attached.
+    func pipeline() throws -> TextToAudioPipeline {
+        let adapters = try loraFiles()
+        let pipe = try TextToAudioPipeline.load(folder: try folder())
+        for a in adapters { try pipe.loadLoRA(a.path, scale: a.scale) }
+        return pipe
     }
 
     /// Writes these options over `options`.

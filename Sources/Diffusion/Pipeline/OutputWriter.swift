@@ -43,6 +43,7 @@ public enum OutputWriter {
                 "channels": result.channels,
                 "foley_version": foleyVersion,
             ]
+            if !pipeline.loraAdapters.isEmpty { settings["lora"] = pipeline.loraRecord }
             if let l = options.loudness { settings["loudness_lufs"] = l }
             if options.reference != nil { settings["strength"] = Double(options.strength) }
             if let r = options.keepRange { settings["keep_seconds"] = [r.lowerBound, r.upperBound] }

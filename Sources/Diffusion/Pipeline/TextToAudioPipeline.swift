@@ -33,6 +33,8 @@ public final class TextToAudioPipeline {
     /// Text to UNet inputs for prompts, and for negative prompts (the same path unless a negative encoder is given).
     let promptConditioning: PromptConditioning?
     let negativeConditioning: PromptConditioning?
+    /// LoRA adapters attached to the denoiser, in load order (see PipelineLoRA.swift).
+    public internal(set) var loraAdapters: [LoadedLoRA] = []
 
     /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
     init(unet: UNet2DConditionModel?, vae: AutoencoderKL?, vocoder: (any Vocoder)?, conditioner: TextConditioner?,

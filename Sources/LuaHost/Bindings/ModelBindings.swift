@@ -159,7 +159,8 @@ public enum ModelBindings {
             },
         ])
         lua.register(type: PipelineObject.self, help: """
-        Pipeline: a loaded text-to-audio model (fields sample_rate, identity, folder, mel_bins, default_seconds).
+        Pipeline: a loaded text-to-audio model (fields sample_rate, identity, folder, mel_bins, default_seconds,
+        loras: the attached LoRA adapters as {name=, path=, scale=}).
         """, methods: [
             LuaMethod("generate", """
             p:generate{prompt=, negative=, steps=50, guidance=3, sampler=, eta=, seed=42, seconds=, count=1,
@@ -394,7 +395,7 @@ public enum ModelBindings {
                 }
                 return 1
             },
-        ], metamethods: [
+        ] + loraMethods, metamethods: [
             fieldIndex(PipelineObject.self, [
                 "sample_rate": { lua, p in lua.push(p.pipeline.sampleRate) },
                 "identity": { lua, p in lua.push(p.pipeline.identity) },
@@ -402,6 +403,7 @@ public enum ModelBindings {
                 "mel_bins": { lua, p in lua.push(p.pipeline.melBins) },
                 "default_seconds": { lua, p in lua.push(p.pipeline.defaultSeconds) },
                 "scaling_factor": { lua, p in lua.push(Double(p.pipeline.vae?.scalingFactor ?? 1)) },
+                "loras": { lua, p in pushLoRAs(lua, p.pipeline) },
             ]),
             LuaFunction("__tostring") { lua in
                 let p = try lua.pipeline(1)

@@ -145,6 +145,10 @@ public struct TrainingConfig {
         public var validationClips = 4
         /// Batches used to measure the latent scaling factor.
         public var scalingFactorBatches = 8
+        /// LDM: train a LoRA adapter on a frozen UNet instead of the whole UNet (`train.lora`).
+        public var lora: LoRAConfig?
+        /// VAE: the PatchGAN adversarial loss (`train.disc_*`); off unless disc_weight > 0.
+        public var adversarial = AdversarialConfig()
 
         public var schedule: LRScheduleSpec { LRScheduleSpec(name: lrScheduler, warmup: warmupSteps, minFactor: Float(minLRFactor)) }
     }
@@ -414,6 +418,8 @@ public struct TrainingConfig {
         c.keepCheckpoints = try t.int("keep_checkpoints", default: 3, min: 1)
         c.validateEvery = try t.int("validate_every", default: 0, min: 0)
         c.scalingFactorBatches = try t.int("scaling_factor_batches", default: 8, min: 1)
+        c.lora = try parseLoRA(t, stage: stage)
+        c.adversarial = try AdversarialConfig.parse(t, stage: stage)
         return c
     }
 

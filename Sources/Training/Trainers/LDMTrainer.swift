@@ -22,6 +22,8 @@ public final class LDMTrainer {
     /// The frozen contrastive model whose text projection feeds the class embedding (`model.contrastive`).
     public let contrastive: ContrastiveAudioText?
     public let dataset: MelDataset
+    /// The adapter being trained when the config has `train.lora` (the UNet is then frozen).
+    public let adapter: LoRAAdapter?
     public var scalingFactor: Float { vae.scalingFactor }
     let stage: LDMStage
     let loop: TrainingLoop
@@ -122,10 +124,30 @@ public final class LDMTrainer {
         frozen.requiresGrad(false)
         frozen.eval()
         vae = frozen
+        if let lc = config.train.lora {
+            guard start.resume != nil || initWeights != nil else {
+                throw TrainingError.config(key: "train.lora", found: "a LoRA run without base weights",
+                                           expected: "--init-from MODEL (the UNet the adapter is trained on), or --resume of a LoRA run")
+            }
+            guard config.textEncoder.freeze else {
+                throw TrainingError.config(key: "text_encoder.freeze", found: "false", expected: "true with train.lora (the adapter trains the UNet only)")
+            }
+            unet.requiresGrad(false)
+            do {
+                adapter = try LoRAAdapter.attach(to: unet, name: "default", config: lc,
+                                                 generator: RandomGenerator(seed: DataLoader.mix(config.train.seed, 0x4C6F_5241, 1)), what: "train.lora")
+            } catch let e as NNError { throw TrainingError.config(key: "train.lora", found: "targets \(lc.targets)", expected: e.description) }
+            if start.resume == nil {
+                options.log("LoRA: rank \(lc.rank), alpha \(lc.alpha) on \(adapter!.layers.count) layers (\(adapter!.parameterCount) trainable parameters; the UNet's \(unet.parameterCount) are frozen)")
+            }
+        } else {
+            adapter = nil
+        }
         if start.resume == nil, !config.textEncoder.freeze, let mod = enc as? Module {
             options.log("training the text encoder too (\(mod.parameterCount) parameters)")
         }
-        stage = try LDMStage(config: config, unet: unet, vae: vae, conditioner: self.conditioner, dataset: dataset, contrastive: contrastive)
+        stage = try LDMStage(config: config, unet: unet, vae: vae, conditioner: self.conditioner, dataset: dataset, contrastive: contrastive,
+                             adapter: adapter)
         loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
         stage.loader = loop.loader
     }
@@ -256,9 +278,13 @@ final class LDMStage: TrainingStage {
     /// Set for `diffusion.prediction_type: flow_prediction`: the rectified-flow path replaces the beta schedule.
     let flow: FlowMatchingObjective?
 
+    /// Set for a LoRA run: its weights are what trains, EMA tracks, checkpoints keep under `lora.` and the run exports.
+    let adapter: LoRAAdapter?
+
     init(config: TrainingConfig, unet: UNet2DConditionModel, vae: AutoencoderKL, conditioner: TextConditioner, dataset: MelDataset,
-         contrastive: ContrastiveAudioText? = nil) throws {
+         contrastive: ContrastiveAudioText? = nil, adapter: LoRAAdapter? = nil) throws {
         self.config = config
+        self.adapter = adapter
         self.contrastive = contrastive
         self.unet = unet
         self.vae = vae
@@ -269,7 +295,7 @@ final class LDMStage: TrainingStage {
         let sched = SamplerConfig(numTrainTimesteps: d.numTrainTimesteps, betaStart: d.betaStart, betaEnd: d.betaEnd, betaSchedule: d.betaSchedule)
         alphasCumprod = BetaSchedule.alphasCumprod(try BetaSchedule.betas(for: sched))
         timesteps = try TimestepSampler(config.train.timestepBias, count: d.numTrainTimesteps)
-        named = unet.namedParameters()
+        named = adapter?.namedParameters ?? unet.namedParameters()
         frozenText = config.textEncoder.freeze
         // A frozen encoder runs once per distinct caption; room for every caption of the dataset and the empty one.
         prompts = PromptConditioning(conditioner: conditioner, conditioning: conditioning, contrastive: contrastive,
@@ -377,6 +403,7 @@ final class LDMStage: TrainingStage {
     func extraTensors() -> [String: [String: Tensor]] {
         var g = ["vae.": vae.stateDict()]
         if !frozenText, let m = encoderModule { g["text_encoder."] = m.stateDict() }
+        if let adapter { g["lora."] = adapter.stateDict() }
         return g
     }
 
@@ -388,6 +415,11 @@ final class LDMStage: TrainingStage {
     }
 
     func restoreExtra(from c: Checkpoint) throws {
+        if let adapter {
+            let saved = try c.tensors(prefix: "lora.")
+            guard !saved.isEmpty else { throw TrainingError.file(c.path, "holds no LoRA weights; it was not written by a train.lora run") }
+            do { try adapter.load(stateDict: saved) } catch { throw TrainingError.file(c.path, "its LoRA weights do not fit train.lora: \(error)") }
+        }
         if !frozenText, let m = encoderModule {
             try m.load(stateDict: try c.tensors(prefix: "text_encoder."))
         }
@@ -448,7 +480,7 @@ final class LDMStage: TrainingStage {
         var uc = unet.config
         uc.sampleSize = try ModelExport.trainedSampleSize(config, info: dataset.info, vaeFactor: vae.downsamplingFactor, unit: frameUnit)
         return ModelExport.FoleyFolderParts(
-            name: config.name, unetConfig: uc, unetWeights: ModelExport.weights(unet, ema: ema, names: named.map(\.0)),
+            name: config.name, unetConfig: uc, unetWeights: try unetWeights(ema: ema),
             vaeConfig: vae.config, vaeWeights: vae.stateDict(), scalingFactor: vae.scalingFactor,
             scheduler: ModelExport.samplerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
             conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
@@ -457,12 +489,30 @@ final class LDMStage: TrainingStage {
             contrastive: contrastive)
     }
 
+    /// The UNet's weights to export: EMA's when enabled; a LoRA run's adapter folded in (the UNet is not changed).
+    func unetWeights(ema: EMA?) throws -> [String: Tensor] {
+        guard let adapter else { return ModelExport.weights(unet, ema: ema, names: named.map(\.0)) }
+        var w = unet.stateDict()
+        try withEMAWeights(ema, emaParameters.map(\.1)) {
+            for (path, host, layer) in adapter.layers where layer.scale != 0 {
+                w[path + ".weight"] = try GradMode.noGrad { try host.weight.detach() + layer.weightDelta() }
+            }
+        }
+        return w
+    }
+
     func export(to folder: URL, ema: EMA?) throws {
         try ModelExport.writeFoleyFolder(try exportParts(ema: ema), to: folder)
     }
 
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
         guard export else { return nil }
+        if let adapter {
+            // A LoRA run's product is the adapter (EMA weights when enabled), in diffusers' file format.
+            let file = experiment.appendingPathComponent("lora.safetensors")
+            try withEMAWeights(ema, emaParameters.map(\.1)) { try LoRAFile.write([(prefix: "unet", adapter: adapter)], to: file.path) }
+            return file
+        }
         let folder = experiment.appendingPathComponent("model")
         try self.export(to: folder, ema: ema)
         return folder

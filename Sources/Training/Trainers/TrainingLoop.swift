@@ -82,6 +82,15 @@ protocol TrainingStage: AnyObject {
     func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any]
     /// End of training: measurements and export; may update the final state.
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL?
+    /// Step `step` (0-based) begins: for stages whose loss depends on the step (the VAE's disc_start).
+    func stepStarted(_ step: Int)
+    /// The step that began was interrupted and is being undone: restore what `loss` changed outside the optimizer.
+    func stepUndone() throws
+}
+
+extension TrainingStage {
+    func stepStarted(_ step: Int) {}
+    func stepUndone() throws {}
 }
 
 /// The experiment folder and the checkpoint a run starts from.
@@ -148,6 +157,9 @@ final class TrainingLoop {
         parallel = DataParallel(communicator: comm, parameters: stage.trainableParameters, bucketMB: t.bucketMB)
         if comm.isDistributed && config.stage == .clap {
             throw TrainingError.invalidArgument("mpirun", "the contrastive stage trains in one process (its in-batch negatives would shrink to each rank's batch)")
+        }
+        if comm.isDistributed && config.train.adversarial.enabled {
+            throw TrainingError.invalidArgument("mpirun", "train.disc_weight > 0 trains in one process: the discriminator steps inside the loss, on each rank's batch alone")
         }
         var position = start.resume?.state.loader ?? .init()
         if let r = start.resume, (r.state.worldSize ?? 1) != comm.size {
@@ -304,6 +316,7 @@ final class TrainingLoop {
             let positionBefore = loader.position, masterBefore = master.state
             var parts: [String: Double] = [:]
             var norm: Float = 0, lr: Float = 0
+            stage.stepStarted(step)
             do {
                 let rng = RandomGenerator(seed: master.nextUInt64())
                 optimizer.zeroGrad()
@@ -331,6 +344,7 @@ final class TrainingLoop {
                 loader.seek(positionBefore)
                 master.state = masterBefore
                 optimizer.zeroGrad()
+                try stage.stepUndone()
                 interrupted = true
                 break
             }

@@ -57,9 +57,20 @@ public final class VAETrainer {
         if let w = initWeights {
             do { try vae.load(stateDict: w) } catch { throw TrainingError.file(options.initFrom!, "weights do not fit the VAE: \(error)") }
         }
-        stage = VAEStage(config: config, vae: vae, dataset: dataset, keptScale: keptScale)
+        let adv = config.train.adversarial
+        if adv.enabled && config.train.gradAccumSteps != 1 {
+            throw TrainingError.config(key: "train.grad_accum_steps", found: "\(config.train.gradAccumSteps)",
+                                       expected: "1 with the adversarial loss (train.disc_weight > 0): the discriminator steps once per batch")
+        }
+        stage = VAEStage(config: config, vae: vae, dataset: dataset, keptScale: keptScale,
+                         adversarial: adv.enabled ? AdversarialLoss(config: adv, learningRate: config.train.learningRate,
+                                                                    seed: DataLoader.mix(config.train.seed, 0x4449_5343, 2)) : nil)
         loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
         stage.loader = loop.loader
+        if let d = stage.adversarial?.discriminator, min(loop.loader.frames, dataset.melBins) < d.minimumInput {
+            throw TrainingError.config(key: "train.disc_num_layers", found: "\(d.numLayers)",
+                                       expected: "fewer layers: the PatchGAN needs crops of at least \(d.minimumInput) frames and mels, these are \(loop.loader.frames) x \(dataset.melBins)")
+        }
     }
 
     static func build(_ c: AutoencoderKLConfig) throws -> AutoencoderKL {
@@ -100,8 +111,14 @@ final class VAEStage: TrainingStage {
     /// With `train.freeze_encoder`: the --init-from VAE's scaling factor, which export keeps instead of measuring.
     let keptScale: Float?
 
-    init(config: TrainingConfig, vae: AutoencoderKL, dataset: MelDataset, keptScale: Float? = nil) {
+    /// The PatchGAN term, when `train.disc_weight` > 0.
+    let adversarial: AdversarialLoss?
+    /// The step being taken (disc_start counts in optimizer steps).
+    var step = 0
+
+    init(config: TrainingConfig, vae: AutoencoderKL, dataset: MelDataset, keptScale: Float? = nil, adversarial: AdversarialLoss? = nil) {
         self.config = config
+        self.adversarial = adversarial
         self.vae = vae
         self.dataset = dataset
         self.keptScale = keptScale
@@ -123,22 +140,39 @@ final class VAEStage: TrainingStage {
         var values: [String: Double]
     }
 
-    func terms(_ mel: Tensor, rng: RandomGenerator?, shard: DataShard = .single) throws -> Terms {
+    /// The loss terms of `mel`; `training` adds the adversarial term and steps the discriminator.
+    func terms(_ mel: Tensor, rng: RandomGenerator?, training: Bool = false, shard: DataShard = .single) throws -> Terms {
         let t = config.train
         let posterior = config.train.freezeEncoder ? try GradMode.noGrad { try vae.encode(mel) } : try vae.encode(mel)
         // The global batch's noise, this rank's rows (one process: exactly posterior.sample's draw).
         let z = try rng.map { try posterior.mean + posterior.std * shard.randn(posterior.mean.shape, generator: $0) } ?? posterior.mode
-        let rec = try vae.decode(z)
-        let diff = try rec - mel
-        let recLoss = t.lossType == "l1" ? try diff.abs().mean() : try (diff * diff).mean()
+        let features = try vae.decodeFeatures(z)
+        let rec = try vae.decoder.convOut(features)
+        var values: [String: Double] = [:]
+        // The reconstruction terms of a decoded mel (the adaptive weight differentiates them again at conv_out).
+        func reconstruction(_ y: Tensor, record: Bool) throws -> Tensor {
+            let diff = try y - mel
+            let recLoss = t.lossType == "l1" ? try diff.abs().mean() : try (diff * diff).mean()
+            if record { values["rec_loss"] = Double(recLoss.item) }
+            guard t.spectralLossWeight > 0 else { return recLoss }
+            let spec = try spectralLoss(y, mel)
+            if record { values["spectral_loss"] = Double(spec.item) }
+            return try recLoss + spec * Float(t.spectralLossWeight)
+        }
         let perSample = Float(mel.count / mel.shape[0])
         let kl = try posterior.kl().mean() / perSample
-        var total = try recLoss + kl * Float(t.klWeight)
-        var values: [String: Double] = ["rec_loss": Double(recLoss.item), "kl": Double(kl.item)]
-        if t.spectralLossWeight > 0 {
-            let spec = try spectralLoss(rec, mel)
-            total = try total + spec * Float(t.spectralLossWeight)
-            values["spectral_loss"] = Double(spec.item)
+        values["kl"] = Double(kl.item)
+        var total = try reconstruction(rec, record: true) + kl * Float(t.klWeight)
+        if training, let adversarial {
+            for (k, v) in try adversarial.updateDiscriminator(real: mel, fake: rec, step: step) { values[k] = v }
+            let f = adversarial.factor(step: step)
+            if f > 0 {
+                let weight = try adversarial.adaptiveWeight(features: features, lastLayer: vae.decoder.convOut) { try reconstruction($0, record: false) }
+                let g = try adversarial.generatorLoss(rec)
+                total = try total + g * (weight * f)
+                values["g_loss"] = Double(g.item)
+                values["d_weight"] = Double(weight)
+            }
         }
         return Terms(total: total, values: values)
     }
@@ -165,13 +199,35 @@ final class VAEStage: TrainingStage {
     }
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
-        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil, shard: batch.shard)
+        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil, training: true, shard: batch.shard)
         return (r.total, r.values)
     }
 
-    func extraTensors() -> [String: [String: Tensor]] { [:] }
+    func stepStarted(_ step: Int) {
+        self.step = step
+        adversarial?.commit()
+    }
+
+    func stepUndone() throws { try adversarial?.undo() }
+
+    func extraTensors() -> [String: [String: Tensor]] {
+        guard let adversarial else { return [:] }
+        return ["discriminator.": adversarial.discriminator.stateDict(), "disc_optimizer.": adversarial.optimizer.stateDict()]
+    }
+
     func fill(_ state: inout CheckpointState) { if let keptScale { state.scalingFactor = keptScale } }
-    func restoreExtra(from c: Checkpoint) throws {}
+
+    func restoreExtra(from c: Checkpoint) throws {
+        guard let adversarial else { return }
+        let weights = try c.tensors(prefix: "discriminator."), state = try c.tensors(prefix: "disc_optimizer.")
+        guard !weights.isEmpty else {
+            throw TrainingError.file(c.path, "holds no discriminator; it was written without the adversarial loss (train.disc_weight 0). Start a new run with --init-from it instead of --resume")
+        }
+        do {
+            try adversarial.discriminator.load(stateDict: weights)
+            try adversarial.optimizer.load(stateDict: state)
+        } catch { throw TrainingError.file(c.path, "its discriminator does not fit train.disc_*: \(error)") }
+    }
 
     func measureScale(batches: Int) throws -> Float {
         // The global batch under mpirun: the factor is then the one a single process of N x B measures.

@@ -151,14 +151,16 @@ public final class VAEDecoder: Module {
         child("conv_out", convOut)
     }
 
-    public func callAsFunction(_ z: Tensor) throws -> Tensor {
+    public func callAsFunction(_ z: Tensor) throws -> Tensor { try convOut(try features(z)) }
+
+    /// Everything before conv_out: what the adversarial loss's adaptive weight differentiates conv_out's weight at.
+    public func features(_ z: Tensor) throws -> Tensor {
         let layer = beginLayer()
         defer { layer.end() }
         var h = try convIn(z)
         h = try midBlock(h)
         for b in upBlocks.items { h = try b(h) }
-        h = try activation(convNormOut, h)
-        return try convOut(h)
+        return try activation(convNormOut, h)
     }
 }
 
@@ -305,6 +307,13 @@ public final class AutoencoderKL: Module {
         var h = z
         if let postQuantConv { h = try postQuantConv(h) }
         return try decoder(h)
+    }
+
+    /// `decode(z)` stopped before the decoder's conv_out (`decode(z) == decoder.convOut(decodeFeatures(z))`).
+    public func decodeFeatures(_ z: Tensor) throws -> Tensor {
+        var h = z
+        if let postQuantConv { h = try postQuantConv(h) }
+        return try decoder.features(h)
     }
 
     /// Reconstruction of `x`: decode(mode) or decode(sample) when a generator is given.
