@@ -31,7 +31,7 @@ final class DataParallel {
     /// sizes first, so a rank started on another config or checkpoint fails with a message instead of a wrong run.
     func broadcast(_ groups: [String: [String: Tensor]]) throws -> [String: [String: Tensor]] {
         let keys = groups.keys.sorted().flatMap { g in groups[g]!.keys.sorted().map { (g, $0) } }
-        var summary: [Double] = [Double(keys.count), Double(keys.reduce(0) { $0 + groups[$1.0]![$1.1]!.count })]
+        let summary: [Double] = [Double(keys.count), Double(keys.reduce(0) { $0 + groups[$1.0]![$1.1]!.count })]
         var root = summary
         try communicator.allreduce(&root, op: .max)
         var low = summary.map { -$0 }
@@ -40,7 +40,6 @@ final class DataParallel {
             throw TrainingError.invalidArgument("mpirun", "rank \(communicator.rank) holds \(Int(summary[0])) tensors of \(Int(summary[1])) values, "
                                                 + "another rank differs; expected the same config and checkpoint on every rank (same paths on every host)")
         }
-        summary = []
         var out: [String: [String: Tensor]] = [:]
         for (g, k) in keys {
             let t = communicator.isRoot ? groups[g]![k]! : groups[g]![k]!.copy()

@@ -7,13 +7,12 @@ extension TrainingLoop {
     /// all ranks read the same config (same seed, same data order). Frozen parts (the VAE, a frozen text encoder)
     /// are loaded from the same files on every rank and are not sent.
     func startTogether() throws {
-        var check = [loader.seed, TrainingLoop.fingerprint(config.yaml), UInt64(step)]
+        let check = [loader.seed, TrainingLoop.fingerprint(config.yaml), UInt64(step)]
         let root = try parallel.broadcast(state: check)
         guard root == check else {
             throw TrainingError.invalidArgument("mpirun", "rank \(parallel.communicator.rank) has another config, seed or resume step than rank 0 "
                                                 + "(step \(check[2]) against \(root[2])); expected the same config file and runs folder on every host")
         }
-        check = []
         var mine = groups().filter { ["model.", "optimizer.", "ema."].contains($0.key) }
         if mine["optimizer."]?.isEmpty ?? false { mine["optimizer."] = nil }
         let got = try parallel.broadcast(mine)
