@@ -29,6 +29,8 @@ let package = Package(
         systemLibrary("CEbur128", "libebur128", "libebur128-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
         systemLibrary("CZMQ", "libzmq", "libzmq3-dev"),
+        // Open MPI: data-parallel training across processes and machines (mpirun); unused in a single process.
+        systemLibrary("CMPI", "ompi-c", "libopenmpi-dev"),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // Vectorizable hot loops; -ffast-math lets reductions reassociate, finite-math stays off for inf/NaN.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffast-math", "-fno-finite-math-only"])]),
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "Diffusion", dependencies: ["NN", "Audio", "Text", "Yams"], swiftSettings: swiftSettings),
         // The procedural sound corpus (the shipped model's training data and the probes' references): DSP only.
         .target(name: "Corpus", dependencies: ["Tensors"], swiftSettings: swiftSettings),
-        .target(name: "Training", dependencies: ["Diffusion", "Yams"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Diffusion", "Yams", "CMPI"], swiftSettings: swiftSettings),
         .target(name: "Metrics", dependencies: ["Diffusion", "Corpus", "COpenBLAS"], swiftSettings: swiftSettings),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "CEdit", "Diffusion", "Training", "Metrics", "Corpus"],
                 swiftSettings: swiftSettings),

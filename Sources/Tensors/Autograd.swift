@@ -90,6 +90,7 @@ extension Tensor {
                     t.gradFn = nil
                 } else {
                     if let old = t.grad { t.grad = try old + g } else { t.grad = g.copy() }
+                    GradHooks.leafGradientReady?(t)
                 }
             }
         }

@@ -81,6 +81,7 @@ struct Run: ParsableCommand {
     func run() throws {
         if let luaMemory { LuaState.memoryLimit = try Foley.memorySize(luaMemory) }
         let status = Runner.runFile(file, args: arguments, executable: CommandLine.arguments.first ?? "foley")
+        Train.leaveJob(status: status)
         if status != 0 { throw ExitCode(status) }
     }
 }

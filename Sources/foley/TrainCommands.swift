@@ -149,31 +149,70 @@ struct Train: ParsableCommand {
     var half = false
 
     func run() throws {
-        do {
-            if half { ModelExport.storage = .f16 }
-            if let exportTo {
-                try ModelExport.export(checkpoint: config, to: URL(fileURLWithPath: exportTo))
-                print("exported \(config) to \(exportTo)")
-                return
+        if half { ModelExport.storage = .f16 }
+        if let exportTo {
+            do { try ModelExport.export(checkpoint: config, to: URL(fileURLWithPath: exportTo)) } catch let e as TrainingError {
+                FileHandle.standardError.write(Data("foley train: \(e.description)\n".utf8))
+                throw ExitCode(1)
             }
-            let cfg = try TrainingConfig.load(path: config, stage: stage)
-            var o = TrainingOptions()
-            o.resume = resume
-            o.experimentName = expName
-            o.runsDirectory = runsDir
-            o.initFrom = initFrom
-            o.maxSteps = maxSteps
-            let r = try TrainingRunner.run(config: cfg, options: o)
-            if r.interrupted {
-                print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config)" + (stage.map { " --stage \($0)" } ?? "") + " --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
-                // Stopped by a signal: the status says so (130 for Ctrl-C, 143 for SIGTERM), as a killed process's would.
-                if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
-            } else {
-                print("trained \(r.step) steps" + (r.exported.map { "; model: \($0.path)" } ?? ""))
-            }
-        } catch let e as TrainingError {
-            FileHandle.standardError.write(Data("foley train: \(e.description)\n".utf8))
+            print("exported \(config) to \(exportTo)")
+            return
+        }
+        // Under mpirun this joins the job (MPI_Init); alone it is a single process and nothing changes.
+        let comm: Communicator
+        do { comm = try Distributed.world() } catch {
+            FileHandle.standardError.write(Data("foley train: cannot join the MPI job: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        let status: Int32
+        do { status = try train(comm) } catch {
+            let message = (error as? TrainingError)?.description ?? "\(error)"
+            // One rank's error ends the whole job at once: the others would wait for it in a collective forever.
+            let who = comm.isDistributed ? " (rank \(comm.rank) of \(comm.size); ending the job)" : ""
+            FileHandle.standardError.write(Data("foley train: \(message)\(who)\n".utf8))
+            if comm.isDistributed { comm.abort(code: 1) }
+            throw ExitCode(1)
+        }
+        // Stopped by a signal under mpirun: the launcher is tearing the job down and MPI_Finalize would wait on it.
+        if status != 0 && comm.isDistributed {
+            fflush(stdout)
+            _exit(status)
+        }
+        comm.finalize()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Under mpirun (a script that used foley.dist or trained), leaves the job: cleanly when this rank succeeded,
+    /// else ending every rank, which would otherwise wait for this one in a collective.
+    static func leaveJob(status: Int32) {
+        guard let c = Distributed.existing, c.isDistributed else { return }
+        if status == 0 { c.finalize() } else { c.abort(code: status) }
+    }
+
+    /// Trains; returns the exit status (non-zero when stopped by a signal).
+    func train(_ comm: Communicator) throws -> Int32 {
+        let cfg = try TrainingConfig.load(path: config, stage: stage)
+        var o = TrainingOptions()
+        o.resume = resume
+        o.experimentName = expName
+        o.runsDirectory = runsDir
+        o.initFrom = initFrom
+        o.maxSteps = maxSteps
+        o.communicator = comm
+        // Only rank 0 speaks: the others hold the same weights and would print the same lines.
+        if !comm.isRoot {
+            o.log = { _ in }
+            o.progress = .quiet
+        }
+        let r = try TrainingRunner.run(config: cfg, options: o)
+        guard comm.isRoot else { return r.interrupted && Interrupt.requested ? 128 + SIGINT : 0 }
+        if r.interrupted {
+            print("stopped at step \(r.step) of \(r.totalSteps); resume with: foley train \(config)" + (stage.map { " --stage \($0)" } ?? "") + " --resume" + (expName.map { " --exp-name \($0)" } ?? ""))
+            // Stopped by a signal: the status says so (130 for Ctrl-C, 143 for SIGTERM), as a killed process's would.
+            if Interrupt.requested { return Interrupt.flag.pointee == SIGCONT ? 128 + SIGINT : Interrupt.exitStatus }
+        } else {
+            print("trained \(r.step) steps" + (r.exported.map { "; model: \($0.path)" } ?? ""))
+        }
+        return 0
     }
 }

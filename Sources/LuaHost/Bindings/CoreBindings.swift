@@ -50,7 +50,7 @@ public enum Output {
 /// The one entry point that registers every binding, and the `foley` table's own functions.
 public enum FoleyBindings {
     /// The sub-tables of `foley`; those without bindings yet are present and empty.
-    public static let libraries = ["tensor", "audio", "text", "models", "samplers", "train", "metrics", "plot"]
+    public static let libraries = ["tensor", "audio", "text", "models", "samplers", "train", "metrics", "plot", "dist"]
 
     public static func registerAll(_ lua: LuaState) {
         for lib in libraries { lua.register(library: lib, []) }
@@ -64,6 +64,7 @@ public enum FoleyBindings {
         TrainBindings.register(lua)
         MetricsBindings.register(lua)
         Display.register(lua)
+        DistBindings.register(lua)
         // Later bindings (audio, models, samplers, train, ...) register here, one line each.
     }
 

@@ -53,6 +53,8 @@ public final class TrainerObject: LuaObject {
         o.progress = progress ? .auto : .quiet
         o.handleSignals = false
         o.log = log
+        // Under mpirun only rank 0 draws the progress line (the script's prints are its own affair).
+        if let c = Distributed.existing, !c.isRoot { o.progress = .quiet }
         return o
     }
 

@@ -34,12 +34,14 @@ public struct CheckpointState: Codable, Equatable {
     public var finished: Bool
     /// Seconds of training so far (across resumes).
     public var elapsed: Double
+    /// Processes of the run that wrote it (nil: one); a resume on another count re-deals the loader position.
+    public var worldSize: Int?
 
     enum CodingKeys: String, CodingKey {
         case format, stage, step, config, modelConfig = "model_config", vaeConfig = "vae_config", rng, lrStep = "lr_step"
         case totalSteps = "total_steps", loader, loaderSeed = "loader_seed", emaUpdates = "ema_updates"
         case scalingFactor = "scaling_factor", textEncoder = "text_encoder", textEncoderTrained = "text_encoder_trained"
-        case finished, elapsed
+        case finished, elapsed, worldSize = "world_size"
     }
 
     public static func encodeState(_ g: RandomGenerator) -> [String] { g.state.map { String($0) } }

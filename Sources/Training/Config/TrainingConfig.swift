@@ -88,6 +88,8 @@ public struct TrainingConfig {
         /// Leave out an epoch's last, smaller batch (torch's drop_last); on by default for contrastive training, whose
         /// in-batch negatives need at least two clips.
         public var dropLast = false
+        /// Under mpirun, an epoch that does not divide among the ranks is padded with its first clips ("pad") or cut ("drop").
+        public var shardRemainder = "pad"
         /// 0: batches are read on the training thread; 1 or more: a background thread prepares the next batch while
         /// the current one trains (one thread suffices: reading mmapped mels is cheap).
         public var numWorkers = 1
@@ -115,6 +117,8 @@ public struct TrainingConfig {
         /// Global gradient-norm clip (0 disables).
         public var gradClip: Double = 1
         public var gradAccumSteps = 1
+        /// Under mpirun: megabytes of gradients per all-reduce message (PyTorch DDP's bucket_cap_mb).
+        public var bucketMB: Double = 25
         public var lossType = "mse"
         /// VAE: KL weight on the per-element KL (AudioLDM's weighting: rec and KL both per element).
         public var klWeight: Double = 1e-6
@@ -345,6 +349,7 @@ public struct TrainingConfig {
         if c.segmentSeconds == nil && c.segmentFrames == nil { c.segmentSeconds = 4 }
         c.shuffle = try d.bool("shuffle", default: true)
         c.dropLast = try d.bool("drop_last", default: stage == .clap)
+        c.shardRemainder = try d.string("shard_remainder", default: "pad", allowed: ["pad", "drop"])
         c.numWorkers = try d.int("num_workers", default: 1, min: 0)
         if stage == .ldm { c.latents = try d.bool("latents", default: false) } else {
             try d.forbid("latents", because: "outside an LDM config: cached latents feed the diffusion model's training")
@@ -378,6 +383,7 @@ public struct TrainingConfig {
         c.adamEps = try t.double("adam_eps", default: 1e-8, min: 0, exclusiveMin: true)
         c.gradClip = try t.double("grad_clip", default: 1, min: 0)
         c.gradAccumSteps = try t.int("grad_accum_steps", default: 1, min: 1)
+        c.bucketMB = try t.double("bucket_mb", default: 25, min: 0, exclusiveMin: true)
         c.lossType = try t.string("loss_type", default: stage == .vae ? "l1" : "mse", allowed: ["l1", "mse"])
         if stage == .vae {
             c.klWeight = try t.double("kl_weight", default: 1e-6, min: 0)

@@ -146,33 +146,30 @@ public final class LatentCache {
         return (try f.tensor(id + ".mean"), try f.tensor(id + ".std"))
     }
 
-    /// Latents [B, C, frames/f, mels/f] for a batch's clips cropped where the batch's mel crops start (rounded down to
-    /// a latent frame), a posterior sample when `generator` is given, else the mean; past a clip's end, `silence`.
-    func batch(ids: [String], starts: [Int], frames: Int, silence: Tensor, generator: RandomGenerator?) throws -> Tensor {
+    /// Posterior means and stds [B, C, frames/f, mels/f] of a batch's clips, cut where the batch's mel crops start
+    /// (rounded down to a latent frame); past a clip's end, `silence` with std 0.
+    func batch(ids: [String], starts: [Int], frames: Int, silence: Tensor) throws -> (mean: Tensor, std: Tensor) {
         let f = info.downsampling, lf = frames / f
         let c = silence.shape[0], w = silence.shape[2]
-        let out = Tensor.zeros([ids.count, c, lf, w])
+        let means = Tensor.zeros([ids.count, c, lf, w]), stds = Tensor.zeros([ids.count, c, lf, w])
         for (j, id) in ids.enumerated() {
             let (mean, std) = try posterior(id)
             let total = mean.shape[1]
             let s0 = min(starts[j] / f, max(0, total - lf))
-            let eps = generator.map { Tensor.randn([c, lf, w], generator: $0) }
             for ch in 0..<c {
                 for t in 0..<lf {
-                    let dst = out.pointer + ((j * c + ch) * lf + t) * w
-                    let src = s0 + t
-                    if src < total {
-                        for k in 0..<w {
-                            let i = (ch * total + src) * w + k
-                            dst[k] = mean.pointer[i] + (eps.map { $0.pointer[(ch * lf + t) * w + k] } ?? 0) * std.pointer[i]
-                        }
+                    let row = ((j * c + ch) * lf + t) * w
+                    if s0 + t < total {
+                        let src = (ch * total + s0 + t) * w
+                        (means.pointer + row).update(from: mean.pointer + src, count: w)
+                        (stds.pointer + row).update(from: std.pointer + src, count: w)
                     } else {
-                        (silence.pointer + (ch * lf + t) * w).withMemoryRebound(to: Float.self, capacity: w) { dst.update(from: $0, count: w) }
+                        (means.pointer + row).update(from: silence.pointer + (ch * lf + t) * w, count: w)
                     }
                 }
             }
         }
-        return out
+        return (means, stds)
     }
 }
 

@@ -81,6 +81,8 @@ public final class DataLoader {
         /// Where each clip's crop starts (mel frames): cached latents are cut at the same place.
         public let starts: [Int]
         public let position: Position
+        /// The rank's share this batch was dealt by: per-sample draws go through it.
+        public var shard = DataShard.single
     }
 
     public let dataset: MelDataset
@@ -97,9 +99,11 @@ public final class DataLoader {
     /// - Parameter prefetch: prepare the next batch on a background thread while the caller trains on this one.
     /// Leave out each epoch's last batch when it is smaller than `batchSize`.
     public let dropLast: Bool
+    /// This rank's share of each epoch (all of it in one process); `batchSize` is per rank.
+    public let shard: DataShard
 
     public init(dataset: MelDataset, batchSize: Int, frames: Int, seed: UInt64, shuffle: Bool = true,
-                prefetch: Bool = true, position: Position = Position(), dropLast: Bool = false) throws {
+                prefetch: Bool = true, position: Position = Position(), dropLast: Bool = false, shard: DataShard = .single) throws {
         guard dataset.count > 0 else {
             throw TrainingError.file(dataset.folder, "the split holds no clips (check data.train_split / the preprocess report)")
         }
@@ -110,7 +114,11 @@ public final class DataLoader {
         self.seed = seed
         self.shuffle = shuffle
         self.dropLast = dropLast
-        guard !dropLast || dataset.count >= batchSize else {
+        self.shard = shard
+        guard shard.shardLength(dataset.count) > 0 else {
+            throw TrainingError.invalidArgument("batch", "data.shard_remainder drop leaves no clip: the split holds \(dataset.count) clips for \(shard.count) ranks")
+        }
+        guard !dropLast || shard.shardLength(dataset.count) >= batchSize else {
             throw TrainingError.invalidArgument("batch", "drop_last leaves no batch: the split holds \(dataset.count) clips, fewer than batch_size \(batchSize)")
         }
         self.prefetchEnabled = prefetch
@@ -120,7 +128,10 @@ public final class DataLoader {
     let prefetchEnabled: Bool
 
     /// Batches per epoch (the last one smaller when the clips do not divide evenly).
-    public var batchesPerEpoch: Int { dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize }
+    public var batchesPerEpoch: Int {
+        let n = shard.shardLength(dataset.count)
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
+    }
 
     public func seek(_ p: Position) {
         waitPending()
@@ -144,24 +155,28 @@ public final class DataLoader {
         p.batch + 1 >= batchesPerEpoch ? Position(epoch: p.epoch + 1, batch: 0) : Position(epoch: p.epoch, batch: p.batch + 1)
     }
 
-    /// The batch at `p` (deterministic; no state changes).
+    /// The batch at `p` (deterministic; no state changes). Under a shard, the global batch's crops and captions
+    /// are drawn on every rank and this rank keeps its own, so the ranks' batches add up to one process's.
     public func batch(at p: Position) throws -> Batch {
-        let ord = order(epoch: p.epoch)
-        let lo = p.batch * batchSize, hi = min(ord.count, lo + batchSize)
+        let ord = shard.dealt(order(epoch: p.epoch))
+        let global = batchSize * shard.count
+        let lo = p.batch * global, hi = min(ord.count, lo + global)
         let idx = Array(ord[lo..<hi])
         let g = RandomGenerator(seed: DataLoader.mix(seed, UInt64(p.epoch), UInt64(p.batch) &+ 0x4352_4F50))
         let bins = dataset.melBins
-        let mel = Tensor.zeros([idx.count, 1, frames, bins])
+        let mel = Tensor.zeros([shard.mine(idx).count, 1, frames, bins])
         var captions: [String] = [], ids: [String] = [], starts: [Int] = []
-        for (j, i) in idx.enumerated() {
+        for (k, i) in idx.enumerated() {
             let e = dataset.entries[i]
             let start = e.frames > frames ? g.nextInt(e.frames - frames + 1) : 0
-            try dataset.crop(i, start: start, frames: frames, into: mel.pointer + j * frames * bins)
+            let caption = e.captions[e.captions.count > 1 ? g.nextInt(e.captions.count) : 0]
+            guard shard.owns(k) else { continue }
+            try dataset.crop(i, start: start, frames: frames, into: mel.pointer + ids.count * frames * bins)
             starts.append(start)
-            captions.append(e.captions[e.captions.count > 1 ? g.nextInt(e.captions.count) : 0])
+            captions.append(caption)
             ids.append(e.id)
         }
-        return Batch(mel: mel, captions: captions, ids: ids, starts: starts, position: p)
+        return Batch(mel: mel, captions: captions, ids: ids, starts: starts, position: p, shard: shard)
     }
 
     /// The next batch; schedules the one after on the background thread.

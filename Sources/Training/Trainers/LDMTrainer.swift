@@ -110,7 +110,9 @@ public final class LDMTrainer {
         if scale == nil {
             let unit = frozen.downsamplingFactor * (1 << (unetConfig.blockOutChannels.count - 1))
             let frames = try TrainingLoop.cropFrames(config, info: dataset.info, unit: unit)
-            let l = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames,
+            // Batches of the global size under mpirun, so every rank (and one process of N x B) measures the same.
+            let ranks = try (options.communicator ?? Distributed.world()).size
+            let l = try DataLoader(dataset: dataset, batchSize: config.data.batchSize * ranks, frames: frames,
                                    seed: DataLoader.mix(config.train.seed, 0x5343_414C, 3), prefetch: false)
             frozen.eval()
             vc.scalingFactor = try LatentScale.measure(vae: frozen, loader: l, batches: config.train.scalingFactorBatches, seed: config.train.seed)
@@ -340,25 +342,30 @@ final class LDMStage: TrainingStage {
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator, dropText: Bool) throws -> (Tensor, [String: Double]) {
         let scale = vae.scalingFactor
         let z = try GradMode.noGrad { () -> Tensor in
+            let posterior: (mean: Tensor, std: Tensor)
             if let cache = latentCache {
-                return try cache.batch(ids: batch.ids, starts: batch.starts, frames: batch.mel.shape[2], silence: try silentLatent(batch.mel),
-                                       generator: config.train.samplePosterior ? rng : nil) * scale
+                posterior = try cache.batch(ids: batch.ids, starts: batch.starts, frames: batch.mel.shape[2], silence: try silentLatent(batch.mel))
+            } else {
+                let p = try vae.encode(batch.mel)
+                posterior = (p.mean, p.std)
             }
-            let posterior = try vae.encode(batch.mel)
-            return try (config.train.samplePosterior ? try posterior.sample(generator: rng) : posterior.mode) * scale
+            let sample = config.train.samplePosterior
+                ? try posterior.mean + posterior.std * batch.shard.randn(posterior.mean.shape, generator: rng) : posterior.mean
+            return try sample * scale
         }
         let b = z.shape[0]
-        let (noisy, modelSteps, target) = try noised(z, rng: rng)
+        let (noisy, modelSteps, target) = try noised(z, rng: rng, shard: batch.shard)
         let p = Float(config.train.textDropout)
-        var dropped = 0
-        let captions = batch.captions.map { c -> String in
-            guard dropText, p > 0, rng.nextUniform() < p else { return c }
-            dropped += 1
-            return ""
-        }
+        // Drawn for the global batch under mpirun (every rank, same order), each rank keeping its own.
+        let drops = dropText && p > 0 ? batch.shard.globalDraws(b) { rng.nextUniform() < p } : Array(repeating: false, count: b * batch.shard.count)
+        let mine = batch.shard.mine(drops)
+        let captions = zip(batch.captions, mine).map { $1 ? "" : $0 }
+        let dropped = mine.filter { $0 }.count
         var cond = try conditioningBatch(captions)
         var swapped = 0
-        if let pooled = cond.pooled { (cond.pooled, swapped) = try pooledFromAudio(pooled, captions: captions, mel: batch.mel, rng: rng) }
+        if let pooled = cond.pooled {
+            (cond.pooled, swapped) = try pooledFromAudio(pooled, captions: captions, mel: batch.mel, rng: rng, globalDropped: drops, shard: batch.shard)
+        }
         let pred = try unet(noisy, timesteps: modelSteps, encoderHiddenStates: cond.tokens, classLabels: cond.pooled,
                             encoderAttentionMask: cond.mask)
         let d = try pred - target
@@ -379,16 +386,16 @@ final class LDMStage: TrainingStage {
 
     /// The noised latents, the timesteps the UNet sees and its target, under the configured objective. Draws the
     /// timesteps before the noise, as the beta-schedule path always has, so epsilon runs replay bit for bit.
-    func noised(_ z: Tensor, rng: RandomGenerator) throws -> (Tensor, [Float], Tensor) {
+    func noised(_ z: Tensor, rng: RandomGenerator, shard: DataShard = .single) throws -> (Tensor, [Float], Tensor) {
         let b = z.shape[0]
         if let flow {
-            let sigmas = (0..<b).map { _ in flow.drawSigma(rng) }
-            let noise = Tensor.randn(z.shape, generator: rng)
+            let sigmas = shard.draws(b) { flow.drawSigma(rng) }
+            let noise = shard.randn(z.shape, generator: rng)
             return (try FlowMatchingObjective.noisy(z, noise: noise, sigmas: sigmas), sigmas.map(flow.timestep(sigma:)),
                     try FlowMatchingObjective.target(z, noise: noise))
         }
-        let steps = (0..<b).map { _ in timesteps.draw(rng) }
-        let noise = Tensor.randn(z.shape, generator: rng)
+        let steps = shard.draws(b) { timesteps.draw(rng) }
+        let noise = shard.randn(z.shape, generator: rng)
         let a = Tensor(shape: [b, 1, 1, 1], data: steps.map { alphasCumprod[$0].squareRoot() })
         let s = Tensor(shape: [b, 1, 1, 1], data: steps.map { (1 - alphasCumprod[$0]).squareRoot() })
         let target = vPrediction ? try noise * a - z * s : noise
@@ -399,10 +406,16 @@ final class LDMStage: TrainingStage {
     /// the clip's own contrastive audio embedding. It states what the clip holds (count, pitch, level), which the caption
     /// says only in words; both live in the contrastive space, so generation still conditions on text. Dropped captions
     /// keep the empty prompt's vector, the unconditional branch generation uses. Returns the rows and how many changed.
-    func pooledFromAudio(_ pooled: Tensor, captions: [String], mel: Tensor, rng: RandomGenerator) throws -> (Tensor, Int) {
+    /// Under mpirun the draw is made for the global batch: another rank's clip counts as captioned unless dropped.
+    func pooledFromAudio(_ pooled: Tensor, captions: [String], mel: Tensor, rng: RandomGenerator, globalDropped: [Bool]? = nil,
+                         shard: DataShard = .single) throws -> (Tensor, Int) {
         let p = Float(config.train.pooledFromAudio)
         guard p > 0, let c = contrastive else { return (pooled, 0) }
-        let picked: [Float] = captions.map { $0 != "" && rng.nextUniform() < p ? 1 : 0 }
+        let all: [Float] = (globalDropped ?? captions.map { _ in false }).enumerated().map { g, dropped in
+            let captioned = shard.owns(g) ? captions[g / shard.count] != "" : !dropped
+            return captioned && rng.nextUniform() < p ? 1 : 0
+        }
+        let picked = shard.mine(all)
         let swapped = Int(picked.reduce(0, +))
         if swapped == 0 { return (pooled, 0) }
         let audio = try GradMode.noGrad { try c.audioEmbeddings(mel) }

@@ -28,6 +28,8 @@ public struct TrainingOptions {
     public var onStep: ((Int, Double) throws -> Bool)?
     /// Messages (resume, checkpoints, validation, export); stderr by default.
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// The job's processes; nil: `Distributed.world()` (Open MPI under mpirun, else this process alone).
+    public var communicator: Communicator?
 
     public init() {}
 }
@@ -142,6 +144,8 @@ final class TrainingLoop {
     var step = 0
     var elapsed = 0.0
     var lastCheckpoint: String?
+    let parallel: DataParallel
+    var isRoot: Bool { parallel.communicator.isRoot }
 
     init(config: TrainingConfig, options: TrainingOptions, stage: TrainingStage, start: RunStart, dataset: MelDataset) throws {
         self.config = config
@@ -149,12 +153,26 @@ final class TrainingLoop {
         self.stage = stage
         self.start = start
         let t = config.train
+        let comm = try options.communicator ?? Distributed.world()
+        parallel = DataParallel(communicator: comm, parameters: stage.trainableParameters, bucketMB: t.bucketMB)
+        if comm.isDistributed && config.stage == .clap {
+            throw TrainingError.invalidArgument("mpirun", "the contrastive stage trains in one process (its in-batch negatives would shrink to each rank's batch)")
+        }
+        if comm.isDistributed && config.train.adversarial.enabled {
+            throw TrainingError.invalidArgument("mpirun", "train.disc_weight > 0 trains in one process: the discriminator steps inside the loss, on each rank's batch alone")
+        }
+        var position = start.resume?.state.loader ?? .init()
+        if let r = start.resume, (r.state.worldSize ?? 1) != comm.size {
+            position = DataShard.position(position, from: r.state.worldSize ?? 1, to: comm.size)
+            options.log("resuming a run of \(r.state.worldSize ?? 1) processes on \(comm.size): data continues at epoch \(position.epoch), batch \(position.batch)")
+        }
         let frames = try TrainingLoop.cropFrames(config, info: dataset.info, unit: stage.frameUnit)
         for w in TrainingLoop.dataWarnings(config, dataset: dataset, frames: frames) { options.log("warning: " + w) }
         let loaderSeed = start.resume.flatMap { UInt64($0.state.loaderSeed) } ?? DataLoader.mix(t.seed, 0x4C4F_4144, 1)
         loader = try DataLoader(dataset: dataset, batchSize: config.data.batchSize, frames: frames, seed: loaderSeed,
                                 shuffle: config.data.shuffle, prefetch: config.data.prefetch,
-                                position: start.resume?.state.loader ?? .init(), dropLast: config.data.dropLast)
+                                position: position, dropLast: config.data.dropLast,
+                                shard: DataShard(rank: comm.rank, count: comm.size, dropRemainder: config.data.shardRemainder == "drop"))
         var total = options.maxSteps ?? t.maxSteps
         if let epochs = t.maxEpochs { total = min(total, max(1, epochs * loader.batchesPerEpoch / t.gradAccumSteps)) }
         totalSteps = total
@@ -224,7 +242,7 @@ final class TrainingLoop {
         step = s.step
         elapsed = s.elapsed
         lastCheckpoint = c.path
-        loader.seek(s.loader)
+        loader.seek(DataShard.position(s.loader, from: s.worldSize ?? 1, to: parallel.communicator.size))
         options.log("resumed \(start.experiment.lastPathComponent) from step \(s.step) (\(c.path))")
     }
 
@@ -233,6 +251,7 @@ final class TrainingLoop {
                                 rng: ["trainer": CheckpointState.encodeState(master), "init": CheckpointState.encodeState(NNRandom.generator)],
                                 lrStep: step, totalSteps: totalSteps, loader: loader.position, loaderSeed: String(loader.seed),
                                 emaUpdates: ema?.updates, finished: finished, elapsed: elapsed)
+        if parallel.isDistributed { s.worldSize = parallel.communicator.size }
         stage.fill(&s)
         return s
     }
@@ -247,6 +266,8 @@ final class TrainingLoop {
 
     @discardableResult
     func checkpoint(finished: Bool = false, state: CheckpointState? = nil) throws -> String {
+        // Every rank holds the same weights; one writer keeps the file whole.
+        guard isRoot else { return lastCheckpoint ?? "" }
         let p = try start.checkpoints.save(groups(), state: state ?? self.state(finished: finished))
         lastCheckpoint = p
         return p
@@ -255,14 +276,18 @@ final class TrainingLoop {
     func run() throws -> TrainingResult {
         let t = config.train
         let params = stage.trainableParameters
-        let log = try RunLog(path: start.experiment.appendingPathComponent("log.jsonl").path, truncateAfter: start.resume?.state.step)
-        try AtomicFile.write(Data(config.yaml.utf8), to: start.experiment.appendingPathComponent("config.yaml").path)
+        let log = isRoot ? try RunLog(path: start.experiment.appendingPathComponent("log.jsonl").path, truncateAfter: start.resume?.state.step) : nil
+        if isRoot { try AtomicFile.write(Data(config.yaml.utf8), to: start.experiment.appendingPathComponent("config.yaml").path) }
+        if parallel.isDistributed { try startTogether() }
         let bar = ProgressBar(total: totalSteps, mode: options.progress)
         // Ctrl-C and SIGTERM only set the flag; the loop checkpoints and stops at the next step. Driven from
         // Lua, the chunk runner routes Ctrl-C to the same flag, and a press before this point still counts.
         if options.handleSignals {
             Interrupt.reset()
-            Interrupt.install(signals: [SIGINT, SIGTERM])
+            // mpirun answers Ctrl-C with SIGCONT to every rank, then SIGTERM and SIGKILL a second apart
+            // (odls_base_sigkill_timeout): SIGCONT is the early warning that leaves time to checkpoint.
+            Interrupt.install(signals: parallel.isDistributed ? [SIGINT, SIGTERM, SIGCONT] : [SIGINT, SIGTERM])
+            if parallel.isDistributed { LauncherSignals.install(rank: parallel.communicator.rank, size: parallel.communicator.size) }
         }
         defer { if options.handleSignals { Interrupt.uninstall() } }
         stage.module.train()
@@ -276,11 +301,17 @@ final class TrainingLoop {
         let startStep = step
         if step >= totalSteps { options.log("the run already reached step \(step) of \(totalSteps)") }
 
+        // Under mpirun a rank's Ctrl-C is agreed at the end of a step, so every rank stops after the same one.
+        var stopAgreed = false
+        var windowComm = 0.0, windowSeconds = 0.0
         while step < totalSteps {
-            if Interrupt.requested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
+            if stopAgreed || !parallel.isDistributed && Interrupt.requested || (options.stopAtStep.map { step >= $0 } ?? false) && step > startStep {
                 interrupted = true
                 break
             }
+            parallel.injectFault(step: step + 1)
+            parallel.startStep()
+            var stoppedInside = false
             let t0 = DispatchTime.now().uptimeNanoseconds
             let positionBefore = loader.position, masterBefore = master.state
             var parts: [String: Double] = [:]
@@ -289,8 +320,9 @@ final class TrainingLoop {
             do {
                 let rng = RandomGenerator(seed: master.nextUInt64())
                 optimizer.zeroGrad()
-                for _ in 0..<t.gradAccumSteps {
+                for i in 0..<t.gradAccumSteps {
                     let batch = try loader.next()
+                    if i == t.gradAccumSteps - 1 { parallel.arm() }
                     let (loss, named) = try stage.loss(batch, rng: rng)
                     let value = Double(loss.item)
                     guard value.isFinite else {
@@ -302,6 +334,11 @@ final class TrainingLoop {
                 }
                 try Interrupt.check()
             } catch is Interrupt.Interrupted {
+                stoppedInside = true
+            }
+            // Every rank ends the step with the same collectives (gradients averaged, flags and losses agreed).
+            let agreed = try parallel.finishStep(stoppedInside: stoppedInside, stopRequested: Interrupt.requested, parts: parts)
+            if agreed.undo {
                 // A long op inside the step saw Ctrl-C or SIGTERM: the step is undone (data position, generator,
                 // gradients), so the checkpoint is the last whole step's and --resume repeats this one exactly.
                 loader.seek(positionBefore)
@@ -311,6 +348,8 @@ final class TrainingLoop {
                 interrupted = true
                 break
             }
+            parts = agreed.parts
+            stopAgreed = parallel.isDistributed && agreed.stop
             norm = clipGradNorm(params, maxNorm: t.gradClip > 0 ? Float(t.gradClip) : .greatestFiniteMagnitude)
             lr = baseLR * schedule.factor(step: step)
             optimizer.learningRate = lr
@@ -324,6 +363,8 @@ final class TrainingLoop {
             processSeconds += seconds
             processSteps += 1
             stepSeconds.append(seconds)
+            windowComm += parallel.stepCommSeconds
+            windowSeconds += seconds
             rate = rate == 0 ? 1 / seconds : 0.9 * rate + 0.1 / seconds
             lastLoss = parts["loss"]!
             losses.append(LossPoint(step: step, loss: lastLoss))
@@ -335,7 +376,13 @@ final class TrainingLoop {
                 var record: [String: Any] = ["step": step, "epoch": loader.position.epoch, "lr": Double(lr), "grad_norm": Double(norm),
                                              "steps_per_sec": rate, "elapsed": elapsed]
                 for (k, v) in window { record[k] = v / Double(windowSteps) }
-                log.append(record)
+                if parallel.isDistributed {
+                    record["processes"] = parallel.communicator.size
+                    record["comm_share"] = windowSeconds > 0 ? windowComm / windowSeconds : 0
+                }
+                windowComm = 0
+                windowSeconds = 0
+                log?.append(record)
                 window = [:]
                 windowSteps = 0
             }
@@ -346,18 +393,21 @@ final class TrainingLoop {
             }
             if t.validateEvery > 0 && step % t.validateEvery == 0 {
                 bar.clearLine()
-                var record: [String: Any]
-                do { record = try stage.validate(step: step, experiment: start.experiment, ema: ema) } catch is Interrupt.Interrupted {
+                var record: [String: Any]?
+                do { record = isRoot ? try stage.validate(step: step, experiment: start.experiment, ema: ema) : nil } catch is Interrupt.Interrupted {
                     stage.module.train()
-                    interrupted = true
-                    break
+                    // Under mpirun the other ranks are already in the next step: the flag stays set, so that step's
+                    // agreement stops every rank.
+                    guard parallel.isDistributed else { interrupted = true; break }
                 }
                 stage.module.train()
-                record["step"] = step
-                record["kind"] = "valid"
-                log.append(record)
+                if var record {
+                    record["step"] = step
+                    record["kind"] = "valid"
+                    log?.append(record)
+                }
             }
-            if let onStep = options.onStep, try !onStep(step, lastLoss), step < totalSteps {
+            if let onStep = options.onStep, try parallel.anyRank(!onStep(step, lastLoss)), step < totalSteps {
                 interrupted = true
                 break
             }
@@ -371,10 +421,12 @@ final class TrainingLoop {
             options.log("stopped at step \(step) of \(totalSteps); checkpoint: \(p) (continue with --resume)")
         } else {
             var final = state(finished: true)
-            exported = try stage.finish(experiment: start.experiment, ema: ema, state: &final, export: options.exportAtEnd)
+            exported = isRoot ? try stage.finish(experiment: start.experiment, ema: ema, state: &final, export: options.exportAtEnd) : nil
             let p = try checkpoint(state: final)
             options.log("finished \(step) steps; checkpoint: \(p)" + (exported.map { "; model: \($0.path)" } ?? ""))
         }
+        // The next run (a Lua segment, a resume) reads what rank 0 just wrote.
+        if parallel.isDistributed { try parallel.communicator.barrier() }
         return TrainingResult(experiment: start.experiment, step: step, totalSteps: totalSteps, interrupted: interrupted,
                               checkpoint: lastCheckpoint, exported: exported, losses: losses,
                               secondsPerStep: processSteps > 0 ? processSeconds / Double(processSteps) : 0, stepSeconds: stepSeconds)

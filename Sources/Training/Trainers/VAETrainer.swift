@@ -141,10 +141,11 @@ final class VAEStage: TrainingStage {
     }
 
     /// The loss terms of `mel`; `training` adds the adversarial term and steps the discriminator.
-    func terms(_ mel: Tensor, rng: RandomGenerator?, training: Bool = false) throws -> Terms {
+    func terms(_ mel: Tensor, rng: RandomGenerator?, training: Bool = false, shard: DataShard = .single) throws -> Terms {
         let t = config.train
         let posterior = config.train.freezeEncoder ? try GradMode.noGrad { try vae.encode(mel) } : try vae.encode(mel)
-        let z = try rng.map { try posterior.sample(generator: $0) } ?? posterior.mode
+        // The global batch's noise, this rank's rows (one process: exactly posterior.sample's draw).
+        let z = try rng.map { try posterior.mean + posterior.std * shard.randn(posterior.mean.shape, generator: $0) } ?? posterior.mode
         let features = try vae.decodeFeatures(z)
         let rec = try vae.decoder.convOut(features)
         var values: [String: Double] = [:]
@@ -198,7 +199,7 @@ final class VAEStage: TrainingStage {
     }
 
     func loss(_ batch: DataLoader.Batch, rng: RandomGenerator) throws -> (Tensor, [String: Double]) {
-        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil, training: true)
+        let r = try terms(batch.mel, rng: config.train.samplePosterior ? rng : nil, training: true, shard: batch.shard)
         return (r.total, r.values)
     }
 
@@ -229,7 +230,8 @@ final class VAEStage: TrainingStage {
     }
 
     func measureScale(batches: Int) throws -> Float {
-        let l = try DataLoader(dataset: dataset, batchSize: loader.batchSize, frames: loader.frames,
+        // The global batch under mpirun: the factor is then the one a single process of N x B measures.
+        let l = try DataLoader(dataset: dataset, batchSize: loader.batchSize * loader.shard.count, frames: loader.frames,
                                seed: DataLoader.mix(config.train.seed, 0x5343_414C, 3), prefetch: false)
         vae.eval()
         defer { vae.train() }

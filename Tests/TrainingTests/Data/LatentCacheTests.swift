@@ -33,7 +33,8 @@ final class LatentCacheTests: XCTestCase {
         XCTAssertEqual(std.scalars, try want.std.squeeze(0).scalars)
         // A batch crop is the stored mean from the crop's start, rounded down to a latent frame.
         let silence = Tensor.zeros([4, 8, dataset.melBins / 2])
-        let crop = try cache.batch(ids: [e.id], starts: [5], frames: 16, silence: silence, generator: nil)
+        let (crop, cropStd) = try cache.batch(ids: [e.id], starts: [5], frames: 16, silence: silence)
+        XCTAssertEqual(cropStd.shape, crop.shape)
         XCTAssertEqual(crop.shape, [1, 4, 8, dataset.melBins / 2])
         let w = dataset.melBins / 2, total = mean.shape[1]
         XCTAssertEqual(crop.scalars[0..<w].map { $0 }, Array(mean.scalars[(2 * w)..<(3 * w)]))  // channel 0, latent frame 2 = mel frame 4

@@ -182,7 +182,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error(vae + "\ntrain:\n  loss_type: l3\n"),
                        "config key 'train.loss_type': found 'l3', expected one of l1, mse")
         XCTAssertEqual(error(vae + "\ntrain:\n  lerning_rate: 0.1\n"),
-                       "config key 'train.lerning_rate': found an unknown key, expected one of adam_betas, adam_eps, checkpoint_every, disc_channels, disc_factor, disc_learning_rate, disc_loss, disc_num_layers, disc_start, disc_weight, ema, ema_decay, freeze_encoder, grad_accum_steps, grad_clip, keep_checkpoints, kl_weight, learning_rate, log_every, loss_type, lr_scheduler, max_epochs, max_steps, min_lr_factor, sample_posterior, scaling_factor_batches, seed, spectral_loss_scales, spectral_loss_weight, validate_every, validation_clips, warmup_steps, weight_decay")
+                       "config key 'train.lerning_rate': found an unknown key, expected one of adam_betas, adam_eps, bucket_mb, checkpoint_every, disc_channels, disc_factor, disc_learning_rate, disc_loss, disc_num_layers, disc_start, disc_weight, ema, ema_decay, freeze_encoder, grad_accum_steps, grad_clip, keep_checkpoints, kl_weight, learning_rate, log_every, loss_type, lr_scheduler, max_epochs, max_steps, min_lr_factor, sample_posterior, scaling_factor_batches, seed, spectral_loss_scales, spectral_loss_weight, validate_every, validation_clips, warmup_steps, weight_decay")
         XCTAssertEqual(error("model:\n  type: Transformer\n"),
                        "config key 'model.type': found 'Transformer', expected one of AutoencoderKL, AudioLDM, ContrastiveAudioText")
         XCTAssertEqual(error("data:\n  dataset: x\n"),
