@@ -51,7 +51,9 @@ extension TextToAudioPipeline {
             }, axis: 0)
         }
         for step in loop {
-            if let progress, !progress(step) { throw DiffusionError.cancelled(step: step.step) }
+            if let progress, !progress(step) {
+                throw cancelled(loop, step: step.step, samples: Int(seconds * Double(sampleRate)))
+            }
         }
         if let error = loop.error { throw error }
         latents = loop.latents

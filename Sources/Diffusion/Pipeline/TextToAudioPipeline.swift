@@ -212,7 +212,9 @@ public final class TextToAudioPipeline {
             }
         }
         for step in loop {
-            if let progress, !progress(step) { throw DiffusionError.cancelled(step: step.step) }
+            if let progress, !progress(step) {
+                throw cancelled(loop, step: step.step, samples: Int(seconds * Double(sampleRate)))
+            }
         }
         if let error = loop.error { throw error }
         latents = loop.latents
