@@ -25,6 +25,27 @@ final class PlotBindingsTests: XCTestCase {
         XCTAssertEqual(notebook.cells.last?.attachments.map(\.path), [line, spec])
     }
 
+    /// Several clips in one picture: a grid of their spectrograms, each cell the clip's own a:spectrogram picture.
+    func testSpectrogramGrid() throws {
+        let dir = try temporaryDirectory(self)
+        let grid = dir.appendingPathComponent("grid.png").path, one = dir.appendingPathComponent("one.png").path
+        XCTAssertNoThrow(try h.run("""
+            local a = foley.audio.from_tensor(foley.tensor.randn({16000}, 1) * 0.1, 16000)
+            local b = foley.audio.from_tensor(foley.tensor.randn({8000}, 2) * 0.01, 16000)
+            local c = foley.audio.from_tensor(foley.tensor.zeros{16000}, 16000)
+            foley.plot.spectrograms({a, b, c}, '\(grid)', {columns = 2})
+            a:spectrogram('\(one)')
+            """))
+        let g = try RGBImage(contentsOfPNG: grid), a = try RGBImage(contentsOfPNG: one)
+        XCTAssertEqual([g.width, g.height], [2 * a.width + 8, 2 * a.height + 8])
+        XCTAssertTrue((0..<a.width).allSatisfy { x in (0..<a.height).allSatisfy { y in g[x, y] == a[x, y] } })
+        // The empty fourth cell stays white.
+        XCTAssertTrue(g[a.width + 8 + a.width / 2, a.height + 8 + a.height / 2] == (255, 255, 255))
+        h.assertError("foley.plot.spectrograms({}, '/tmp/x.png')", "at least one Audio expected")
+        h.assertError("foley.plot.spectrograms({foley.audio.from_tensor(foley.tensor.zeros{160}, 16000)}, '/tmp/x.png', {cols = 2})",
+                      "cols: unknown spectrograms option; did you mean 'columns'?")
+    }
+
     func testErrors() {
         h.assertError("foley.plot.line(foley.tensor.zeros(4), '/tmp/x.png', {widht = 100})", "widht: unknown plot option; did you mean 'width'?")
         h.assertError("foley.plot.spectrogram(foley.tensor.zeros(4, 4), '/tmp/x.png', {hops = 10})", "hops: unknown spectrogram option; did you mean 'hop'?")
