@@ -52,6 +52,12 @@ final class SamplerBindingsTests: XCTestCase {
         XCTAssertEqual(h.values("return foley.samplers.new('euler').prediction_type"), ["epsilon"])
         // The tiny model's scheduler_config.json names DDIMScheduler.
         XCTAssertEqual(h.values("local p = foley.models.load('\(tinyModel)'); return p:sampler().name, p:sampler('euler').name"), ["ddim", "euler"])
+        // However a sampler is asked for (a class name, an alias), it prints the short name of what it is.
+        XCTAssertEqual(h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            return tostring(p:sampler()), tostring(p:sampler('DDIMScheduler')), foley.samplers.new('PNDMScheduler').name,
+                   foley.samplers.new('plms').name, foley.samplers.new('DPMSolverMultistepScheduler').name
+            """), ["Sampler(ddim, 0 steps)", "Sampler(ddim, 0 steps)", "pndm", "plms", "dpmpp_2m"])
         h.assertError("local s = foley.samplers.new('ddpm'); s:set_timesteps(2); return s:step(foley.tensor.zeros(1, 2), s:timesteps()[1], foley.tensor.zeros(1, 2), foley.tensor.zeros(3))",
                       "expected [1, 2]")
     }

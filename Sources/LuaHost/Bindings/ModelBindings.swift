@@ -363,7 +363,7 @@ public enum ModelBindings {
                 } else {
                     s = try makeSampler(config: p.pipeline.samplerConfig)
                 }
-                lua.push(SamplerObject(s, name: try lua.optString(2) ?? samplerShortName(className: p.pipeline.samplerConfig.className ?? "?")))
+                lua.push(SamplerObject(s))
                 return 1
             },
             LuaMethod("latent_shape", """

@@ -15,11 +15,10 @@ import Tensors
 public final class SamplerObject: LuaObject {
     public static var luaTypeName: String { "Sampler" }
     public let sampler: any Sampler
-    public let name: String
-    init(_ sampler: any Sampler, name: String) {
-        self.sampler = sampler
-        self.name = name
-    }
+    /// The short name of the sampler's class (`ddim`), however it was asked for (an alias, a class name, or the
+    /// model's own scheduler), so that a sampler prints the same whichever way it was made.
+    public var name: String { samplerShortName(of: sampler) }
+    init(_ sampler: any Sampler) { self.sampler = sampler }
 }
 
 extension Lua {
@@ -49,7 +48,7 @@ public enum SamplerBindings {
     static func make(_ lua: Lua, name: String, config: SamplerConfig, options: [String: Float]) throws -> SamplerObject {
         let s = try makeSampler(name: name, config: config)
         try applySamplerOptions(options, to: s)
-        return SamplerObject(s, name: name)
+        return SamplerObject(s)
     }
 
     public static func register(_ lua: LuaState) {
