@@ -92,9 +92,10 @@ enum OptionError {
     }
 }
 
-/// `__index` for userdata with fields: a field getter by name, else the metatable (methods).
-func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws -> Void]) -> LuaFunction {
-    LuaFunction("__index") { lua in
+/// `__index` for userdata with fields: a field getter by name, else the metatable (methods). `hidden` names are
+/// not offered by completion (getters that only explain a wrong name).
+func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws -> Void], hidden: Set<String> = []) -> LuaFunction {
+    var index = LuaFunction("__index") { lua in
         let L = lua.L
         if lua.isString(2), let get = fields[try lua.string(2)] {
             try get(lua, try lua.object(1, as: T.self))
@@ -105,6 +106,8 @@ func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws
         lua_rawget(L, -2)
         return 1
     }
+    index.fields = fields.keys.filter { !hidden.contains($0) }.sorted()
+    return index
 }
 
 public enum AudioBindings {
@@ -315,7 +318,7 @@ public enum AudioBindings {
                 },
                 "rate": { lua, c in lua.push(c.buffer.sampleRate) },
                 "channels": { lua, c in lua.push(c.buffer.channels) },
-            ]),
+            ], hidden: ["samples"]),
             LuaFunction("__tostring") { lua in lua.push(describe(try lua.audio(1).buffer)); return 1 },
             LuaFunction("__short") { lua in
                 let b = try lua.audio(1).buffer
