@@ -73,6 +73,24 @@ final class SamplerBindingsTests: XCTestCase {
             """), ["true", "true"])
     }
 
+    /// add_noise takes one timestep per row (a training batch): row r is what a single-row call at t[r] gives.
+    func testAddNoiseWithPerRowTimesteps() {
+        XCTAssertEqual(h.values("""
+            local d = foley.samplers.new('ddpm')
+            local x, n = foley.tensor.randn({3, 2, 2}, 1), foley.tensor.randn({3, 2, 2}, 2)
+            local y = d:add_noise(x, n, {10, 500, 999})
+            local z = d:add_noise(x, n, foley.tensor.from{10, 500, 999})
+            local ok = y:equal(z)
+            for r, t in ipairs{10, 500, 999} do
+              local one = d:add_noise(x:narrow(1, r, 1), n:narrow(1, r, 1), t)
+              ok = ok and one:equal(y:narrow(1, r, 1))
+            end
+            return ok, y:narrow(1, 1, 1):equal(y:narrow(1, 3, 1))
+            """), ["true", "false"])
+        h.assertError("foley.samplers.new('ddpm'):add_noise(foley.tensor.zeros{2, 2}, foley.tensor.zeros{2, 2}, {1, 2, 3})",
+                      "timesteps: expected one per row (2), got 3")
+    }
+
     /// A DDIM loop written in Lua against pipe:unet equals the pipeline's DDIM run within 1e-5.
     func testLuaDDIMLoopEqualsPipeline() {
         let out = h.values("""

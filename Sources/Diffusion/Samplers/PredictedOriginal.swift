@@ -45,3 +45,22 @@ extension Sampler {
         }
     }
 }
+
+extension Sampler {
+    /// The forward process with one timestep per row of `original` (a training batch's noise levels, as diffusers'
+    /// `add_noise` takes a timestep tensor): row r noised to `timesteps[r]`.
+    public func addNoise(original: Tensor, noise: Tensor, timesteps: [Float]) throws -> Tensor {
+        guard original.rank >= 1, timesteps.count == original.shape[0] else {
+            throw DiffusionError.invalidArgument(
+                "timesteps", "expected one per row (\(original.rank >= 1 ? original.shape[0] : 0)), got \(timesteps.count)")
+        }
+        guard noise.shape == original.shape else {
+            throw DiffusionError.invalidArgument("noise", "expected shape \(original.shape), got \(noise.shape)")
+        }
+        let rows = try timesteps.enumerated().map { r, t in
+            try addNoise(original: try original.slice(axis: 0, start: r, end: r + 1),
+                         noise: try noise.slice(axis: 0, start: r, end: r + 1), timestep: t)
+        }
+        return try Tensor.concat(rows, axis: 0)
+    }
+}

@@ -120,8 +120,24 @@ public enum SamplerBindings {
                 lua.push(try s.sampler.step(modelOutput: output, timestep: t, sample: x, noise: noise))
                 return 1
             },
-            LuaMethod("add_noise", "s:add_noise(x0, noise, t) -> Tensor\nThe forward process: x0 noised to timestep t.") { lua, s in
-                lua.push(try s.sampler.addNoise(original: try lua.tensor(2), noise: try lua.tensor(3), timestep: try lua.timestep(4)))
+            LuaMethod("add_noise", """
+            s:add_noise(x0, noise, t) -> Tensor
+            The forward process: x0 noised to timestep t, a number, or a table (or 1-D tensor) of one per row.
+            """) { lua, s in
+                let x0 = try lua.tensor(2), noise = try lua.tensor(3)
+                if lua.isNumber(4) {
+                    lua.push(try s.sampler.addNoise(original: x0, noise: noise, timestep: try lua.timestep(4)))
+                } else {
+                    let ts: [Float]
+                    if let t = lua.toObject(4, as: Tensor.self), t.rank == 1 { ts = t.scalars } else if lua.isTable(4) {
+                        ts = try TensorBindings.fromLua(lua, 4).scalars
+                    } else {
+                        throw lua.typeError(4, "number, table of numbers or 1-D Tensor")
+                    }
+                    do { lua.push(try s.sampler.addNoise(original: x0, noise: noise, timesteps: ts)) } catch let e as DiffusionError {
+                        throw lua.argError(4, "\(e)")
+                    }
+                }
                 return 1
             },
             LuaMethod("config", "s:config() -> table\nThe sampler's configuration (diffusers keys).") { lua, s in
