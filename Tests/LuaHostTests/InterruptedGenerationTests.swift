@@ -51,7 +51,8 @@ final class InterruptedGenerationTests: XCTestCase {
                        on_step = function(s, t, l) _G.seen = l; if s == 2 then foley._test_cancel() end end}
             """, "interrupted!")
         Interrupt.reset()
-        // The flag is polled when the next step is reported, so the run stops after step 3.
-        XCTAssertEqual(h.values(Self.summary), ["3", "4", "1x4x60x4", "480", "true", "1x4x60x4", "false"])
+        // The interrupt fires inside on_step (Lua's hook), so the run stops at step 2, whose latents on_step saw.
+        XCTAssertEqual(h.values(Self.summary), ["2", "4", "1x4x60x4", "480", "true", "1x4x60x4", "false"])
+        XCTAssertEqual(h.values("return foley.last_interrupted.latents:equal(_G.seen)"), ["true"])
     }
 }

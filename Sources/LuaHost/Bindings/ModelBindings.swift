@@ -210,14 +210,15 @@ public enum ModelBindings {
                         }
                     }
                 } catch {
-                    if let callbackError { throw callbackError }
-                    // What the run had is kept in foley.last_interrupted, whichever way it was stopped.
+                    // What the run had is kept in foley.last_interrupted, whichever way it was stopped (Ctrl-C during
+                    // on_step raises inside the callback, so this comes before the callback's error is rethrown).
                     var kept = ""
                     if case DiffusionError.cancelled(_, let partial?) = error { kept = InterruptedGeneration.store(lua, partial) }
                     if Interrupt.requested {
                         if !kept.isEmpty { Output.emitError("interrupted \(kept)\n") }
-                        throw Interrupt.Interrupted()
+                        throw callbackError ?? Interrupt.Interrupted()
                     }
+                    if let callbackError { throw callbackError }
                     if stoppedByCallback, case DiffusionError.cancelled(let s, _) = error {
                         lua.pushNil()
                         lua.push(kept.isEmpty ? "stopped by on_step at step \(s)" : "stopped by on_step \(kept)")
