@@ -27,8 +27,8 @@ final class SpectralBindingsTests: XCTestCase {
                     Tensor(shape: [spec.frames, spec.bins], data: spec.real), Tensor(shape: [spec.frames, spec.bins], data: spec.imag)]
         h.lua.register(library: "", [LuaFunction("_ref") { lua in lua.push(refs[try lua.integer(1) - 1]); return 1 }])
         let diffs = h.values("""
-            return (_G.logmel - foley._ref(1)):abs():max():item(), (_G.re - foley._ref(2)):abs():max():item(),
-                   (_G.im - foley._ref(3)):abs():max():item()
+            return (_G.logmel - foley._ref(1)):abs():max(), (_G.re - foley._ref(2)):abs():max(),
+                   (_G.im - foley._ref(3)):abs():max()
             """).compactMap(Double.init)
         XCTAssertEqual(diffs.count, 3)
         XCTAssertLessThan(diffs.max() ?? 1, 1e-3, "\(diffs)")
