@@ -10,8 +10,9 @@ public enum PlotBindings {
     public static func register(_ lua: LuaState) {
         lua.register(library: "plot", help: "foley.plot: PNG pictures of tensors and audio.", [
             LuaFunction("line", """
-            line(tensor, path[, {width = 640, height = 240}])
-            Draws a 1-D tensor (or a Lua table of numbers) as a PNG line chart; the notebook shows it.
+            line(tensor, path[, {width = 640, height = 240, xlabel =, ylabel =}])
+            Draws a 1-D tensor (or a Lua table of numbers) as a PNG line chart against its index, with ticks at
+            round values on both axes and the axis labels given; the notebook shows it.
             """) { lua in
                 let values: [Float]
                 if let t = lua.toObject(1, as: Tensor.self) {
@@ -24,13 +25,15 @@ public enum PlotBindings {
                 }
                 guard !values.isEmpty else { throw lua.argError(1, "empty tensor") }
                 let path = try lua.string(2)
-                try lua.checkOptionKeys(3, ["width", "height"], what: "plot option")
+                try lua.checkOptionKeys(3, ["width", "height", "xlabel", "ylabel"], what: "plot option")
+                let xlabel = try lua.option(3, "xlabel") { try lua.string($0) }
+                let ylabel = try lua.option(3, "ylabel") { try lua.string($0) }
                 let width = try lua.option(3, "width") { try lua.integer($0) } ?? 640
                 let height = try lua.option(3, "height") { try lua.integer($0) } ?? 240
                 guard (64...8192).contains(width), (48...8192).contains(height) else {
                     throw lua.argError(3, "width and height expected in 64...8192 and 48...8192, got \(width)x\(height)")
                 }
-                try LineChart.render(values, width: width, height: height).writePNG(to: path)
+                try LineChart.render(values, width: width, height: height, xlabel: xlabel, ylabel: ylabel).writePNG(to: path)
                 AudioBindings.attachPNG(path)
                 return 0
             },
