@@ -24,7 +24,12 @@ extension TextToAudioPipeline {
     func cancelled(_ loop: DenoisingLoop, step: Int, samples: Int) -> DiffusionError {
         // A failing preview must not hide the cancellation: the partial then has the latents alone.
         let x0 = try? loop.predictedOriginal()
+        // The decoders' kernels poll the Ctrl-C flag that stopped the run: it is lowered while the preview decodes (a
+        // new Ctrl-C raises it again and ends the preview) and put back for the caller to see.
+        let flag = Interrupt.flag.pointee
+        Interrupt.flag.pointee = 0
         let preview = x0.flatMap { try? decode(latents: $0, samples: samples).waveforms } ?? []
+        if flag != 0 { Interrupt.flag.pointee = flag }
         let partial = PartialGeneration(step: step, totalSteps: loop.totalSteps, latents: loop.latents,
                                         predictedOriginal: x0, preview: preview, sampleRate: sampleRate,
                                         channels: audioChannels)
