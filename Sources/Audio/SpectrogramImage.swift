@@ -29,6 +29,10 @@ public struct SpectrogramImage: Sendable {
     /// Values more than this below the maximum (after `valueScale`) get the darkest colour; nil uses
     /// the full min...max range. 80 suits dB; log-mel's own floor (ln 1e-5) usually needs none.
     public var dynamicRange: Float?
+    /// Values coloured from the darkest (at or below the lower bound) to the brightest (at or above the upper), in
+    /// the values' units after `valueScale`; replaces the clip's own min...max and `dynamicRange`. A log-mel
+    /// picture starts on its front end's fixed dB scale (`LogMel.fullScaleRange`), so silence looks silent.
+    public var fixedRange: ClosedRange<Float>?
     public var pixelsPerFrame: Int = 1
     /// Rows per bin; nil picks enough for a plot about 256 pixels tall.
     public var pixelsPerBin: Int?
@@ -41,11 +45,14 @@ public struct SpectrogramImage: Sendable {
         self.secondsPerFrame = secondsPerFrame
     }
 
-    /// Axes for the output of `LogMel` at `sampleRate`.
-    public init(logMel: LogMel, sampleRate: Int) {
+    /// Axes for the output of `LogMel` at `sampleRate`, coloured on the fixed 80 dB scale below full scale
+    /// (`scale: .auto` colours each picture from its own quietest to loudest value).
+    public init(logMel: LogMel, sampleRate: Int, scale: SpectrogramScale = .fixed) {
         let fb = logMel.filterbank
         self.init(frequencyAxis: .mel(fMin: fb.fMin, fMax: fb.fMax, scale: fb.scale),
                   secondsPerFrame: Double(logMel.stft.config.hopLength) / Double(sampleRate))
+        // A front end that cannot measure its full scale (too short an STFT for the test tone) draws auto-scaled.
+        if scale == .fixed { fixedRange = try? logMel.fullScaleRange() }
     }
 
     /// Axes for `STFT` magnitudes at `sampleRate`, shown in dB over an 80 dB range.
@@ -105,9 +112,10 @@ public struct SpectrogramImage: Sendable {
     func colourLevels(_ spec: Spectrogram) -> [UInt8] {
         let v: [Float] = valueScale == .decibels ? spec.values.map { 20 * log10(max($0, 1e-10)) } : spec.values
         let finite = v.filter { $0.isFinite }
-        let hi = finite.max() ?? 0
+        var hi = finite.max() ?? 0
         var lo = finite.min() ?? 0
         if let range = dynamicRange { lo = max(lo, hi - range) }
+        if let r = fixedRange { (lo, hi) = (r.lowerBound, r.upperBound) }
         let span = hi - lo
         return v.map { x in
             guard x.isFinite, span > 0 else { return x == .infinity ? 255 : 0 }

@@ -19,6 +19,8 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp(GenerationSchema.help("temperature"))) var temperature = GenerationOptions.defaults.noiseTemperature
     @Option(help: "Output file (.wav or .flac); several outputs get -1, -2, ... suffixes.") var out = "out.wav"
     @Option(help: "Also write a spectrogram PNG here.") var spectrogram: String?
+    @Option(help: "The spectrogram's colour scale: fixed (80 dB below full scale, so silence looks silent) or auto (the clip's own range).")
+    var spectrogramScale: SpectrogramScale = .fixed
     @Option(help: "Audio-to-audio: a reference recording to transform.") var from: String?
     @Option(help: ArgumentHelp(GenerationSchema.help("strength"))) var strength = GenerationOptions.defaults.strength
     @Option(help: "Inpainting: keep the reference between these seconds, e.g. 0:2.5, and generate the rest.") var keep: String?
@@ -88,7 +90,7 @@ struct Generate: ParsableCommand {
                 FileHandle.standardError.write(Data("output \(i + 1): kept score \(String(format: "%.3f", s)) of candidates [\(all)], seed \(result.seeds[i])\n".utf8))
             }
         }
-        let paths = try OutputWriter.write(result, options: o, pipeline: pipe, to: out, spectrogram: spectrogram)
+        let paths = try OutputWriter.write(result, options: o, pipeline: pipe, to: out, spectrogram: spectrogram, spectrogramScale: spectrogramScale)
         for p in paths { print(p) }
     }
 }
@@ -112,3 +114,6 @@ struct Embed: ParsableCommand {
         }
     }
 }
+
+/// `--spectrogram-scale fixed|auto`.
+extension SpectrogramScale: ExpressibleByArgument {}

@@ -24,4 +24,14 @@ final class BitmapFontTests: XCTestCase {
         BitmapFont.draw("?", x: 0, y: 0) { _, _ in count += 1 }
         XCTAssertEqual(count, 35)
     }
+
+    /// Axis labels are words: every lowercase letter has a glyph, and a capital draws as its lowercase.
+    func testLettersAndCapitals() {
+        for ch in "abcdefghijklmnopqrstuvwxyz()/_:+=%" { XCTAssertNotNil(BitmapFont.glyphs[ch], "\(ch)") }
+        var upper: [[Int]] = [], lower: [[Int]] = []
+        BitmapFont.draw("Loss", x: 0, y: 0) { upper.append([$0, $1]) }
+        BitmapFont.draw("loss", x: 0, y: 0) { lower.append([$0, $1]) }
+        XCTAssertEqual(upper, lower)
+        XCTAssertFalse(lower.isEmpty)
+    }
 }

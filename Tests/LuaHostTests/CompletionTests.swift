@@ -30,6 +30,17 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("t"), ["t:", "table.", "then", "timeit(", "tonumber(", "tostring(", "true", "type("])
     }
 
+    /// Fields a userdata's __index serves complete after `.` (without running the getter), never after `:`.
+    func testFieldsOfUserdata() throws {
+        try h.run("p = foley.models.load('\(tinyModel)'); a = foley.audio.from_tensor(foley.tensor.zeros{4}, 8000)")
+        XCTAssertEqual(complete("p.samp"), ["p.sample_rate", "p.sampler("])
+        XCTAssertEqual(complete("p:samp"), ["p:sampler("])
+        XCTAssertEqual(complete("a.ra"), ["a.rate"])
+        // a.samples only explains that the count is a.num_frames: not offered.
+        XCTAssertEqual(complete("a.sam"), [])
+        XCTAssertFalse(complete("p.").contains(where: { $0.contains("__") }))
+    }
+
     func testIndexChainsOfTables() throws {
         try h.run("""
             local Base = {greet = function() end, name = 'base'}

@@ -47,7 +47,7 @@ final class HelpTests: XCTestCase {
 
     /// Every function and method of the later bindings has help whose first line is its signature.
     func testBindingHelpHasSignatures() {
-        for (name, signature) in [("foley.audio.load", "load(path"), ("Audio:spectrogram", "a:spectrogram(path)"),
+        for (name, signature) in [("foley.audio.load", "load(path"), ("Audio:spectrogram", "a:spectrogram(path[, {scale ="),
                                   ("Pipeline:generate", "p:generate{prompt="), ("Pipeline:unet", "p:unet(x, t"),
                                   ("foley.samplers.new", "new(name"), ("Sampler:step", "s:step(model_output, t, x"),
                                   ("foley.plot.line", "line(tensor, path"), ("foley.text.similarity", "similarity(a, b)"),

@@ -67,7 +67,7 @@ final class ModelBindingsTests: XCTestCase {
         XCTAssertEqual(h.values("""
             local p = foley.models.load('\(tinyModel)')
             return p:generate{prompt = 'x', steps = 5, seconds = 0.03, on_step = function(s) return s < 2 end}
-            """), ["nil", "stopped by on_step at step 2"])
+            """), ["nil", "stopped by on_step at step 2 of 5; foley.last_interrupted holds the latents and a decoded x0 preview"])
         h.assertError("""
             local p = foley.models.load('\(tinyModel)')
             p:generate{prompt = 'x', steps = 2, seconds = 0.03, on_step = function() error('boom') end}

@@ -52,6 +52,12 @@ final class SamplerBindingsTests: XCTestCase {
         XCTAssertEqual(h.values("return foley.samplers.new('euler').prediction_type"), ["epsilon"])
         // The tiny model's scheduler_config.json names DDIMScheduler.
         XCTAssertEqual(h.values("local p = foley.models.load('\(tinyModel)'); return p:sampler().name, p:sampler('euler').name"), ["ddim", "euler"])
+        // However a sampler is asked for (a class name, an alias), it prints the short name of what it is.
+        XCTAssertEqual(h.values("""
+            local p = foley.models.load('\(tinyModel)')
+            return tostring(p:sampler()), tostring(p:sampler('DDIMScheduler')), foley.samplers.new('PNDMScheduler').name,
+                   foley.samplers.new('plms').name, foley.samplers.new('DPMSolverMultistepScheduler').name
+            """), ["Sampler(ddim, 0 steps)", "Sampler(ddim, 0 steps)", "pndm", "plms", "dpmpp_2m"])
         h.assertError("local s = foley.samplers.new('ddpm'); s:set_timesteps(2); return s:step(foley.tensor.zeros(1, 2), s:timesteps()[1], foley.tensor.zeros(1, 2), foley.tensor.zeros(3))",
                       "expected [1, 2]")
     }
@@ -65,6 +71,24 @@ final class SamplerBindingsTests: XCTestCase {
             local n = d:add_noise(foley.tensor.zeros(4), foley.tensor.ones(4), 999)
             return a:equal(b), n:max() > 0.99
             """), ["true", "true"])
+    }
+
+    /// add_noise takes one timestep per row (a training batch): row r is what a single-row call at t[r] gives.
+    func testAddNoiseWithPerRowTimesteps() {
+        XCTAssertEqual(h.values("""
+            local d = foley.samplers.new('ddpm')
+            local x, n = foley.tensor.randn({3, 2, 2}, 1), foley.tensor.randn({3, 2, 2}, 2)
+            local y = d:add_noise(x, n, {10, 500, 999})
+            local z = d:add_noise(x, n, foley.tensor.from{10, 500, 999})
+            local ok = y:equal(z)
+            for r, t in ipairs{10, 500, 999} do
+              local one = d:add_noise(x:narrow(1, r, 1), n:narrow(1, r, 1), t)
+              ok = ok and one:equal(y:narrow(1, r, 1))
+            end
+            return ok, y:narrow(1, 1, 1):equal(y:narrow(1, 3, 1))
+            """), ["true", "false"])
+        h.assertError("foley.samplers.new('ddpm'):add_noise(foley.tensor.zeros{2, 2}, foley.tensor.zeros{2, 2}, {1, 2, 3})",
+                      "timesteps: expected one per row (2), got 3")
     }
 
     /// A DDIM loop written in Lua against pipe:unet equals the pipeline's DDIM run within 1e-5.

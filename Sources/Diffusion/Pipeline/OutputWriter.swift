@@ -16,7 +16,7 @@ public enum OutputWriter {
     /// Writes every waveform of `result`; returns the audio paths.
     @discardableResult
     public static func write(_ result: GenerationResult, options: GenerationOptions, pipeline: TextToAudioPipeline,
-                             to base: String, spectrogram: String? = nil) throws -> [String] {
+                             to base: String, spectrogram: String? = nil, spectrogramScale: SpectrogramScale = .fixed) throws -> [String] {
         let n = result.waveforms.count
         var paths: [String] = []
         let frames = result.logMel.shape[1], mels = result.logMel.shape[2]
@@ -27,7 +27,7 @@ public enum OutputWriter {
             paths.append(p)
             if let spectrogram {
                 let values = Array(result.logMel.scalars[(i * frames * mels)..<((i + 1) * frames * mels)])
-                var img = SpectrogramImage(logMel: pipeline.frontEnd, sampleRate: result.sampleRate)
+                var img = SpectrogramImage(logMel: pipeline.frontEnd, sampleRate: result.sampleRate, scale: spectrogramScale)
                 img.waveform = result.channels == 1 ? wave : buffer.mixedToMono().samples
                 try img.write(try Spectrogram(frames: frames, bins: mels, values: values), to: path(spectrogram, index: i, of: n))
             }

@@ -51,9 +51,15 @@ extension TextToAudioPipeline {
             }, axis: 0)
         }
         for step in loop {
-            if let progress, !progress(step) { throw DiffusionError.cancelled(step: step.step) }
+            if let progress, !progress(step) {
+                throw cancelled(loop, step: step.step, samples: Int(seconds * Double(sampleRate)))
+            }
         }
-        if let error = loop.error { throw error }
+        if let error = loop.error {
+            // Ctrl-C lands inside a step (tensor kernels poll the flag): the run is cancelled with what it had.
+            if error is Interrupt.Interrupted { throw cancelled(loop, step: loop.index, samples: Int(seconds * Double(sampleRate))) }
+            throw error
+        }
         latents = loop.latents
         var (waves, mel) = try decodeStableAudio(sa, latents: latents, samples: Int(seconds * Double(sampleRate)))
         if let lufs = options.loudness {

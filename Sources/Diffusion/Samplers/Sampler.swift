@@ -107,10 +107,18 @@ public let samplerClassNames = [
 public func samplerShortName(className: String) -> String {
     let short = ["DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "PNDMScheduler": "pndm", "EulerDiscreteScheduler": "euler",
                  "EulerAncestralDiscreteScheduler": "euler_ancestral", "HeunDiscreteScheduler": "heun",
-                 "LMSDiscreteScheduler": "lms", "UniPCMultistepScheduler": "unipc",
+                 "LMSDiscreteScheduler": "lms", "DPMSolverMultistepScheduler": "dpmpp_2m", "UniPCMultistepScheduler": "unipc",
                  "FlowMatchEulerDiscreteScheduler": "flow_euler", "FlowMatchHeunDiscreteScheduler": "flow_heun",
                  "CosineDPMSolverMultistepScheduler": "cosine_dpm"]
     return short[className] ?? className
+}
+
+/// The short name of a sampler as built (`samplerNames`' spelling): its class's, and plms for a PNDM sampler that
+/// skips its Runge-Kutta warm-up, as `makeSampler(name: "plms")` builds it.
+public func samplerShortName(of sampler: any Sampler) -> String {
+    let cls = sampler.config.className ?? "?"
+    if cls == "PNDMScheduler", sampler.config.skipPrkSteps == true { return "plms" }
+    return samplerShortName(className: cls)
 }
 
 /// Sets per-run sampler options by name on `sampler`: `eta` (DDIM's stochasticity) and `mu` (flow_euler's dynamic

@@ -92,9 +92,10 @@ enum OptionError {
     }
 }
 
-/// `__index` for userdata with fields: a field getter by name, else the metatable (methods).
-func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws -> Void]) -> LuaFunction {
-    LuaFunction("__index") { lua in
+/// `__index` for userdata with fields: a field getter by name, else the metatable (methods). `hidden` names are
+/// not offered by completion (getters that only explain a wrong name).
+func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws -> Void], hidden: Set<String> = []) -> LuaFunction {
+    var index = LuaFunction("__index") { lua in
         let L = lua.L
         if lua.isString(2), let get = fields[try lua.string(2)] {
             try get(lua, try lua.object(1, as: T.self))
@@ -105,6 +106,8 @@ func fieldIndex<T: LuaObject>(_ type: T.Type, _ fields: [String: (Lua, T) throws
         lua_rawget(L, -2)
         return 1
     }
+    index.fields = fields.keys.filter { !hidden.contains($0) }.sorted()
+    return index
 }
 
 public enum AudioBindings {
@@ -120,17 +123,31 @@ public enum AudioBindings {
     static func attachPNG(_ path: String) { Notebook.current?.attach(path: path, kind: .png) }
 
     /// Writes a spectrogram picture of a clip (with its waveform strip) and attaches it.
-    static func writeSpectrogram(_ clip: AudioClip, to path: String) throws {
-        try renderSpectrogram(clip, to: path)
+    static func writeSpectrogram(_ clip: AudioClip, to path: String, scale: SpectrogramScale = .fixed) throws {
+        try renderSpectrogram(clip, to: path, scale: scale)
         attachPNG(path)
     }
 
+    /// The `scale` option of a spectrogram's options table at i: 'fixed' (the default) or 'auto'.
+    static func spectrogramScale(_ lua: Lua, _ i: Int32) throws -> SpectrogramScale {
+        guard let name = try lua.option(i, "scale", { try lua.string($0) }) else { return .fixed }
+        guard let s = SpectrogramScale(rawValue: name) else {
+            throw lua.argError(i, "option 'scale': 'fixed' or 'auto' expected, got '\(name)'")
+        }
+        return s
+    }
+
     /// The spectrogram picture alone, attached to nothing (a kernel's display of a clip).
-    static func renderSpectrogram(_ clip: AudioClip, to path: String) throws {
+    static func renderSpectrogram(_ clip: AudioClip, to path: String, scale: SpectrogramScale = .fixed) throws {
+        try spectrogramImage(clip, scale: scale).writePNG(to: path)
+    }
+
+    /// A clip's log-mel picture with its waveform strip.
+    static func spectrogramImage(_ clip: AudioClip, scale: SpectrogramScale) throws -> RGBImage {
         let (spec, m) = try melSpectrogram(clip)
-        var img = SpectrogramImage(logMel: m, sampleRate: clip.buffer.sampleRate)
+        var img = SpectrogramImage(logMel: m, sampleRate: clip.buffer.sampleRate, scale: scale)
         img.waveform = clip.buffer.mixedToMono().samples
-        try img.write(spec, to: path)
+        return try img.render(spec)
     }
 
     static func describe(_ b: AudioBuffer) -> String {
@@ -235,10 +252,14 @@ public enum AudioBindings {
                 return 1
             },
             LuaMethod("spectrogram", """
-            a:spectrogram(path)
-            Writes a PNG of the clip's log-mel spectrogram with its waveform; the notebook shows it.
+            a:spectrogram(path[, {scale = 'fixed'}])
+            Writes a PNG of the clip's log-mel spectrogram with its waveform; the notebook shows it. scale 'fixed'
+            colours 80 dB below full scale up to full scale (a silent clip looks silent); 'auto' the clip's own range.
             """) { lua, clip in
-                try writeSpectrogram(clip, to: try lua.string(2))
+                let path = try lua.string(2)
+                if !lua.isNoneOrNil(3) { try lua.checkTable(3) }
+                try lua.checkOptionKeys(3, ["scale"], what: "spectrogram option")
+                try writeSpectrogram(clip, to: path, scale: try spectrogramScale(lua, 3))
                 return 0
             },
             LuaMethod("tensor", """
@@ -297,7 +318,7 @@ public enum AudioBindings {
                 },
                 "rate": { lua, c in lua.push(c.buffer.sampleRate) },
                 "channels": { lua, c in lua.push(c.buffer.channels) },
-            ]),
+            ], hidden: ["samples"]),
             LuaFunction("__tostring") { lua in lua.push(describe(try lua.audio(1).buffer)); return 1 },
             LuaFunction("__short") { lua in
                 let b = try lua.audio(1).buffer

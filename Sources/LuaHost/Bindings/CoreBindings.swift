@@ -57,6 +57,7 @@ public enum FoleyBindings {
         registerCore(lua)
         TensorBindings.register(lua)
         AudioBindings.register(lua)
+        SpectralBindings.register(lua)
         ModelBindings.register(lua)
         SamplerBindings.register(lua)
         TextBindings.register(lua)

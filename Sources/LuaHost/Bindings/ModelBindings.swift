@@ -173,8 +173,9 @@ public enum ModelBindings {
             keep={from, to} seconds of it kept (inpainting). style= mixes a p:extract_style vector (or a recording's)
             into the prompt's; candidates=N generates N per output and keeps the best by p:score. eta is for the ddim
             sampler only; a key that is no option is an error naming the nearest one. on_step returning false stops the
-            run (generate then returns nil and a message);
-            Ctrl-C stops it at the next step.
+            run (generate then returns nil and a message); Ctrl-C stops it at the next step. Either way
+            foley.last_interrupted = {step=, total_steps=, latents=, x0=, preview=Audio} keeps the latents so far, the
+            sampler's predicted clean latents and their decoding.
             """) { lua, p in
                 let o = try options(lua, p.pipeline)
                 let L = lua.L
@@ -209,11 +210,18 @@ public enum ModelBindings {
                         }
                     }
                 } catch {
+                    // What the run had is kept in foley.last_interrupted, whichever way it was stopped (Ctrl-C during
+                    // on_step raises inside the callback, so this comes before the callback's error is rethrown).
+                    var kept = ""
+                    if case DiffusionError.cancelled(_, let partial?) = error { kept = InterruptedGeneration.store(lua, partial) }
+                    if Interrupt.requested {
+                        if !kept.isEmpty { Output.emitError("interrupted \(kept)\n") }
+                        throw callbackError ?? Interrupt.Interrupted()
+                    }
                     if let callbackError { throw callbackError }
-                    try Interrupt.check()
-                    if stoppedByCallback, case DiffusionError.cancelled(let s) = error {
+                    if stoppedByCallback, case DiffusionError.cancelled(let s, _) = error {
                         lua.pushNil()
-                        lua.push("stopped by on_step at step \(s)")
+                        lua.push(kept.isEmpty ? "stopped by on_step at step \(s)" : "stopped by on_step \(kept)")
                         return 2
                     }
                     throw error
@@ -356,7 +364,7 @@ public enum ModelBindings {
                 } else {
                     s = try makeSampler(config: p.pipeline.samplerConfig)
                 }
-                lua.push(SamplerObject(s, name: try lua.optString(2) ?? samplerShortName(className: p.pipeline.samplerConfig.className ?? "?")))
+                lua.push(SamplerObject(s))
                 return 1
             },
             LuaMethod("latent_shape", """

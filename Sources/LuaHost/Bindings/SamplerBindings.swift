@@ -15,11 +15,10 @@ import Tensors
 public final class SamplerObject: LuaObject {
     public static var luaTypeName: String { "Sampler" }
     public let sampler: any Sampler
-    public let name: String
-    init(_ sampler: any Sampler, name: String) {
-        self.sampler = sampler
-        self.name = name
-    }
+    /// The short name of the sampler's class (`ddim`), however it was asked for (an alias, a class name, or the
+    /// model's own scheduler), so that a sampler prints the same whichever way it was made.
+    public var name: String { samplerShortName(of: sampler) }
+    init(_ sampler: any Sampler) { self.sampler = sampler }
 }
 
 extension Lua {
@@ -49,7 +48,7 @@ public enum SamplerBindings {
     static func make(_ lua: Lua, name: String, config: SamplerConfig, options: [String: Float]) throws -> SamplerObject {
         let s = try makeSampler(name: name, config: config)
         try applySamplerOptions(options, to: s)
-        return SamplerObject(s, name: name)
+        return SamplerObject(s)
     }
 
     public static func register(_ lua: LuaState) {
@@ -121,8 +120,24 @@ public enum SamplerBindings {
                 lua.push(try s.sampler.step(modelOutput: output, timestep: t, sample: x, noise: noise))
                 return 1
             },
-            LuaMethod("add_noise", "s:add_noise(x0, noise, t) -> Tensor\nThe forward process: x0 noised to timestep t.") { lua, s in
-                lua.push(try s.sampler.addNoise(original: try lua.tensor(2), noise: try lua.tensor(3), timestep: try lua.timestep(4)))
+            LuaMethod("add_noise", """
+            s:add_noise(x0, noise, t) -> Tensor
+            The forward process: x0 noised to timestep t, a number, or a table (or 1-D tensor) of one per row.
+            """) { lua, s in
+                let x0 = try lua.tensor(2), noise = try lua.tensor(3)
+                if lua.isNumber(4) {
+                    lua.push(try s.sampler.addNoise(original: x0, noise: noise, timestep: try lua.timestep(4)))
+                } else {
+                    let ts: [Float]
+                    if let t = lua.toObject(4, as: Tensor.self), t.rank == 1 { ts = t.scalars } else if lua.isTable(4) {
+                        ts = try TensorBindings.fromLua(lua, 4).scalars
+                    } else {
+                        throw lua.typeError(4, "number, table of numbers or 1-D Tensor")
+                    }
+                    do { lua.push(try s.sampler.addNoise(original: x0, noise: noise, timesteps: ts)) } catch let e as DiffusionError {
+                        throw lua.argError(4, "\(e)")
+                    }
+                }
                 return 1
             },
             LuaMethod("config", "s:config() -> table\nThe sampler's configuration (diffusers keys).") { lua, s in

@@ -124,6 +124,20 @@ public enum Completion {
                 out += fields(L, lua_gettop(L), depth: depth + 1)
                 foley_lua_pop(L, 1)
             }
+            // Fields an __index function serves (p.sample_rate) are listed in the metatable's __fields; their
+            // values are not fetched (that would run the getter), so they complete without a suffix.
+            if lua_type(L, idx) == LUA_TUSERDATA, lua_getmetatable(L, idx) != 0 {
+                lua_pushstring(L, "__fields")
+                lua_rawget(L, -2)
+                if lua_type(L, -1) == LUA_TTABLE {
+                    lua_pushnil(L)
+                    while lua_next(L, -2) != 0 {
+                        if lua_type(L, -2) == LUA_TSTRING, let k = foley_lua_tostring(L, -2) { out.append((String(cString: k), LUA_TNONE, false)) }
+                        foley_lua_pop(L, 1)
+                    }
+                }
+                foley_lua_pop(L, 2)
+            }
         default:
             break
         }

@@ -69,6 +69,9 @@ public struct LuaFunction {
     public let name: String
     public let help: String
     public let body: LuaBody
+    /// For an `__index` that serves fields (`fieldIndex`): their names, kept in the metatable's `__fields` so that
+    /// completion can offer them without calling the getter.
+    public var fields: [String] = []
 
     /// `help`'s first line is the signature, as `:help` lists it: "zeros(shape) -> Tensor".
     public init(_ name: String, _ help: String = "", _ body: @escaping LuaBody) {

@@ -210,6 +210,11 @@ public final class LuaState {
         }
         for f in metamethods {
             lua.setField(-1, f.name) { lua.push(function: "\(name).\(f.name)", f.body) }
+            if f.fields.isEmpty { continue }
+            lua.setField(-1, "__fields") {
+                lua_createtable(L, 0, Int32(f.fields.count))
+                for k in f.fields { lua.setField(-1, k) { lua.push(true) } }
+            }
         }
         if !metamethods.contains(where: { $0.name == "__index" }) {
             lua.setField(-1, "__index") { lua_pushvalue(L, -2) }
