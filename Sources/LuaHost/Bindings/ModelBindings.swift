@@ -157,7 +157,8 @@ public enum ModelBindings {
                 if let d = DefaultModel.locate() { lua.push(d.path) } else { lua.pushNil() }
                 return 1
             },
-        ])
+        ] + ModuleBindings.loaders)
+        ModuleBindings.register(lua)
         lua.register(type: PipelineObject.self, help: """
         Pipeline: a loaded text-to-audio model (fields sample_rate, identity, folder, mel_bins, default_seconds,
         loras: the attached LoRA adapters as {name=, path=, scale=}).

@@ -57,6 +57,7 @@ public enum TextBindings {
                 lua.push(na == 0 || nb == 0 ? 0 : dot / (na.squareRoot() * nb.squareRoot()))
                 return 1
             },
+            ModuleBindings.tokenizerLoader,
         ])
     }
 }

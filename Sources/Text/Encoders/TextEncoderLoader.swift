@@ -14,10 +14,11 @@ public enum TextEncoderLoader {
 
     /// Reads `folder`/config.json and its weights (model.safetensors, or shards listed in
     /// model.safetensors.index.json) and returns the loaded encoder, every key matched strictly.
-    public static func load(folder: String) throws -> any TextEncoder {
+    /// `weightsFile` reads the weights from that safetensors file instead (any name), the config still from `folder`.
+    public static func load(folder: String, weightsFile: String? = nil) throws -> any TextEncoder {
         let config = try HFConfig(contentsOf: (folder as NSString).appendingPathComponent("config.json"))
         let family = try Family(config: config, folder: folder)
-        let state = try loadWeights(folder: folder)
+        let state = try weightsFile.map { try SafeTensorsFile(path: $0).all() } ?? loadWeights(folder: folder)
         do {
             let encoder = try build(family, config: config, state: state)
             LoadLog.loaded(String(describing: type(of: encoder)), from: URL(fileURLWithPath: folder), values: config.values)
