@@ -38,7 +38,7 @@ final class HelpTests: XCTestCase {
     func testOverviewListsLibrariesTypesAndCommands() {
         let o = h.lua.help.overview(commands: Repl.commands)
         XCTAssertTrue(o.contains("foley.tensor"), o)
-        XCTAssertTrue(o.contains("Types: Audio, Embedder, Pipeline, Sampler, Tensor, Trainer"), o)
+        XCTAssertTrue(o.contains("Types: Audio, Embedder, Pipeline, Sampler, Tensor, TextEncoder, Tokenizer, Trainer, UNet, VAE, Vocoder"), o)
         for lib in ["foley.audio", "foley.models", "foley.samplers", "foley.text", "foley.plot", "foley.train", "foley.metrics"] {
             XCTAssertTrue(o.contains(lib), lib)
         }
