@@ -97,8 +97,7 @@ public struct StableAudioParts {
                              guided: Bool) throws -> (tokens: Tensor, global: Tensor) {
         let b = prompts.count
         let (s, e) = try encodeDuration(start: start, end: end, batch: b)
-        let tokens = try Tensor.concat([try encodePrompt(prompts), s, e], axis: 1)
-        let global = try Tensor.concat([s, e], axis: 2)
+        let (tokens, global) = try StableAudioParts.assemble(text: try encodePrompt(prompts), start: s, end: e)
         guard guided else { return (tokens, global) }
         let uncond: Tensor
         if let negative {
@@ -110,6 +109,12 @@ public struct StableAudioParts {
             uncond = Tensor.zeros(tokens.shape)
         }
         return (try Tensor.concat([uncond, tokens], axis: 0), try Tensor.concat([global, global], axis: 0))
+    }
+
+    /// The DiT's conditioning from its projected parts, as diffusers' StableAudioPipeline (and training) lays them out:
+    /// cross-attention tokens [text; start; end] along the sequence, and the global token [start, end] along the width.
+    public static func assemble(text: Tensor, start: Tensor, end: Tensor) throws -> (tokens: Tensor, global: Tensor) {
+        (try Tensor.concat([text, start, end], axis: 1), try Tensor.concat([start, end], axis: 2))
     }
 
     /// One classifier-free-guided transformer call: latents [B, C, L] at timestep `t` -> uncond + g (cond - uncond).

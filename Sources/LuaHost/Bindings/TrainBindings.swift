@@ -77,12 +77,7 @@ public final class TrainerObject: LuaObject {
             }
         }
         // Ctrl-C in the chunk sets the one interrupt flag the training loop polls.
-        let result: TrainingResult
-        switch config.stage {
-        case .vae: result = try VAETrainer(config: config, options: o).run()
-        case .ldm: result = try LDMTrainer(config: config, options: o).run()
-        case .clap: result = try ContrastiveTrainer(config: config, options: o).run()
-        }
+        let result = try TrainingRunner.run(config: config, options: o)
         started = true
         step = result.step
         totalSteps = result.totalSteps
@@ -110,10 +105,11 @@ public enum TrainBindings {
         return try TrainingConfig.parse(yaml: String(decoding: json, as: UTF8.self), defaultName: "lua-run")
     }
 
-    static func make(_ lua: Lua, stage: TrainingConfig.Stage) throws -> Int32 {
+    /// A Trainer for a config of one of `stages` (a VAE family's or a diffusion model's).
+    static func make(_ lua: Lua, stages: [TrainingConfig.Stage]) throws -> Int32 {
         let c = try config(lua, 1)
-        guard c.stage == stage else {
-            throw lua.argError(1, "a \(stage == .vae ? "VAE (model.type: AutoencoderKL)" : "LDM (model.type: AudioLDM)") config expected, got a \(c.stage.rawValue) config")
+        guard stages.contains(c.stage) else {
+            throw lua.argError(1, "a \(stages.contains(.vae) ? "VAE (model.type: AutoencoderKL or AutoencoderOobleck)" : "diffusion model (model.type: AudioLDM or StableAudioDiTModel)") config expected, got a \(c.stage.rawValue) config")
         }
         if !lua.isNoneOrNil(2) {
             try lua.checkTable(2)
@@ -145,11 +141,13 @@ public enum TrainBindings {
             A VAE (stage 1) run: config is a YAML path, YAML text or a Lua table in the same shape;
             "recipe.yaml#stage" picks one stage of a recipe (e.g. "configs/default-model.yaml#default-vae").
             The run writes runs/<name>/ (checkpoints, log.jsonl, the exported vae/ at the end).
-            """) { lua in try make(lua, stage: .vae) },
+            model.type AutoencoderOobleck trains Stable Audio's waveform VAE instead of the mel one.
+            """) { lua in try make(lua, stages: [.vae, .oobleck]) },
             LuaFunction("ldm", """
             ldm(config[, {runs = "runs", name =, init_from =, verbose = false, progress = true}]) -> Trainer
             A latent diffusion (stage 2) run; config as for vae (model.pretrained_vae names the VAE).
-            """) { lua in try make(lua, stage: .ldm) },
+            model.type StableAudioDiTModel trains a DiT as a rectified flow over an Oobleck's latents.
+            """) { lua in try make(lua, stages: [.ldm, .dit]) },
             LuaFunction("preprocess", """
             preprocess{audio_dir =, text_dir =, output =, seconds = 10.24, min_seconds = 0.5, valid_fraction = 0.05} -> table
             Turns a folder of audio and captions into a training dataset (as `foley preprocess`); returns
@@ -257,11 +255,7 @@ public enum TrainBindings {
                 guard t.started else { throw LuaRuntimeError("nothing trained yet: run a step first") }
                 var o = t.options(stopAfter: nil) { _ in }
                 o.resume = true
-                switch t.config.stage {
-                case .vae: try VAETrainer(config: t.config, options: o).export(to: dir)
-                case .ldm: try LDMTrainer(config: t.config, options: o).export(to: dir)
-                case .clap: try ContrastiveTrainer(config: t.config, options: o).export(to: dir)
-                }
+                try TrainingRunner.export(config: t.config, options: o, to: dir)
                 return 0
             },
         ], metamethods: [

@@ -6,7 +6,7 @@ extension TrainingConfig {
     static func parseLoRA(_ t: ConfigReader, stage: Stage) throws -> LoRAConfig? {
         guard t.has("lora") else { return nil }
         guard stage == .ldm else {
-            try t.forbid("lora", because: "in a \(stage == .vae ? "stage-1 (AutoencoderKL)" : "ContrastiveAudioText") config: LoRA adapts the LDM's UNet")
+            try t.forbid("lora", because: "in a \(stage.rawValue)-stage config: LoRA training adapts the AudioLDM UNet (model.type: AudioLDM)")
             return nil
         }
         let l = try t.section("lora")

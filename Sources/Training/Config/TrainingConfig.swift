@@ -4,9 +4,11 @@ import NN
 
 /// A training run's YAML config in the seed's shape: `name`, `model`, `data`, `train`, and for the latent diffusion
 /// stage `diffusion`, `text_encoder` and `inference`. `model.type` picks the stage: `AutoencoderKL` (stage 1),
-/// `AudioLDM` (stage 2) or `ContrastiveAudioText` (the CLAP-style audio-text model, with `text_encoder`). Every key is validated; an error names the dotted key and the values it allows.
+/// `AudioLDM` (stage 2), `ContrastiveAudioText` (the CLAP-style audio-text model, with `text_encoder`), or the Stable
+/// Audio family's `AutoencoderOobleck` and `StableAudioDiTModel`. Every key is validated; an error names the dotted key
+/// and the values it allows.
 public struct TrainingConfig {
-    public enum Stage: String, Sendable { case vae, ldm, clap }
+    public enum Stage: String, Sendable { case vae, ldm, clap, oobleck, dit }
 
     public var name: String
     public var stage: Stage
@@ -16,6 +18,10 @@ public struct TrainingConfig {
     public var ldm: LDMModelConfig?
     /// The contrastive audio-text model's shape (nil unless `model.type` is ContrastiveAudioText).
     public var contrastive: ContrastiveAudioTextConfig?
+    /// The waveform VAE's shape (`model.type: AutoencoderOobleck`).
+    public var oobleck: AutoencoderOobleckConfig?
+    /// The DiT stage's model (`model.type: StableAudioDiTModel`).
+    public var dit: DiTModelConfig?
     public var data: DataConfig
     public var train: TrainConfig
     public var diffusion: DiffusionConfig
@@ -127,6 +133,10 @@ public struct TrainingConfig {
         /// scaling factor, so its latents, and any UNet trained on them, stay valid (as Stability's ft-MSE decoders).
         public var freezeEncoder = false
         public var spectralLossScales = [1, 2, 4]
+        /// Oobleck: the FFT sizes of the multi-resolution STFT loss (hop a quarter of each).
+        public var stftResolutions = [512, 256, 128, 64]
+        /// Oobleck: weight of a plain L1 on the waveform beside the STFT loss.
+        public var waveformL1Weight: Double = 0
         /// VAE: decode a posterior sample (true) or the mean (false); LDM: train on posterior samples or the means.
         public var samplePosterior = true
         /// LDM: probability of replacing a caption by the empty prompt (classifier-free guidance).
@@ -220,22 +230,28 @@ public struct TrainingConfig {
             throw TrainingError.config(key: "name", found: "'\(name)'", expected: "a non-empty name without '/'")
         }
         let model = try root.section("model")
-        let type = try model.requiredString("type", allowed: ["AutoencoderKL", "AudioLDM", "ContrastiveAudioText"])
-        let stage: Stage = type == "AutoencoderKL" ? .vae : type == "AudioLDM" ? .ldm : .clap
+        let type = try model.requiredString("type", allowed: ["AutoencoderKL", "AudioLDM", "ContrastiveAudioText", "AutoencoderOobleck",
+                                                              "StableAudioDiTModel"])
+        let stage: Stage = ["AutoencoderKL": .vae, "AudioLDM": .ldm, "ContrastiveAudioText": .clap, "AutoencoderOobleck": .oobleck,
+                            "StableAudioDiTModel": .dit][type]!
 
         var vae = AutoencoderKLConfig()
         var ldm: LDMModelConfig?
         var contrastive: ContrastiveAudioTextConfig?
+        var oobleck: AutoencoderOobleckConfig?
+        var dit: DiTModelConfig?
         switch stage {
         case .vae: vae = try parseVAE(model)
         case .ldm: ldm = try parseLDM(model)
         case .clap: contrastive = try parseContrastive(model)
+        case .oobleck: oobleck = try parseOobleck(model)
+        case .dit: dit = try parseDiT(model)
         }
         let data = try parseData(try root.section("data"), stage: stage)
         let train = try parseTrain(try root.section("train"), stage: stage)
         var diffusion = DiffusionConfig(), textEncoder = TextEncoderConfig(), inference = InferenceConfig()
-        if stage == .ldm {
-            diffusion = try parseDiffusion(try root.section("diffusion"))
+        if stage == .ldm || stage == .dit {
+            diffusion = try parseDiffusion(try root.section("diffusion"), flowOnly: stage == .dit)
             textEncoder = try parseTextEncoder(try root.section("text_encoder"))
             inference = try parseInference(try root.section("inference"), flow: diffusion.predictionType == "flow_prediction")
             if diffusion.predictionType == "flow_prediction" && train.timestepBias.strategy != "none" {
@@ -249,7 +265,7 @@ public struct TrainingConfig {
             }
             for s in ["diffusion", "inference"] { try root.forbid(s, because: "section in a ContrastiveAudioText config") }
         } else {
-            for s in ["diffusion", "text_encoder", "inference"] { try root.forbid(s, because: "section in a stage-1 (AutoencoderKL) config") }
+            for s in ["diffusion", "text_encoder", "inference"] { try root.forbid(s, because: "section in a \(stage == .vae ? "stage-1 (AutoencoderKL)" : type) config") }
         }
         // How long to train is never left wholly to defaults: a config without a train section used to train
         // 1000 steps silently.
@@ -258,8 +274,8 @@ public struct TrainingConfig {
                                        expected: "a train section with at least max_steps (the number of optimizer steps)")
         }
         try root.finish()
-        return TrainingConfig(name: name, stage: stage, vae: vae, ldm: ldm, contrastive: contrastive, data: data, train: train, diffusion: diffusion,
-                              textEncoder: textEncoder, inference: inference, yaml: yaml)
+        return TrainingConfig(name: name, stage: stage, vae: vae, ldm: ldm, contrastive: contrastive, oobleck: oobleck, dit: dit, data: data,
+                              train: train, diffusion: diffusion, textEncoder: textEncoder, inference: inference, yaml: yaml)
     }
 
     static func parseVAE(_ m: ConfigReader) throws -> AutoencoderKLConfig {
@@ -384,8 +400,28 @@ public struct TrainingConfig {
         c.gradClip = try t.double("grad_clip", default: 1, min: 0)
         c.gradAccumSteps = try t.int("grad_accum_steps", default: 1, min: 1)
         c.bucketMB = try t.double("bucket_mb", default: 25, min: 0, exclusiveMin: true)
-        c.lossType = try t.string("loss_type", default: stage == .vae ? "l1" : "mse", allowed: ["l1", "mse"])
-        if stage == .vae {
+        let vaeKeys = ["kl_weight", "spectral_loss_weight", "spectral_loss_scales", "validation_clips"]
+        let oobleckKeys = ["stft_resolutions", "waveform_l1_weight"]
+        let ldmKeys = ["text_dropout", "pooled_from_audio"] + TimestepBias.configKeys
+        if stage != .oobleck {
+            for k in oobleckKeys { try t.forbid(k, because: "key outside an AutoencoderOobleck config: it is the Oobleck's loss") }
+        }
+        if stage == .oobleck || stage == .dit {
+            c.lossType = try t.string("loss_type", default: "mse", allowed: ["mse"])
+        } else {
+            c.lossType = try t.string("loss_type", default: stage == .vae ? "l1" : "mse", allowed: ["l1", "mse"])
+        }
+        if stage == .oobleck {
+            try parseOobleckTrain(t, into: &c)
+            for k in ["spectral_loss_weight", "spectral_loss_scales", "freeze_encoder"] + ldmKeys {
+                try t.forbid(k, because: "key in an AutoencoderOobleck config: it applies to the mel VAE or the LDM (the Oobleck uses stft_resolutions)")
+            }
+        } else if stage == .dit {
+            c.textDropout = try t.double("text_dropout", default: 0.1, min: 0, max: 1)
+            for k in vaeKeys + ["pooled_from_audio"] + TimestepBias.configKeys {
+                try t.forbid(k, because: "key in a StableAudioDiTModel config: it applies to a VAE or the UNet LDM (a flow draws sigmas by diffusion.timestep_sampling)")
+            }
+        } else if stage == .vae {
             c.klWeight = try t.double("kl_weight", default: 1e-6, min: 0)
             c.spectralLossWeight = try t.double("spectral_loss_weight", default: 0, min: 0)
             c.freezeEncoder = try t.bool("freeze_encoder", default: false)
@@ -416,7 +452,7 @@ public struct TrainingConfig {
             }
         }
         c.samplePosterior = try t.bool("sample_posterior", default: true)
-        c.ema = try t.bool("ema", default: stage == .ldm)
+        c.ema = try t.bool("ema", default: stage == .ldm || stage == .dit)
         c.emaDecay = try t.double("ema_decay", default: 0.999, min: 0, max: 1)
         c.logEvery = try t.int("log_every", default: 10, min: 1)
         c.checkpointEvery = try t.int("checkpoint_every", default: 500, min: 1)
@@ -428,7 +464,8 @@ public struct TrainingConfig {
         return c
     }
 
-    static func parseDiffusion(_ d: ConfigReader) throws -> DiffusionConfig {
+    /// `flowOnly`: the DiT stage, which trains as a rectified flow only (Stable Audio Open Small's objective).
+    static func parseDiffusion(_ d: ConfigReader, flowOnly: Bool = false) throws -> DiffusionConfig {
         var c = DiffusionConfig()
         c.numTrainTimesteps = try d.int("num_train_timesteps", default: 1000, min: 2)
         c.betaSchedule = try d.string("beta_schedule", default: "scaled_linear", allowed: ["linear", "scaled_linear", "squaredcos_cap_v2"])
@@ -438,7 +475,8 @@ public struct TrainingConfig {
             throw TrainingError.config(key: d.key("beta_end"), found: "\(c.betaEnd)", expected: "a number >= beta_start (\(c.betaStart))")
         }
         // rectified_flow is the issue's and Stable Audio's word for diffusers' flow_prediction.
-        c.predictionType = try d.string("prediction_type", default: "epsilon", allowed: ["epsilon", "v_prediction", "flow_prediction", "rectified_flow"])
+        c.predictionType = try d.string("prediction_type", default: flowOnly ? "flow_prediction" : "epsilon",
+                                        allowed: flowOnly ? ["flow_prediction", "rectified_flow"] : ["epsilon", "v_prediction", "flow_prediction", "rectified_flow"])
         if c.predictionType == "rectified_flow" { c.predictionType = "flow_prediction" }
         let flowKeys = ["timestep_sampling", "logit_mean", "logit_std"]
         if c.predictionType == "flow_prediction" {

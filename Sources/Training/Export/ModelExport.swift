@@ -214,7 +214,8 @@ public enum ModelExport {
 
     // MARK: from checkpoints
 
-    /// Exports a checkpoint as a model folder: stage 1 -> a diffusers `vae/` folder, stage 2 -> a Foley model folder.
+    /// Exports a checkpoint as a model folder: stage 1 -> a diffusers `vae/` folder, stage 2 -> a Foley model folder,
+    /// oobleck -> an AutoencoderOobleck folder, dit -> a StableAudioPipeline folder.
     /// EMA weights are used when the checkpoint has them (and `useEMA`).
     public static func export(checkpoint path: String, to folder: URL, useEMA: Bool = true) throws {
         let c = try Checkpoint.load(path: path)
@@ -236,6 +237,10 @@ public enum ModelExport {
             if useEMA { for (k, t) in try c.tensors(prefix: "ema.") { w[k] = t } }
             try model.load(stateDict: w)
             try model.save(to: folder, as: storage)
+            return
+        }
+        if s.stage == "oobleck" || s.stage == "dit" {
+            try StableAudioExport.export(checkpoint: c, config: cfg, to: folder, useEMA: useEMA)
             return
         }
         guard let vaeJSON = s.vaeConfig, let scale = s.scalingFactor else {

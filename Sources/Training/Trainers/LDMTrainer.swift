@@ -154,7 +154,8 @@ public final class LDMTrainer {
         stage.loader = loop.loader
     }
 
-    static func loadConditioner(_ t: TrainingConfig.TextEncoderConfig) throws -> TextConditioner {
+    /// - Parameter padToMaxLength: pad every prompt to `max_length` (64 when unset), as the Stable Audio pipeline does.
+    static func loadConditioner(_ t: TrainingConfig.TextEncoderConfig, padToMaxLength: Bool = false) throws -> TextConditioner {
         let folder: URL
         if t.type == "minilm" {
             folder = FoleyPaths.miniLM
@@ -166,7 +167,7 @@ public final class LDMTrainer {
         }
         do {
             return try TextConditioner.load(encoderFolder: folder, tokenizerFolder: t.tokenizerPath.map { URL(fileURLWithPath: $0) },
-                                            maxLength: t.maxLength)
+                                            maxLength: t.maxLength ?? (padToMaxLength ? 64 : nil), padToMaxLength: padToMaxLength)
         } catch {
             throw TrainingError.file(folder.path, "cannot load the text encoder: \(error)")
         }
