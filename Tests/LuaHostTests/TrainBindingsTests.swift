@@ -61,6 +61,32 @@ final class TrainBindingsTests: XCTestCase {
         h.assertError("foley.train.vae('\(repoRoot.path)/configs/tiny-vae.yaml', {prgress = false})", "prgress: unknown trainer option; did you mean 'progress'?")
     }
 
+    /// The Stable Audio family from Lua: an Oobleck through foley.train.vae, a DiT over its latents through
+    /// foley.train.ldm, the exported StableAudioPipeline folder loaded and generating at the dataset's rate.
+    func testStableAudioFamily() throws {
+        let dir = try temporaryDirectory(self).path
+        let out = h.values(Self.dataset(dir, clips: 4) + """
+            local o = foley.train.vae({name = 'o', model = {type = 'AutoencoderOobleck', encoder_hidden_size = 8,
+                downsampling_ratios = {2, 4}, channel_multiples = {1, 2}, decoder_channels = 8, decoder_input_channels = 4},
+                data = {dataset = '\(dir)/data', batch_size = 2, segment_frames = 8},
+                train = {max_steps = 3, checkpoint_every = 3, log_every = 1, stft_resolutions = {64, 32}}}, {runs = '\(dir)/runs', progress = false})
+            o:run{}
+            local d = foley.train.ldm({name = 'd', model = {type = 'StableAudioDiTModel', pretrained_vae = '\(dir)/runs/o',
+                num_layers = 1, attention_head_dim = 8, num_attention_heads = 2, num_key_value_attention_heads = 1,
+                cross_attention_dim = 16, time_proj_dim = 16, conditioning_dim = 16},
+                text_encoder = {type = 'minilm', max_length = 8},
+                data = {dataset = '\(dir)/data', batch_size = 2, segment_frames = 8},
+                train = {max_steps = 3, checkpoint_every = 3, log_every = 1},
+                diffusion = {prediction_type = 'rectified_flow'}, inference = {sampler = 'flow_euler'}}, {runs = '\(dir)/runs', progress = false})
+            d:run{}
+            d:export('\(dir)/model')
+            local a = foley.models.load('\(dir)/model'):generate{prompt = 'clip 1', steps = 2, seconds = 0.25}
+            local ok, err = pcall(foley.train.ldm, {name = 'x', model = {type = 'AutoencoderOobleck'}, data = {dataset = 'x'}, train = {max_steps = 1}})
+            return o.stage, o.steps_done, d.stage, d.steps_done, #d.losses, a.rate, a.channels, a.num_frames, ok, err:find('diffusion model', 1, true) ~= nil
+            """)
+        XCTAssertEqual(out, ["oobleck", "3", "dit", "3", "3", "16000", "1", "4000", "false", "true"])
+    }
+
     func testConfigErrors() {
         h.assertError("foley.train.vae(3)", "bad argument #1 to 'foley.train.vae' (config path or table expected, got number)")
         h.assertError("foley.train.vae{model = {type = 'AutoencoderKL'}, data = {dataset = 'x'}, train = {max_steps = 'lots'}}", "max_steps")
