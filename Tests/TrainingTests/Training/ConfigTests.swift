@@ -184,9 +184,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error(vae + "\ntrain:\n  lerning_rate: 0.1\n"),
                        "config key 'train.lerning_rate': found an unknown key, expected one of adam_betas, adam_eps, bucket_mb, checkpoint_every, disc_channels, disc_factor, disc_learning_rate, disc_loss, disc_num_layers, disc_start, disc_weight, ema, ema_decay, freeze_encoder, grad_accum_steps, grad_clip, keep_checkpoints, kl_weight, learning_rate, log_every, loss_type, lr_scheduler, max_epochs, max_steps, min_lr_factor, sample_posterior, scaling_factor_batches, seed, spectral_loss_scales, spectral_loss_weight, validate_every, validation_clips, warmup_steps, weight_decay")
         XCTAssertEqual(error("model:\n  type: Transformer\n"),
-                       "config key 'model.type': found 'Transformer', expected one of AutoencoderKL, AudioLDM, ContrastiveAudioText")
+                       "config key 'model.type': found 'Transformer', expected one of AutoencoderKL, AudioLDM, ContrastiveAudioText, AutoencoderOobleck, StableAudioDiTModel")
         XCTAssertEqual(error("data:\n  dataset: x\n"),
-                       "config key 'model.type': found nothing (the key is missing), expected one of AutoencoderKL, AudioLDM, ContrastiveAudioText")
+                       "config key 'model.type': found nothing (the key is missing), expected one of AutoencoderKL, AudioLDM, ContrastiveAudioText, AutoencoderOobleck, StableAudioDiTModel")
         XCTAssertEqual(error(vae + "\ntrain:\n  max_steps: -3\n"),
                        "config key 'train.max_steps': found -3, expected an integer >= 1")
         XCTAssertEqual(error(vae + "\ntrain:\n  learning_rate: fast\n"),

@@ -95,6 +95,18 @@ final class StableAudioTrainingTests: XCTestCase {
         let again = root.appendingPathComponent("from-checkpoint")
         try ModelExport.export(checkpoint: try XCTUnwrap(d.checkpoint), to: again)
         XCTAssertEqual(try TextToAudioPipeline.load(folder: again).generate(o).waveforms, r.waveforms)
+
+        // --init-from the exported folder fine-tunes its transformer and projection (their shapes, their weights).
+        var fopts = TrainFixture.quiet(runs, name: "finetune")
+        fopts.initFrom = model.path
+        fopts.maxSteps = 2
+        let ft = try DiTTrainer(config: try shipped("tiny-dit", data: data, runs: runs, replacing: [("num_layers: 2", "num_layers: 1")]),
+                                options: fopts)
+        XCTAssertEqual(ft.transformer.config.numLayers, 2, "the folder's architecture replaces the model section's")
+        let original = try StableAudioDiTModel.load(folder: model.appendingPathComponent("transformer")).stateDict()
+        for (k, t) in ft.transformer.stateDict() { XCTAssertEqual(t.scalars, original[k]!.scalars, k) }
+        XCTAssertEqual(try ft.run().step, 2)
+        XCTAssertNotEqual(ft.transformer.stateDict()["proj_in.weight"]!.scalars, original["proj_in.weight"]!.scalars)
     }
 
     /// A run stopped after step 2 and resumed to 4 ends with the weights of a run of 4, for both stages.
