@@ -61,14 +61,16 @@ let package = Package(
                     dependencies: ["CLua", "CLuaShim", "CEdit", "CSndFile", "COpenBLAS", "CKissFFT", "CSoxr", "CEbur128", "CPNG"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "COpenBLAS"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        // Helpers several test targets share (the built foley binary, a float WAV writer).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Training", "Corpus"]),
-        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
-        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel", "LuaHost"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Training", "Corpus", "TestSupport"]),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "TestSupport"]),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel", "LuaHost", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

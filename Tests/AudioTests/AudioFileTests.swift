@@ -1,6 +1,7 @@
 @testable import Audio
 import CSndFile
 import Tensors
+import TestSupport
 import XCTest
 
 final class AudioFileTests: XCTestCase {
@@ -196,17 +197,4 @@ final class AudioFileTests: XCTestCase {
             XCTAssertEqual($0 as? AudioError, .unreadableFile(dir, "is a directory (expected a file)"))
         }
     }
-}
-
-/// A 32-bit float WAV of `samples` (mono) written byte by byte: AudioFile.write refuses non-finite samples, so a
-/// NaN or infinite file can only be made this way.
-func writeFloatWAV(_ samples: [Float], sampleRate: Int = 16000, to path: String) throws {
-    var d = Data()
-    func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { d.append(contentsOf: $0) } }
-    func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { d.append(contentsOf: $0) } }
-    d.append(contentsOf: Array("RIFF".utf8)); u32(36 + samples.count * 4); d.append(contentsOf: Array("WAVE".utf8))
-    d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(3); u16(1); u32(sampleRate); u32(sampleRate * 4); u16(4); u16(32)
-    d.append(contentsOf: Array("data".utf8)); u32(samples.count * 4)
-    for s in samples { withUnsafeBytes(of: s.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
-    try d.write(to: URL(fileURLWithPath: path))
 }

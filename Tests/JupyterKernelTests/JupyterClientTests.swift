@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The kernel driven by a real Jupyter client: Tests/Jupyter/test_kernel.py (jupyter_client, nbclient, nbformat from
@@ -10,14 +11,8 @@ final class JupyterClientTests: XCTestCase {
 
     /// The foley executable next to the test bundle (`swift test` builds it with the tests).
     func foleyBinary() throws -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("foley").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw MissingFoley(description: "the foley executable was not found next to \(exe): build it (swift build -c release) first")
+        if let path = TestSupport.foleyExecutable() { return path }
+        throw MissingFoley(description: "the foley executable was not found next to \(TestSupport.testExecutable): build it (swift build -c release) first")
     }
 
     func testRealJupyterClientDrivesTheKernel() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `foley generate` and `foley embed` through the built binary: every numeric option is checked at the door, before
@@ -28,14 +29,7 @@ final class GenerateCommandTests: XCTestCase {
         try refused(["--out", dir.path], "\(dir.path): unsupported: is a directory (expected a file name ending in .wav or .flac)")
         // An all-NaN reference used to give a silent output (preprocess rejects the same file).
         let nan = dir.appendingPathComponent("nan.wav").path
-        var d = Data()
-        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(36 + 1600 * 4); d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(3); u16(1); u32(16000); u32(64000); u16(4); u16(32)
-        d.append(contentsOf: Array("data".utf8)); u32(1600 * 4)
-        for _ in 0..<1600 { withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
-        try d.write(to: URL(fileURLWithPath: nan))
+        try writeFloatWAV([Float](repeating: .nan, count: 1600), to: nan)
         for flag in ["--from", "--style"] {
             try refused([flag, nan, "--seconds", "0.1"], "\(nan): unreadable: non-finite sample (nan) at frame 0 (expected finite audio)")
         }

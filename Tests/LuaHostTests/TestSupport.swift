@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import TestSupport
 import XCTest
 
 /// The repository root (for examples/ and stdlib/).
@@ -7,15 +8,8 @@ let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
 
 /// The built `foley` executable next to the test bundle (.build/<config>/foley).
 func foleyBinary(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    // The test binary may sit inside a bundle folder (FoleyPackageTests.xctest/...).
-    for _ in 0..<3 {
-        let candidate = dir.appendingPathComponent("foley").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    XCTFail("the foley executable was not found next to \(exe): build it (swift build) first", file: file, line: line)
+    if let path = TestSupport.foleyExecutable() { return path }
+    XCTFail("the foley executable was not found next to \(TestSupport.testExecutable): build it (swift build) first", file: file, line: line)
     throw MissingPrerequisite("no foley binary")
 }
 

@@ -2,6 +2,7 @@ import Audio
 import Foundation
 import Metrics
 import Tensors
+import TestSupport
 import XCTest
 
 final class EvaluationTests: XCTestCase {

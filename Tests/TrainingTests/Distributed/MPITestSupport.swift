@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import TestSupport
 @testable import Training
 import XCTest
 
@@ -7,14 +8,8 @@ import XCTest
 enum MPILaunch {
     /// The `foley` executable SwiftPM built next to the test bundle (.build/<config>/foley).
     static func foley() throws -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("foley").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw MissingPrerequisite("the foley executable next to \(exe) (swift build builds it; scripts/test does)")
+        if let path = TestSupport.foleyExecutable() { return path }
+        throw MissingPrerequisite("the foley executable next to \(TestSupport.testExecutable) (swift build builds it; scripts/test does)")
     }
 
     static func mpirun() throws -> String {
