@@ -35,9 +35,7 @@ public final class LatentCache {
         func mix(_ bytes: UnsafeRawBufferPointer) { for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 } }
         var c = vae.config
         c.scalingFactor = 1  // the scale multiplies latents after sampling; the posterior does not depend on it
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        if let json = try? encoder.encode(c) { json.withUnsafeBytes(mix) }
+        if let json = try? JSONEncoder.sorted.encode(c) { json.withUnsafeBytes(mix) }
         let state = vae.stateDict()
         for k in state.keys.sorted() {
             Data(k.utf8).withUnsafeBytes(mix)
@@ -88,7 +86,7 @@ public final class LatentCache {
                 if (i + 1) % 100 == 0 { log("encoded \(i + 1) of \(data.count) clips") }
             }
             try flush()
-            let json = try JSONEncoder.sortedPretty.encode(info)
+            let json = try JSONEncoder.pretty.encode(info)
             try AtomicFile.write(json, to: tmp.appendingPathComponent(infoName).path)
             let dest = root.appendingPathComponent(folderName)
             try? fm.removeItem(at: dest)
@@ -170,13 +168,5 @@ public final class LatentCache {
             }
         }
         return (means, stds)
-    }
-}
-
-extension JSONEncoder {
-    static var sortedPretty: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
     }
 }
