@@ -110,14 +110,15 @@ extension Preprocess {
     }
 }
 
-/// `foley train CONFIG`: stage 1 (AutoencoderKL) or stage 2 (AudioLDM) by the config's model.type.
+/// `foley train CONFIG`: the stage the config's model.type names (a VAE, a diffusion model, the contrastive model).
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the VAE (model.type AutoencoderKL) or the latent diffusion model (model.type AudioLDM) from a YAML config.",
+        abstract: "Train a model from a YAML config: model.type AutoencoderKL or AudioLDM (AudioLDM's two stages), AutoencoderOobleck or StableAudioDiTModel (Stable Audio's), or ContrastiveAudioText.",
         discussion: """
         Writes runs/<exp-name>/: config.yaml, log.jsonl (every logged step), checkpoints/ (atomic, the last \
         train.keep_checkpoints kept), samples/ (validation), and at the end vae/ (stage 1: a diffusers VAE folder with \
-        the measured scaling factor) or model/ (stage 2: a Foley model folder for `foley generate`). Ctrl-C writes a \
+        the measured scaling factor; an Oobleck's vae/ folder) or model/ (a Foley model folder, or for the DiT a \
+        StableAudioPipeline folder, for `foley generate`). Ctrl-C writes a \
         checkpoint and exits; --resume continues from it to the bit.
         """)
 
