@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values of the multi-resolution STFT loss (MultiResolutionSTFTLoss, the Oobleck's training loss) in PyTorch:
 torch.stft with a periodic Hann window, centred frames padded with zeros, hop a quarter of the FFT size; spectral
-convergence plus mean |log magnitude difference|, averaged over FFT sizes 64 and 32. Prints the loss, the norm of its
+convergence (per clip, averaged) plus mean |log magnitude difference|, averaged over FFT sizes 64 and 32. Prints the loss, the norm of its
 gradient with respect to the estimate, and the slope along the gradient by central differences, which
 Tests/TrainingTests/Training/MultiResolutionSTFTLossTests.swift asserts. The estimate is twice the target plus a
 small ripple, so every bin's log-magnitude difference keeps its sign and the loss is smooth around it.
@@ -20,7 +20,7 @@ def loss(e):
     tot=0
     for nf in [64,32]:
         y=mag(target,nf); yh=mag(e,nf)
-        sc=((yh-y)**2).sum().sqrt()/(((y*y).sum()).sqrt()+1e-8)
+        sc=(((yh-y)**2).sum(dim=(1,2)).sqrt()/((y*y).sum(dim=(1,2)).sqrt()+1e-8)).mean()
         lm=(yh.log()-y.log()).abs().mean()
         tot=tot+sc+lm
     return tot/2

@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// The multi-resolution STFT loss of waveform autoencoders (auraloss' MultiResolutionSTFTLoss, which Stable Audio's
-/// Oobleck trains with): at each FFT size, spectral convergence ||S - Ŝ||_F / ||S||_F plus the mean absolute
+/// Oobleck trains with): at each FFT size, spectral convergence ||S - Ŝ||_F / ||S||_F (per clip) plus the mean absolute
 /// difference of log magnitudes, averaged over the resolutions. The STFT is a strided Conv1d with the windowed DFT
 /// basis as its weights, so the loss is differentiable through the engine's own convolution.
 public struct MultiResolutionSTFTLoss {
@@ -54,7 +54,9 @@ public struct MultiResolutionSTFTLoss {
             let y = try GradMode.noGrad { try magnitude(target, r) }
             let yHat = try magnitude(estimate, r)
             let d = try yHat - y
-            let convergence = try (d * d).sum().sqrt() / (try (y * y).sum().sqrt() + MultiResolutionSTFTLoss.eps)
+            // Per clip, then averaged (auraloss takes one norm over the batch): the loss is then a mean over clips, so
+            // a batch split across mpirun's ranks trains exactly as the whole batch in one process.
+            let convergence = try ((d * d).sum(axes: [1, 2]).sqrt() / (try (y * y).sum(axes: [1, 2]).sqrt() + MultiResolutionSTFTLoss.eps)).mean()
             let logMag = try (yHat.log() - y.log()).abs().mean()
             let term = try convergence + logMag
             total = try total.map { try $0 + term } ?? term
