@@ -40,7 +40,7 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: [n, cout, oh, ow])
         let coutG = cout / groups
-        let dnnl = groups == 1 && Runtime.useDNNL && (DNNLRowTiles.applies(height: h, kh: kh, outW: ow)
+        let dnnl = groups == 1 && Runtime.useDNNL && (DNNLRowTiles.applies(height: h, kh: kh, kw: kw, outW: ow)
             ? DNNLRowTiles.run(x.pointer, weight.pointer, bias?.pointer, out.pointer, batch: n, cin: cin, width: w, cout: cout,
                                kw: kw, stride: stride.1, padding: padding.1, dilation: dilation.1, outW: ow)
             : foley_dnnl_conv2d(x.pointer, weight.pointer, bias?.pointer, out.pointer, n, cin, h, w, cout, kh, kw,
