@@ -76,3 +76,9 @@ final class BufferPool: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+extension Tensor {
+    /// Gives the pool's idle buffers back to the system. For work that moves on to sizes the pooled buffers will
+    /// never match again (each block of a waveform decoder runs at a new length), they would only add to the peak.
+    public static func releaseIdleBuffers() { BufferPool.shared.drain() }
+}

@@ -40,9 +40,12 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: [n, cout, oh, ow])
         let coutG = cout / groups
-        if groups != 1 || !Runtime.useDNNL
-            || foley_dnnl_conv2d(x.pointer, weight.pointer, bias?.pointer, out.pointer, n, cin, h, w, cout, kh, kw,
-                                 stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, Int32(Runtime.threadCount)) != 0 {
+        let dnnl = groups == 1 && Runtime.useDNNL && (DNNLRowTiles.applies(height: h, kh: kh, kw: kw, outW: ow)
+            ? DNNLRowTiles.run(x.pointer, weight.pointer, bias?.pointer, out.pointer, batch: n, cin: cin, width: w, cout: cout,
+                               kw: kw, stride: stride.1, padding: padding.1, dilation: dilation.1, outW: ow)
+            : foley_dnnl_conv2d(x.pointer, weight.pointer, bias?.pointer, out.pointer, n, cin, h, w, cout, kh, kw,
+                                stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, Int32(Runtime.threadCount)) == 0)
+        if !dnnl {
             forwardTiles(x.pointer, weight.pointer, bias?.pointer, out.pointer, geo: geo, batch: n, groups: groups,
                          inPlane: h * w, coutG: coutG)
         }

@@ -47,8 +47,8 @@ struct Generate: ParsableCommand {
         _ = try AudioFileFormat.forPath(out)
         let pipe = try modelRun.pipeline()
         if let from {
-            let ref = try AudioFile.read(from, mono: true)
-            o.reference = try pipe.modelRateSamples(ref)
+            // At the model's rate and channel count: a stereo model keeps a stereo reference's channels.
+            o.setReference(try pipe.modelRateAudio(try AudioFile.read(from)))
             o.strength = strength
         }
         if let keep {

@@ -60,8 +60,17 @@ final class GenerateCommandTests: XCTestCase {
         let sidecar = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("dog.json"))) as? [String: Any])
         XCTAssertEqual(sidecar["sampler"] as? String, "CosineDPMSolverMultistepScheduler")
         XCTAssertEqual(sidecar["channels"] as? Int, 2)
-        let refused = try runFoley(["generate", "rain", "--model", model, "--from", out, "--out", dir.appendingPathComponent("x.wav").path])
+        // That stereo file as the reference of audio-to-audio and of inpainting; a range past the clip is refused.
+        let edited = dir.appendingPathComponent("edited.wav").path
+        let a2a = try runFoley(["generate", "rain", "--model", model, "--from", out, "--strength", "0.5", "--keep", "0:0.001",
+                                "--steps", "3", "--out", edited], timeout: 120)
+        XCTAssertEqual(a2a.status, 0, a2a.stderr)
+        let edit = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("edited.json"))) as? [String: Any])
+        XCTAssertEqual(edit["channels"] as? Int, 2)
+        XCTAssertEqual(edit["keep_seconds"] as? [Double], [0, 0.001])
+        let refused = try runFoley(["generate", "rain", "--model", model, "--from", out, "--keep", "0:1",
+                                    "--out", dir.appendingPathComponent("x.wav").path])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("reference: not supported for Stable Audio models yet"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("keep: expected a range inside the clip"), refused.stderr)
     }
 }

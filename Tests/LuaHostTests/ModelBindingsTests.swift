@@ -1,3 +1,4 @@
+import Audio
 import Diffusion
 import Foundation
 import LuaHost
@@ -16,6 +17,46 @@ final class ModelBindingsTests: XCTestCase {
             return tostring(a), a.channels
             """), ["Audio(0.003 s, 44100 Hz, stereo, 128 samples)", "2"])
         h.assertError("foley.models.load('\(model)'):vae_decode(foley.tensor.zeros{1, 4, 2, 2})", "this model has no mel VAE (a Stable Audio model)")
+    }
+
+    /// from=, strength= and keep= on a Stable Audio folder: a stereo Audio goes in with both its channels, and the
+    /// outputs are Swift's for the same reference; a kept range past the clip is an error naming keep.
+    func testStableAudioFromStrengthAndKeepEqualSwift() throws {
+        let model = repoRoot.appendingPathComponent("Tests/Fixtures/stable_audio_pipeline/model").path
+        let v = h.values("""
+            local p = foley.models.load('\(model)')
+            local src = p:generate{prompt = 'rain', steps = 2, seed = 1}
+            local a = p:generate{prompt = 'a dog barks', negative = 'wind', steps = 4, seed = 3, from = src, strength = 0.5}
+            local k = p:generate{prompt = 'a dog barks', negative = 'wind', steps = 4, seed = 3, from = src, keep = {0, 0.001}}
+            return a.channels, string.format('%.9g', a:tensor():abs():mean()), string.format('%.9g', k:tensor():abs():mean())
+            """)
+        let pipe = try TextToAudioPipeline.load(folder: URL(fileURLWithPath: model))
+        var s = GenerationOptions(prompt: "rain")
+        s.steps = 2
+        s.seed = 1
+        let src = try AudioBuffer(sampleRate: 44100, channels: 2, interleaved: try pipe.generate(s).waveforms[0])
+        var o = GenerationOptions(prompt: "a dog barks")
+        o.negativePrompts = ["wind"]
+        o.steps = 4
+        o.seed = 3
+        o.setReference(src)
+        o.strength = 0.5
+        func meanAbs(_ w: [Float]) -> Double { w.reduce(0) { $0 + Double(abs($1)) } / Double(w.count) }
+        let a = meanAbs(try pipe.generate(o).waveforms[0])
+        o.strength = GenerationOptions.defaults.strength
+        o.keepRange = 0...0.001
+        let k = meanAbs(try pipe.generate(o).waveforms[0])
+        XCTAssertEqual(v.count, 3)
+        guard v.count == 3 else { return }
+        XCTAssertEqual(v[0], "2")
+        XCTAssertEqual(Double(v[1])!, a, accuracy: 1e-6 * a)
+        XCTAssertEqual(Double(v[2])!, k, accuracy: 1e-6 * k)
+        XCTAssertNotEqual(a, k)
+        h.assertError("""
+            local p = foley.models.load('\(model)')
+            local src = p:generate{prompt = 'rain', steps = 1}
+            p:generate{prompt = 'rain', steps = 1, from = src, keep = {0, 1}}
+            """, "keep: expected a range inside the clip")
     }
 
     func testGenerateFromLuaEqualsSwift() throws {

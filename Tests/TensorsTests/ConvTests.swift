@@ -47,6 +47,9 @@ final class ConvTests: XCTestCase {
             ([3, 5, 6, 9], [7, 5, 1, 1], (1, 1), (0, 0), (1, 1)),
             ([1, 40, 70, 33], [9, 40, 3, 3], (1, 1), (1, 1), (1, 1)),  // 360 x 2310 columns: tiled
             ([1, 6, 1, 300], [4, 6, 1, 7], (1, 1), (0, 9), (1, 3)),    // a dilated conv1d, as HiFi-GAN's
+            // Rows longer than oneDNN's row tile (16,384 outputs): three tiles, the last short, padding at both ends.
+            ([2, 6, 1, 40000], [4, 6, 1, 7], (1, 1), (0, 27), (1, 9)), // Oobleck's dilation-9 unit at audio rate
+            ([1, 3, 1, 50001], [5, 3, 1, 4], (1, 2), (0, 1), (1, 1)),  // strided: 25,000 outputs
         ]
         for (xs, ws, stride, pad, dil) in cases {
             let x = Check.random(xs, seed: 11), w = Check.random(ws, seed: 12), b = Check.random([ws[0]], seed: 13)

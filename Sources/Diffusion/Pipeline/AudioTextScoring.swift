@@ -6,7 +6,7 @@ import Tensors
 extension TextToAudioPipeline {
     func requireContrastive(_ what: String) throws -> ContrastiveAudioText {
         guard let c = contrastive else {
-            throw DiffusionError.invalidArgument(what, "this model (\(identity)) has no audio encoder aligned with its text conditioning; Foley's default model has one, AudioLDM folders do not")
+            throw DiffusionError.invalidArgument(what, "this model (\(identity)) has no audio encoder aligned with its text conditioning (a contrastive audio-text model); Foley's default model has one, AudioLDM and Stable Audio folders do not")
         }
         return c
     }
@@ -102,7 +102,9 @@ extension TextToAudioPipeline {
             o.seed = options.seed &+ UInt64(k * b)
             let r = try generate(o, progress: progress)
             runs.append(r)
-            scores.append(try audioTextScores(r.waveforms, prompts: rowPrompts))
+            // The audio side scores one channel: a stereo output is scored by its mono mix.
+            let mono = try r.waveforms.map { try AudioBuffer(sampleRate: r.sampleRate, channels: r.channels, interleaved: $0).mixedToMono().samples }
+            scores.append(try audioTextScores(mono, prompts: rowPrompts))
         }
         let best = (0..<b).map { r in (0..<options.candidates).max { scores[$0][r] < scores[$1][r] }! }
         var out = runs[0]

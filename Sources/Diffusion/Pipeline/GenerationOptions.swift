@@ -30,6 +30,8 @@ public struct GenerationOptions {
     public var loudness: Double?
     /// Audio-to-audio: a reference waveform at the model's rate, and how much of it to re-noise (0...1).
     public var reference: [Float]?
+    /// Channels of `reference`, interleaved when more than one (a stereo model keeps a stereo reference's channels).
+    public var referenceChannels = 1
     public var strength: Float = 0.6
     /// Inpainting/continuation: keep the reference in this time range (seconds) and generate the rest.
     public var keepRange: ClosedRange<Double>?

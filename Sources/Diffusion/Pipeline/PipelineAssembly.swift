@@ -71,13 +71,21 @@ extension TextToAudioPipeline {
     /// The one assembler from parts to pipeline (both loaders and the trainer): builds the vocoder and checks that
     /// the parts agree on the audio front end before anything runs.
     public static func assemble(_ p: PipelineParts) throws -> TextToAudioPipeline {
-        if let sa = p.stableAudio {
-            guard p.unet == nil, p.vae == nil, p.contrastive == nil else {
-                throw DiffusionError.invalidArgument("stableAudio", "a Stable Audio model takes no UNet, AutoencoderKL or contrastive model")
+        if let c = p.contrastive {
+            // The scorer reads the front end's log-mels and the conditioner's pooled text: both must be its sizes.
+            let pooled = p.conditioner?.encoder.pooledSize ?? c.config.textEmbedDim
+            guard c.config.numMels == p.audio.nMels, c.config.textEmbedDim == pooled else {
+                throw DiffusionError.file(p.contrastiveSource, "the contrastive model takes \(c.config.numMels) mel bins and \(c.config.textEmbedDim)-d pooled text; the model has \(p.audio.nMels) and \(pooled)")
             }
+        }
+        if let sa = p.stableAudio {
+            guard p.unet == nil, p.vae == nil else {
+                throw DiffusionError.invalidArgument("stableAudio", "a Stable Audio model takes no UNet or AutoencoderKL")
+            }
+            // A contrastive model here only scores candidates (reranking); Stable Audio's conditioning never reads it.
             return try TextToAudioPipeline(unet: nil, vae: nil, vocoder: nil, conditioner: sa.conditioner,
                                            samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio,
-                                           identity: p.identity, negativeConditioner: nil, contrastive: nil, stableAudio: sa)
+                                           identity: p.identity, negativeConditioner: nil, contrastive: p.contrastive, stableAudio: sa)
         }
         guard let unet = p.unet, let vae = p.vae else {
             throw DiffusionError.invalidArgument("unet", "a mel-latent model needs a UNet and an AutoencoderKL")
@@ -90,12 +98,6 @@ extension TextToAudioPipeline {
         }
         guard vocoder.sampleRate == p.audio.sampleRate else {
             throw DiffusionError.invalidArgument("vocoder", "runs at \(vocoder.sampleRate) Hz, but the model's front end is \(p.audio.sampleRate) Hz")
-        }
-        if let c = p.contrastive {
-            let pooled = p.conditioner?.encoder.pooledSize ?? c.config.textEmbedDim
-            guard c.config.numMels == p.audio.nMels, c.config.textEmbedDim == pooled else {
-                throw DiffusionError.file(p.contrastiveSource, "the contrastive model takes \(c.config.numMels) mel bins and \(c.config.textEmbedDim)-d pooled text; the model has \(p.audio.nMels) and \(pooled)")
-            }
         }
         return try TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: p.conditioner,
                                        samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio,

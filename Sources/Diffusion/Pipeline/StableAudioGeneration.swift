@@ -12,12 +12,21 @@ extension TextToAudioPipeline {
         .invalidArgument(option, "not supported for Stable Audio models yet (issue 27)")
     }
 
+    /// Refuses, with what to do instead, the controls that have nothing to act on in Stable Audio's conditioning.
+    func refuseStableAudioConditioning(_ options: GenerationOptions) throws {
+        if options.style != nil {
+            throw DiffusionError.invalidArgument(
+                "style", "Stable Audio has no pooled class embedding to mix a style vector into (its text reaches the DiT only through T5 tokens); describe the style in the prompt, or start from a recording with from/strength")
+        }
+        if options.promptEmbeddings != nil || options.negativeEmbeddings != nil {
+            throw DiffusionError.invalidArgument(
+                "prompt_embeds", "Stable Audio builds its conditioning from prompt text and the seconds start/total together (projected T5 tokens plus duration tokens); pass prompt and negative text instead of embeddings")
+        }
+    }
+
     func generateStableAudio(_ sa: StableAudioParts, _ options: GenerationOptions,
                              progress: ((StepProgress) -> Bool)?) throws -> GenerationResult {
-        if options.reference != nil { throw stableAudioLacks("reference") }
-        if options.style != nil { throw stableAudioLacks("style") }
-        if options.candidates > 1 { throw stableAudioLacks("candidates") }
-        if options.promptEmbeddings != nil || options.negativeEmbeddings != nil { throw stableAudioLacks("prompt_embeds") }
+        try refuseStableAudioConditioning(options)
         let rowPrompt = (0..<options.batchPrompts).flatMap { Array(repeating: $0, count: options.count) }
         let b = rowPrompt.count
         let seeds = (0..<b).map { options.seed &+ UInt64($0) }
@@ -33,18 +42,15 @@ extension TextToAudioPipeline {
         let sampler = try makeSampler(options)
         try sampler.setTimesteps(options.steps)
         let noise = BatchNoise(seeds: seeds, temperature: options.noiseTemperature)
-        var latents: Tensor
-        if let given = options.latents {
-            guard given.shape == latentShape else {
-                throw DiffusionError.invalidArgument("latents", "expected shape \(latentShape), got \(given.shape)")
-            }
-            latents = given * sampler.initNoiseSigma
-        } else {
-            latents = try noise.nextNoise(shape: latentShape) * sampler.initNoiseSigma
+        let reference = try referenceBuffer(options).map {
+            try stableAudioReferenceLatents(sa, $0, samples: Int(seconds * Double(sampleRate)), frames: latentShape[2], batch: b)
         }
+        let start = try runStart(options, sampler: sampler, noise: noise, latentShape: latentShape, reference: reference, seconds: seconds)
+        var latents = start.latents
         let scale = options.guidanceScale
         // Each output runs on its own, as the mel pipeline does, so an output does not depend on its batch-mates.
-        let loop = DenoisingLoop(sampler: sampler, timesteps: sampler.timesteps, latents: latents, noise: noise) { x, t in
+        let loop = DenoisingLoop(sampler: sampler, timesteps: start.timesteps, latents: latents, noise: noise,
+                                 afterStep: start.afterStep) { x, t in
             try Tensor.concat(try (0..<b).map { r in
                 try sa.guidedOutput(try x.slice(axis: 0, start: r, end: r + 1), timestep: t, tokens: rows[r].tokens,
                                     global: rows[r].global, guidance: scale)
@@ -70,6 +76,23 @@ extension TextToAudioPipeline {
         var result = GenerationResult(waveforms: waves, sampleRate: sampleRate, seeds: seeds, latents: latents, logMel: mel)
         result.channels = audioChannels
         return result
+    }
+
+    /// A reference at the model's rate -> the VAE's channels (mono copied, or mixed down for a mono VAE) -> cropped to
+    /// the requested `samples` and padded with silence to `frames` latent frames -> the Oobleck posterior mean (its
+    /// mode), `batch` rows.
+    func stableAudioReferenceLatents(_ sa: StableAudioParts, _ reference: AudioBuffer, samples: Int, frames: Int,
+                                     batch: Int) throws -> Tensor {
+        let audio = try modelRateAudio(reference)
+        let n = frames * sa.vae.hopLength
+        let planar = audio.planar.map { c in Array(c.prefix(min(samples, n))) }
+        var data = [Float](repeating: 0, count: planar.count * n)
+        for (i, c) in planar.enumerated() { data.replaceSubrange((i * n)..<(i * n + c.count), with: c) }
+        let z = try GradMode.noGrad { try sa.vae.encode(Tensor(shape: [1, planar.count, n], data: data)).mean }
+        guard z.shape[2] == frames else {
+            throw DiffusionError.invalidArgument("reference", "the VAE encoded \(n) samples to \(z.shape[2]) latent frames, expected \(frames)")
+        }
+        return try z.expand([batch] + z.shape.dropFirst())
     }
 
     /// Latents -> the VAE's waveforms, interleaved and trimmed to `samples` frames, with the log-mel of each mono

@@ -121,8 +121,8 @@ public final class TextToAudioPipeline {
     /// Generates audio for every prompt (and `count` outputs each).
     public func generate(_ options: GenerationOptions, progress: ((StepProgress) -> Bool)? = nil) throws -> GenerationResult {
         try options.validate()
-        if let sa = stableAudio { return try generateStableAudio(sa, options, progress: progress) }
         if options.candidates > 1 { return try generateReranked(options, progress: progress) }
+        if let sa = stableAudio { return try generateStableAudio(sa, options, progress: progress) }
         // Rows: prompt-major, `count` per prompt; each row has its own seed.
         let promptCount = options.batchPrompts
         let rowPrompt = (0..<promptCount).flatMap { Array(repeating: $0, count: options.count) }
@@ -154,49 +154,21 @@ public final class TextToAudioPipeline {
         let sampler = try makeSampler(options)
         try sampler.setTimesteps(options.steps)
         let noise = BatchNoise(seeds: seeds, temperature: options.noiseTemperature)
-        var timesteps = sampler.timesteps
-        var latents: Tensor
         var referenceLatents: Tensor?
-        if let ref = options.reference {
-            referenceLatents = try encodeReference(ref, frames: frames, batch: b)
+        if let ref = try referenceBuffer(options) {
+            referenceLatents = try encodeReference(ref.mixedToMono().samples, frames: frames, batch: b)
         }
-        if let given = options.latents {
-            guard given.shape == latentShape else {
-                throw DiffusionError.invalidArgument("latents", "expected shape \(latentShape), got \(given.shape)")
-            }
-            latents = given * sampler.initNoiseSigma
-        } else if let refLatents = referenceLatents, options.keepRange == nil, options.strength < 1 {
-            // SDEdit: start part-way down the schedule from the noised reference.
-            let initSteps = min(Int(Float(options.steps) * options.strength), options.steps)
-            let start = max(options.steps - initSteps, 0) * sampler.order
-            timesteps = Array(timesteps[min(start, timesteps.count)...])
-            if timesteps.isEmpty {
-                latents = refLatents
-            } else {
-                latents = try sampler.addNoise(original: refLatents, noise: try noise.nextNoise(shape: latentShape), timestep: timesteps[0])
-            }
-        } else {
-            latents = try noise.nextNoise(shape: latentShape) * sampler.initNoiseSigma
-        }
-
-        var afterStep: ((Tensor, Int) throws -> Tensor)?
-        if let range = options.keepRange, let refLatents = referenceLatents {
-            let mask = keepMask(range, latentShape: latentShape)
-            let keepNoise = try noise.nextNoise(shape: latentShape)
-            let ts = timesteps
-            afterStep = { x, i in
-                // Re-impose the kept region at the next step's noise level (the reference itself at the end).
-                let known = i + 1 < ts.count ? try sampler.addNoise(original: refLatents, noise: keepNoise, timestep: ts[i + 1]) : refLatents
-                return try known * mask + x * (1 - mask)
-            }
-        }
+        let start = try runStart(options, sampler: sampler, noise: noise, latentShape: latentShape, reference: referenceLatents,
+                                 seconds: seconds)
+        let timesteps = start.timesteps
+        var latents = start.latents
 
         let unet: UNet2DConditionModel = self.unet
         let scale = options.guidanceScale
         // Each output runs through the UNet on its own (with its unconditional twin when guided): BLAS picks
         // kernels by matrix size, so batching rows together would make an output depend on its batch-mates.
         let perRow: [ConditioningEmbeddings] = try (0..<b).map { r in try both.rows(guided ? [r, b + r] : [r]) }
-        let loop = DenoisingLoop(sampler: sampler, timesteps: timesteps, latents: latents, noise: noise, afterStep: afterStep) { x, t in
+        let loop = DenoisingLoop(sampler: sampler, timesteps: timesteps, latents: latents, noise: noise, afterStep: start.afterStep) { x, t in
             try GradMode.noGrad {
                 let rows = try (0..<b).map { r -> Tensor in
                     let xr = try x.slice(axis: 0, start: r, end: r + 1)
@@ -274,20 +246,5 @@ public final class TextToAudioPipeline {
         let n = min(count, spec.frames) * melBins
         values.replaceSubrange(0..<n, with: spec.values[0..<n])
         return Tensor(shape: [1, 1, count, melBins], data: values)
-    }
-
-    /// A recording's samples as the model takes them: mixed to mono and resampled to the model's rate.
-    public func modelRateSamples(_ audio: AudioBuffer) throws -> [Float] {
-        try OutputCheck.requireFiniteInput(audio.samples, "audio")
-        let mono = audio.mixedToMono()
-        return mono.sampleRate == sampleRate ? mono.samples : try mono.resampled(to: sampleRate).samples
-    }
-
-    func keepMask(_ range: ClosedRange<Double>, latentShape: [Int]) -> Tensor {
-        let framesPerSecond = Double(sampleRate) / Double(hopLength) / Double(vaeScaleFactor)
-        let lo = Int(range.lowerBound * framesPerSecond), hi = Int((range.upperBound * framesPerSecond).rounded(.up))
-        let t = latentShape[2]
-        let row = (0..<t).map { Float($0 >= lo && $0 < hi ? 1 : 0) }
-        return Tensor(shape: [1, 1, t, 1], data: row)
     }
 }

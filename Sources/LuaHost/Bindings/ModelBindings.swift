@@ -66,11 +66,11 @@ public enum ModelBindings {
         o.loudness = try opt("loudness") { try lua.number($0) }
         if let v = try opt("temperature", { try lua.number($0) }) { o.noiseTemperature = Float(v) }
         if let ref = try opt("from", { i -> AudioBuffer in
-            if lua.isString(i) { return try AudioFile.read(try lua.string(i), mono: true) }
+            if lua.isString(i) { return try AudioFile.read(try lua.string(i)) }
             guard let clip = lua.toObject(i, as: AudioClip.self) else { throw lua.typeError(i, "Audio or path") }
             return clip.buffer
         }) {
-            o.reference = try pipe.modelRateSamples(ref)
+            o.setReference(try pipe.modelRateAudio(ref))
         }
         if let v = try opt("strength", { try lua.number($0) }) { o.strength = Float(v) }
         if let keep = try opt("keep", { i -> [Double] in

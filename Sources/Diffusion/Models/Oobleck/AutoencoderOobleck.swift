@@ -59,7 +59,10 @@ public final class AutoencoderOobleck: Module {
         guard latents.rank == 3, latents.shape[1] == latentChannels else {
             throw DiffusionError.invalidArgument("latents", "expected [batch, \(latentChannels), frames], got \(latents.shape)")
         }
-        return try decoder(latents)
+        // One row at a time: the activations at audio rate are the memory peak, and each row's are freed before the
+        // next (the convolutions run one image at a time anyway, so the samples are the same).
+        guard latents.shape[0] > 1 else { return try decoder(latents) }
+        return try Tensor.concat(try (0..<latents.shape[0]).map { r in try decoder(try latents.slice(axis: 0, start: r, end: r + 1)) }, axis: 0)
     }
 }
 

@@ -118,7 +118,12 @@ public final class OobleckDecoder: Module {
 
     public func callAsFunction(_ z: Tensor) throws -> Tensor {
         var h = try conv1(z)
-        for b in blocks.items { h = try b(h) }
+        for b in blocks.items {
+            h = try b(h)
+            // Every block works at a new length: the pooled buffers of the last one would never be taken again and
+            // only add to the peak (several GB of them at 10 s of audio).
+            Tensor.releaseIdleBuffers()
+        }
         return try conv2(snake1(h))
     }
 }

@@ -75,6 +75,22 @@ final class AutoencoderOobleckTests: XCTestCase {
         XCTAssertEqual(try linear(Tensor(shape: [1, 1, 1], data: [1])).item, 1 + pow(sin(1), 2) / 4, accuracy: 1e-6)
     }
 
+    /// Without gradients Snake runs in one pass over the input; it gives the composite's floats exactly (the same
+    /// operations in the same order), and with gradients the composite still runs.
+    func testSnakeOnePassEqualsTheComposite() throws {
+        let g = RandomGenerator(seed: 3)
+        let snake = Snake1d(3)
+        try snake.alpha.assign(Tensor.randn([1, 3, 1], generator: g))
+        try snake.beta.assign(Tensor.randn([1, 3, 1], generator: g))
+        let x = Tensor.randn([2, 3, 1000], generator: g) * 3
+        let fused = try GradMode.noGrad { try snake(x) }
+        x.requiresGrad = true
+        let composite = try snake(x)
+        XCTAssertTrue(composite.requiresGrad)
+        XCTAssertEqual(fused.scalars, composite.scalars)
+        XCTAssertNotEqual(fused.scalars, x.scalars)
+    }
+
     func testBadConfigValuesAreRefusedByName() {
         func message(_ edit: (inout AutoencoderOobleckConfig) -> Void) -> String {
             var c = AutoencoderOobleckConfig()
