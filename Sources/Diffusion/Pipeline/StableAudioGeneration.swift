@@ -9,7 +9,7 @@ import Tensors
 extension TextToAudioPipeline {
     /// The error for a control this model family does not offer yet.
     func stableAudioLacks(_ option: String) -> DiffusionError {
-        .invalidArgument(option, "not supported for Stable Audio models yet (issue 27)")
+        .invalidArgument(option, "not available for Stable Audio models: they encode waveforms, not log-mels (pass the recording as the reference, from=, instead)")
     }
 
     /// Refuses, with what to do instead, the controls that have nothing to act on in Stable Audio's conditioning.

@@ -339,10 +339,10 @@ public enum ModelBindings {
             LuaMethod("reconstruct", """
             p:reconstruct(audio) -> Audio
             The clip through the model's own VAE and vocoder (log-mel, latents, back), same length: the best any
-            generated sample could sound through this decoder. Compare a:events() or a:pitch() of both.
+            generated sample could sound through this decoder. Compare a:events() or a:pitch() of both. A Stable
+            Audio model's Oobleck keeps its channels (stereo in, stereo out).
             """) { lua, p in
-                let samples = try p.pipeline.modelRateSamples(try lua.audio(2).buffer)
-                lua.push(AudioClip(try AudioBuffer(mono: try p.pipeline.reconstruct(samples), sampleRate: p.pipeline.sampleRate)))
+                lua.push(AudioClip(try p.pipeline.reconstruct(try lua.audio(2).buffer)))
                 return 1
             },
             LuaMethod("decode", """

@@ -45,6 +45,25 @@ final class StableAudioEditingTests: XCTestCase {
         (zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(a.count)).squareRoot()
     }
 
+    /// reconstruct keeps a Stable Audio recording's channels: the Oobleck's round trip of the clip at the model's rate
+    /// (computed here without the pipeline), stereo in and stereo out; a mono mel-model style call is refused by name.
+    func testReconstructIsTheOobleckRoundTripInStereo() throws {
+        let pipe = try self.pipe
+        let ref = try stereo(frames: Int(seconds * 44100))
+        let out = try pipe.reconstruct(ref)
+        XCTAssertEqual(out.channels, 2)
+        XCTAssertEqual(out.sampleRate, 44100)
+        XCTAssertEqual(out.frameCount, ref.frameCount)
+        let expected = try referenceDecode(ref).waveform
+        XCTAssertEqual(out.samples.count, expected.count)
+        for (a, b) in zip(out.samples, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        // At another rate it is resampled first, and the output is at the model's.
+        XCTAssertEqual(try pipe.reconstruct(try stereo(frames: 110, rate: 22050)).frameCount, 220)
+        XCTAssertThrowsError(try pipe.reconstruct([Float](repeating: 0.1, count: 100))) { e in
+            XCTAssertTrue("\(e)".contains("samples"), "\(e)")
+        }
+    }
+
     func testStrengthOneIsPlainGenerationAndZeroTheReferenceDecode() throws {
         let pipe = try self.pipe
         let ref = try stereo(frames: 300)
