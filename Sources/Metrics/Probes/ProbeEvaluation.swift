@@ -54,9 +54,9 @@ public final class ProbeEvaluation {
         ])
     }
 
-    /// A reference clip through the model's VAE and vocoder, at the model's rate.
+    /// A reference clip through the model's VAE (and vocoder), mono at the model's rate.
     func reconstruct(_ reference: [Float]) throws -> [Float] {
-        try pipeline.reconstruct(try pipeline.modelRateSamples(try AudioBuffer(mono: reference, sampleRate: Clip.sampleRate)))
+        try pipeline.reconstruct(try AudioBuffer(mono: reference, sampleRate: Clip.sampleRate)).mixedToMono().samples
     }
 
     /// A loudness probe's two prompts share a seed, so the phrase is the only difference between them.
@@ -65,7 +65,10 @@ public final class ProbeEvaluation {
         o.prompts = [prompt]
         o.seconds = seconds
         o.seed = options.seed &+ UInt64(index)
-        return try pipeline.generate(o).waveforms[0]
+        let r = try pipeline.generate(o)
+        // Measured on the mono mix: a Stable Audio model's output is interleaved stereo.
+        return r.channels == 1 ? r.waveforms[0]
+            : try AudioBuffer(sampleRate: r.sampleRate, channels: r.channels, interleaved: r.waveforms[0]).mixedToMono().samples
     }
 }
 

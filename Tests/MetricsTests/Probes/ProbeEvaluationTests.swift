@@ -39,4 +39,20 @@ final class ProbeEvaluationTests: XCTestCase {
         let partial = try ProbeEvaluation(pipeline: pipe, steps: 2, seed: 3).run(Array(probes.prefix(3))) { done, _ in done < 1 }
         XCTAssertEqual(partial.results.count, 1)
     }
+
+    /// A Stable Audio model (the tiny stereo 44.1 kHz parity fixture) runs the probes too: its outputs and its Oobleck
+    /// round trips are measured on their mono mix at the model's rate, so the asked durations come out exact.
+    func testStableAudioModelIsMeasuredOnItsMonoMix() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Fixtures/stable_audio_pipeline/model")
+        let pipe = try TextToAudioPipeline.load(folder: folder)
+        XCTAssertEqual(pipe.audioChannels, 2)
+        let probes = try ProbeSet.make(perKind: 1, seed: 3, seconds: 0.5)
+        let report = try ProbeEvaluation(pipeline: pipe, steps: 2, guidanceScale: 2, seed: 3).run(probes)
+        XCTAssertEqual(report.results.count, 5)
+        let d = try XCTUnwrap(report.results.first { $0.probe.kind == .duration })
+        XCTAssertTrue(d.generated.correct, "\(d.generated)")
+        XCTAssertTrue(d.decoded.correct, "\(d.decoded)")
+        for kind in ProbeKind.allCases { XCTAssertEqual(report.tally(kind).reference, 1, "\(kind) reference misread") }
+    }
 }
