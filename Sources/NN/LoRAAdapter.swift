@@ -122,6 +122,16 @@ public final class LoRAAdapter {
         isAttached = false
     }
 
+    /// The adapted layers' weights with scale · alpha/r · B A added, keyed `prefix + path + ".weight"`, leaving the
+    /// model as it is: what an export writes for a model with the adapter folded in.
+    public func mergedWeights(prefix: String = "") throws -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (path, host, layer) in layers where layer.scale != 0 {
+            out[prefix + path + ".weight"] = try GradMode.noGrad { try host.weight.detach() + layer.weightDelta() }
+        }
+        return out
+    }
+
     /// Adds scale · alpha/r · B A into each base weight and detaches: the model then runs at base speed.
     public func merge() throws {
         guard isAttached else { throw NNError.invalidArgument("adapter '\(name)'", "is no longer attached; nothing to merge") }

@@ -1,12 +1,13 @@
 import NN
 
 extension TrainingConfig {
-    /// `train.lora: {rank, alpha, dropout, targets, use_rslora}`: train a LoRA adapter on the frozen UNet of
-    /// `--init-from` instead of the whole UNet (PEFT's LoraConfig names; alpha defaults to the rank).
+    /// `train.lora: {rank, alpha, dropout, targets, use_rslora}`: train a LoRA adapter on the frozen denoiser of
+    /// `--init-from` (the UNet, or a Stable Audio model's transformer) instead of the whole of it (PEFT's LoraConfig
+    /// names; alpha defaults to the rank).
     static func parseLoRA(_ t: ConfigReader, stage: Stage) throws -> LoRAConfig? {
         guard t.has("lora") else { return nil }
-        guard stage == .ldm else {
-            try t.forbid("lora", because: "in a \(stage.rawValue)-stage config: LoRA training adapts the AudioLDM UNet (model.type: AudioLDM)")
+        guard stage == .ldm || stage == .dit else {
+            try t.forbid("lora", because: "in a \(stage.rawValue)-stage config: LoRA training adapts a diffusion model (model.type: AudioLDM or StableAudioDiTModel)")
             return nil
         }
         let l = try t.section("lora")

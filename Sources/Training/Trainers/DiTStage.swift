@@ -28,9 +28,11 @@ final class DiTStage: TrainingStage {
     /// Captions to the frozen encoder's padded token states and mask, each caption encoded once.
     let prompts: PromptConditioning
     let frameUnit: Int
+    /// Set for a LoRA run: its weights are what trains, EMA tracks, checkpoints keep under `lora.` and the run exports.
+    let adapter: LoRAAdapter?
 
     init(config: TrainingConfig, transformer: StableAudioDiTModel, projection: StableAudioProjectionModel, vae: AutoencoderOobleck,
-         conditioner: TextConditioner, clips: WaveformClips, unit: Int) throws {
+         conditioner: TextConditioner, clips: WaveformClips, unit: Int, adapter: LoRAAdapter? = nil) throws {
         self.config = config
         self.transformer = transformer
         self.projection = projection
@@ -39,7 +41,8 @@ final class DiTStage: TrainingStage {
         self.clips = clips
         frameUnit = unit
         denoiser = StableAudioDenoiser(transformer: transformer, projection: projection)
-        named = denoiser.namedParameters()
+        self.adapter = adapter
+        named = adapter?.namedParameters ?? denoiser.namedParameters()
         let d = config.diffusion
         flow = DiTFlowLoss(objective: FlowMatchingObjective(
             sampling: FlowMatchingObjective.TimestepSampling(rawValue: d.timestepSampling) ?? .logitNormal,
@@ -94,14 +97,23 @@ final class DiTStage: TrainingStage {
         return (loss, ["text_dropped": Double(drops.filter { $0 }.count) / Double(b)])
     }
 
-    func extraTensors() -> [String: [String: Tensor]] { ["vae.": vae.stateDict()] }
+    func extraTensors() -> [String: [String: Tensor]] {
+        var g = ["vae.": vae.stateDict()]
+        if let adapter { g["lora."] = adapter.stateDict() }
+        return g
+    }
 
     func fill(_ state: inout CheckpointState) {
         state.vaeConfig = try? ModelExport.jsonString(vae.config, className: "AutoencoderOobleck")
         state.textEncoder = config.textEncoder.type == "minilm" ? "minilm" : config.textEncoder.path
     }
 
-    func restoreExtra(from c: Checkpoint) throws {}
+    func restoreExtra(from c: Checkpoint) throws {
+        guard let adapter else { return }
+        let saved = try c.tensors(prefix: "lora.")
+        guard !saved.isEmpty else { throw TrainingError.file(c.path, "holds no LoRA weights; it was not written by a train.lora run") }
+        do { try adapter.load(stateDict: saved) } catch { throw TrainingError.file(c.path, "its LoRA weights do not fit train.lora: \(error)") }
+    }
 
     func samplerConfig() -> SamplerConfig {
         ModelExport.samplerConfig(diffusion: config.diffusion, sampler: config.inference.sampler)
@@ -147,8 +159,15 @@ final class DiTStage: TrainingStage {
         return ["samples": dir.path, "prompts": texts, "rms": rms]
     }
 
+    /// The two models' weights to export: EMA's when enabled; a LoRA run's adapter folded into the transformer.
+    func exportWeights(ema: EMA?) throws -> [String: Tensor] {
+        guard let adapter else { return ModelExport.weights(denoiser, ema: ema, names: named.map(\.0)) }
+        let merged = try withEMAWeights(ema, emaParameters.map(\.1)) { try adapter.mergedWeights(prefix: "transformer.") }
+        return denoiser.stateDict().merging(merged) { _, new in new }
+    }
+
     func export(to folder: URL, ema: EMA?) throws {
-        let w = ModelExport.weights(denoiser, ema: ema, names: named.map(\.0))
+        let w = try exportWeights(ema: ema)
         let te = config.textEncoder
         try StableAudioExport.writePipeline(StableAudioExport.Parts(
             name: config.name, transformer: transformer.config, transformerWeights: StableAudioExport.part(w, "transformer."),
@@ -160,6 +179,12 @@ final class DiTStage: TrainingStage {
 
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
         guard export else { return nil }
+        if let adapter {
+            // A LoRA run's product is the adapter (EMA weights when enabled), in diffusers' file format.
+            let file = experiment.appendingPathComponent("lora.safetensors")
+            try withEMAWeights(ema, emaParameters.map(\.1)) { try LoRAFile.write([(prefix: "transformer", adapter: adapter)], to: file.path) }
+            return file
+        }
         let folder = experiment.appendingPathComponent("model")
         try self.export(to: folder, ema: ema)
         return folder

@@ -20,6 +20,8 @@ public final class DiTTrainer {
     public let vae: AutoencoderOobleck
     public let conditioner: TextConditioner
     public let dataset: MelDataset
+    /// The adapter being trained when the config has `train.lora` (the transformer and projection are then frozen).
+    public let adapter: LoRAAdapter?
     let stage: DiTStage
     let loop: TrainingLoop
 
@@ -106,8 +108,25 @@ public final class DiTTrainer {
             try transformer.load(stateDict: w.transformer)
             try projection.load(stateDict: w.projection)
         }
+        if let lc = config.train.lora {
+            guard start.resume != nil || initWeights != nil else {
+                throw TrainingError.config(key: "train.lora", found: "a LoRA run without base weights",
+                                           expected: "--init-from a StableAudioPipeline folder (the transformer the adapter is trained on), or --resume of a LoRA run")
+            }
+            transformer.requiresGrad(false)
+            projection.requiresGrad(false)
+            do {
+                adapter = try LoRAAdapter.attach(to: transformer, name: "default", config: lc,
+                                                 generator: RandomGenerator(seed: DataLoader.mix(config.train.seed, 0x4C6F_5241, 1)), what: "train.lora")
+            } catch let e as NNError { throw TrainingError.config(key: "train.lora", found: "targets \(lc.targets)", expected: e.description) }
+            if start.resume == nil {
+                options.log("LoRA: rank \(lc.rank), alpha \(lc.alpha) on \(adapter!.layers.count) layers (\(adapter!.parameterCount) trainable parameters; the transformer's \(transformer.parameterCount) are frozen)")
+            }
+        } else {
+            adapter = nil
+        }
         stage = try DiTStage(config: config, transformer: transformer, projection: projection, vae: vae, conditioner: self.conditioner,
-                             clips: clips, unit: unit)
+                             clips: clips, unit: unit, adapter: adapter)
         loop = try TrainingLoop(config: config, options: options, stage: stage, start: start, dataset: dataset)
     }
 

@@ -516,13 +516,8 @@ final class LDMStage: TrainingStage {
     /// The UNet's weights to export: EMA's when enabled; a LoRA run's adapter folded in (the UNet is not changed).
     func unetWeights(ema: EMA?) throws -> [String: Tensor] {
         guard let adapter else { return ModelExport.weights(unet, ema: ema, names: named.map(\.0)) }
-        var w = unet.stateDict()
-        try withEMAWeights(ema, emaParameters.map(\.1)) {
-            for (path, host, layer) in adapter.layers where layer.scale != 0 {
-                w[path + ".weight"] = try GradMode.noGrad { try host.weight.detach() + layer.weightDelta() }
-            }
-        }
-        return w
+        let merged = try withEMAWeights(ema, emaParameters.map(\.1)) { try adapter.mergedWeights() }
+        return unet.stateDict().merging(merged) { _, new in new }
     }
 
     func export(to folder: URL, ema: EMA?) throws {
