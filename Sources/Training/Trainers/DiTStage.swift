@@ -109,10 +109,7 @@ final class DiTStage: TrainingStage {
     }
 
     func restoreExtra(from c: Checkpoint) throws {
-        guard let adapter else { return }
-        let saved = try c.tensors(prefix: "lora.")
-        guard !saved.isEmpty else { throw TrainingError.file(c.path, "holds no LoRA weights; it was not written by a train.lora run") }
-        do { try adapter.load(stateDict: saved) } catch { throw TrainingError.file(c.path, "its LoRA weights do not fit train.lora: \(error)") }
+        if let adapter { try LoRATraining.restore(adapter, from: c) }
     }
 
     func samplerConfig() -> SamplerConfig {
@@ -180,10 +177,7 @@ final class DiTStage: TrainingStage {
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
         guard export else { return nil }
         if let adapter {
-            // A LoRA run's product is the adapter (EMA weights when enabled), in diffusers' file format.
-            let file = experiment.appendingPathComponent("lora.safetensors")
-            try withEMAWeights(ema, emaParameters.map(\.1)) { try LoRAFile.write([(prefix: "transformer", adapter: adapter)], to: file.path) }
-            return file
+            return try LoRATraining.writeAdapter(adapter, prefix: "transformer", experiment: experiment, ema: ema, parameters: emaParameters.map(\.1))
         }
         let folder = experiment.appendingPathComponent("model")
         try self.export(to: folder, ema: ema)

@@ -109,19 +109,12 @@ public final class DiTTrainer {
             try projection.load(stateDict: w.projection)
         }
         if let lc = config.train.lora {
-            guard start.resume != nil || initWeights != nil else {
-                throw TrainingError.config(key: "train.lora", found: "a LoRA run without base weights",
-                                           expected: "--init-from a StableAudioPipeline folder (the transformer the adapter is trained on), or --resume of a LoRA run")
-            }
+            try LoRATraining.requireBase(start.resume != nil || initWeights != nil,
+                                         expected: "--init-from a StableAudioPipeline folder (the transformer the adapter is trained on), or --resume of a LoRA run")
             transformer.requiresGrad(false)
             projection.requiresGrad(false)
-            do {
-                adapter = try LoRAAdapter.attach(to: transformer, name: "default", config: lc,
-                                                 generator: RandomGenerator(seed: DataLoader.mix(config.train.seed, 0x4C6F_5241, 1)), what: "train.lora")
-            } catch let e as NNError { throw TrainingError.config(key: "train.lora", found: "targets \(lc.targets)", expected: e.description) }
-            if start.resume == nil {
-                options.log("LoRA: rank \(lc.rank), alpha \(lc.alpha) on \(adapter!.layers.count) layers (\(adapter!.parameterCount) trainable parameters; the transformer's \(transformer.parameterCount) are frozen)")
-            }
+            adapter = try LoRATraining.attach(lc, to: transformer, modelName: "transformer", seed: config.train.seed,
+                                              starting: start.resume == nil, log: options.log)
         } else {
             adapter = nil
         }

@@ -125,21 +125,13 @@ public final class LDMTrainer {
         frozen.eval()
         vae = frozen
         if let lc = config.train.lora {
-            guard start.resume != nil || initWeights != nil else {
-                throw TrainingError.config(key: "train.lora", found: "a LoRA run without base weights",
-                                           expected: "--init-from MODEL (the UNet the adapter is trained on), or --resume of a LoRA run")
-            }
+            try LoRATraining.requireBase(start.resume != nil || initWeights != nil,
+                                         expected: "--init-from MODEL (the UNet the adapter is trained on), or --resume of a LoRA run")
             guard config.textEncoder.freeze else {
                 throw TrainingError.config(key: "text_encoder.freeze", found: "false", expected: "true with train.lora (the adapter trains the UNet only)")
             }
             unet.requiresGrad(false)
-            do {
-                adapter = try LoRAAdapter.attach(to: unet, name: "default", config: lc,
-                                                 generator: RandomGenerator(seed: DataLoader.mix(config.train.seed, 0x4C6F_5241, 1)), what: "train.lora")
-            } catch let e as NNError { throw TrainingError.config(key: "train.lora", found: "targets \(lc.targets)", expected: e.description) }
-            if start.resume == nil {
-                options.log("LoRA: rank \(lc.rank), alpha \(lc.alpha) on \(adapter!.layers.count) layers (\(adapter!.parameterCount) trainable parameters; the UNet's \(unet.parameterCount) are frozen)")
-            }
+            adapter = try LoRATraining.attach(lc, to: unet, modelName: "UNet", seed: config.train.seed, starting: start.resume == nil, log: options.log)
         } else {
             adapter = nil
         }
@@ -439,11 +431,7 @@ final class LDMStage: TrainingStage {
     }
 
     func restoreExtra(from c: Checkpoint) throws {
-        if let adapter {
-            let saved = try c.tensors(prefix: "lora.")
-            guard !saved.isEmpty else { throw TrainingError.file(c.path, "holds no LoRA weights; it was not written by a train.lora run") }
-            do { try adapter.load(stateDict: saved) } catch { throw TrainingError.file(c.path, "its LoRA weights do not fit train.lora: \(error)") }
-        }
+        if let adapter { try LoRATraining.restore(adapter, from: c) }
         if !frozenText, let m = encoderModule {
             try m.load(stateDict: try c.tensors(prefix: "text_encoder."))
         }
@@ -527,10 +515,7 @@ final class LDMStage: TrainingStage {
     func finish(experiment: URL, ema: EMA?, state: inout CheckpointState, export: Bool) throws -> URL? {
         guard export else { return nil }
         if let adapter {
-            // A LoRA run's product is the adapter (EMA weights when enabled), in diffusers' file format.
-            let file = experiment.appendingPathComponent("lora.safetensors")
-            try withEMAWeights(ema, emaParameters.map(\.1)) { try LoRAFile.write([(prefix: "unet", adapter: adapter)], to: file.path) }
-            return file
+            return try LoRATraining.writeAdapter(adapter, prefix: "unet", experiment: experiment, ema: ema, parameters: emaParameters.map(\.1))
         }
         let folder = experiment.appendingPathComponent("model")
         try self.export(to: folder, ema: ema)
