@@ -187,6 +187,10 @@ public struct TrainingConfig {
         public var tokenizerPath: String?
         public var freeze = true
         public var maxLength: Int?
+
+        /// The length every prompt is padded to where prompts are padded (the Stable Audio pipeline pads them all):
+        /// `max_length`, 64 when unset.
+        public var paddedLength: Int { maxLength ?? 64 }
     }
 
     public struct InferenceConfig: Equatable {

@@ -130,6 +130,6 @@ public enum StableAudioExport {
             vaeWeights: try c.tensors(prefix: "vae."),
             scheduler: ModelExport.samplerConfig(diffusion: cfg.diffusion, sampler: cfg.inference.sampler),
             textEncoder: te.type == "minilm" ? "minilm" : te.path!, tokenizerFolder: te.tokenizerPath,
-            maxLength: te.maxLength ?? 64, trainingYAML: c.state.config), to: folder)
+            maxLength: te.paddedLength, trainingYAML: c.state.config), to: folder)
     }
 }

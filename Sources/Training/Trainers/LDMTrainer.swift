@@ -146,7 +146,7 @@ public final class LDMTrainer {
         stage.loader = loop.loader
     }
 
-    /// - Parameter padToMaxLength: pad every prompt to `max_length` (64 when unset), as the Stable Audio pipeline does.
+    /// - Parameter padToMaxLength: pad every prompt to `text_encoder`'s `paddedLength`, as the Stable Audio pipeline does.
     static func loadConditioner(_ t: TrainingConfig.TextEncoderConfig, padToMaxLength: Bool = false) throws -> TextConditioner {
         let folder: URL
         if t.type == "minilm" {
@@ -159,7 +159,7 @@ public final class LDMTrainer {
         }
         do {
             return try TextConditioner.load(encoderFolder: folder, tokenizerFolder: t.tokenizerPath.map { URL(fileURLWithPath: $0) },
-                                            maxLength: t.maxLength ?? (padToMaxLength ? 64 : nil), padToMaxLength: padToMaxLength)
+                                            maxLength: padToMaxLength ? t.paddedLength : t.maxLength, padToMaxLength: padToMaxLength)
         } catch {
             throw TrainingError.file(folder.path, "cannot load the text encoder: \(error)")
         }

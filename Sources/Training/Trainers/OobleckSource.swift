@@ -9,10 +9,7 @@ struct OobleckSource {
     var description: String
 
     static func resolve(_ path: String, log: (String) -> Void) throws -> OobleckSource {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw TrainingError.file(path, "no such Oobleck checkpoint or folder") }
-        if !isDir.boolValue {
+        try VAEPath.resolve(path, kind: "Oobleck", className: "AutoencoderOobleck", log: log, checkpoint: { path in
             let c = try Checkpoint.load(path: path)
             let json: String, weights: [String: Tensor]
             switch c.state.stage {
@@ -32,18 +29,10 @@ struct OobleckSource {
             let vae = try AutoencoderOobleck(config: config)
             do { try vae.load(stateDict: weights) } catch { throw TrainingError.file(path, "its Oobleck weights do not fit: \(error)") }
             return OobleckSource(vae: vae, description: "checkpoint \(path) (step \(c.state.step))")
-        }
-        let url = URL(fileURLWithPath: path)
-        if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
-            do { return OobleckSource(vae: try AutoencoderOobleck.load(folder: url), description: "diffusers folder \(path)") } catch {
+        }, folder: { path in
+            do { return OobleckSource(vae: try AutoencoderOobleck.load(folder: URL(fileURLWithPath: path)), description: "diffusers folder \(path)") } catch {
                 throw TrainingError.file(path, "not a loadable AutoencoderOobleck folder: \(error)")
             }
-        }
-        if fm.fileExists(atPath: url.appendingPathComponent("vae/config.json").path) {
-            return try resolve(url.appendingPathComponent("vae").path, log: log)
-        }
-        let store = CheckpointStore(directory: url.appendingPathComponent("checkpoints").path, keep: 1)
-        if let c = store.latest(warn: log) { return try resolve(c.path, log: log) }
-        throw TrainingError.file(path, "holds no AutoencoderOobleck: expected a checkpoint file, a folder with config.json, vae/ or checkpoints/")
+        })
     }
 }

@@ -12,10 +12,7 @@ struct VAESource {
     var description: String
 
     static func resolve(_ path: String, log: (String) -> Void) throws -> VAESource {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw TrainingError.file(path, "no such VAE checkpoint or folder") }
-        if !isDir.boolValue {
+        try VAEPath.resolve(path, kind: "VAE", className: "VAE", log: log, checkpoint: { path in
             let c = try Checkpoint.load(path: path)
             switch c.state.stage {
             case "vae":
@@ -28,19 +25,11 @@ struct VAESource {
                 return VAESource(config: try ModelExport.decodeVAEConfig(json, source: path), weights: try c.tensors(prefix: "vae."),
                                  scalingFactor: c.state.scalingFactor, description: "the VAE inside \(path)")
             }
-        }
-        let url = URL(fileURLWithPath: path)
-        if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+        }, folder: { path in
             let vae: AutoencoderKL
-            do { vae = try AutoencoderKL.load(folder: url) } catch { throw TrainingError.file(path, "not a loadable AutoencoderKL folder: \(error)") }
+            do { vae = try AutoencoderKL.load(folder: URL(fileURLWithPath: path)) } catch { throw TrainingError.file(path, "not a loadable AutoencoderKL folder: \(error)") }
             return VAESource(config: vae.config, weights: vae.stateDict(), scalingFactor: vae.config.scalingFactor,
                              description: "diffusers folder \(path)")
-        }
-        if fm.fileExists(atPath: url.appendingPathComponent("vae/config.json").path) {
-            return try resolve(url.appendingPathComponent("vae").path, log: log)
-        }
-        let store = CheckpointStore(directory: url.appendingPathComponent("checkpoints").path, keep: 1)
-        if let c = store.latest(warn: log) { return try resolve(c.path, log: log) }
-        throw TrainingError.file(path, "holds no VAE: expected a checkpoint file, a folder with config.json, vae/ or checkpoints/")
+        })
     }
 }
