@@ -21,17 +21,9 @@ final class JupyterClientTests: XCTestCase {
             XCTFail("no Jupyter test environment at \(python): run scripts/test (it installs jupyter_client, nbclient and nbformat there)")
             return
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Self.repoRoot.appendingPathComponent("Tests/Jupyter/test_kernel.py").path, "--foley", try foleyBinary()]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try TestSupport.run(python, [Self.repoRoot.appendingPathComponent("Tests/Jupyter/test_kernel.py").path,
+                                                          "--foley", try foleyBinary()])
+        XCTAssertEqual(status, 0, text)
         let passed = text.split(separator: "\n").filter { $0.hasPrefix("ok: ") }.map { String($0.dropFirst(4)) }
         // Every check of the script, by its first words: a check that silently stopped running fails here.
         let expected = ["kernelspec: foley kernel install", "kernel_info:", "execute: an expression's value", "execute: print",

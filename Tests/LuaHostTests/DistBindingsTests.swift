@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import TestSupport
 import XCTest
 
 /// `foley.dist`: alone, rank 0 of 1 and identities; under mpirun, real sums across the ranks.
@@ -47,20 +48,12 @@ final class DistBindingsTests: XCTestCase {
     func mpirun(_ args: [String]) throws -> (Int32, String) {
         let mpirun = "/usr/bin/mpirun"
         guard FileManager.default.isExecutableFile(atPath: mpirun) else { throw MissingPrerequisite("mpirun (openmpi-bin; scripts/setup installs it)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpirun)
-        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "lo",
-                       "--mca", "oob_tcp_if_include", "lo", "-x", "OPENBLAS_NUM_THREADS=1", try foleyBinary()] + args
         var env = ProcessInfo.processInfo.environment
         for k in env.keys where k.hasPrefix("OMPI_") || k.hasPrefix("PMIX_") { env[k] = nil }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try TestSupport.run(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "2", "--mca", "btl", "tcp,self",
+                                             "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
+                                             "-x", "OPENBLAS_NUM_THREADS=1", try foleyBinary()] + args, environment: env)
+        return (r.status, r.output)
     }
 
     /// Two ranks over TCP on loopback: each contributes rank + 1, both see 3; rank 0 alone prints.
