@@ -217,6 +217,31 @@ final class StableAudioTrainingTests: XCTestCase {
         }
     }
 
+    /// Validation of both stages writes its samples: the Oobleck's reconstructions with their STFT loss, the DiT's
+    /// generations of the inference prompts with their RMS.
+    func testValidationWritesSamples() throws {
+        let root = try TrainFixture.tempDir("stable-audio-valid")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 4)
+        let runs = root.appendingPathComponent("runs")
+        var o = TrainFixture.quiet(runs)
+        o.maxSteps = 1
+        let oobleck = try OobleckTrainer(config: try shipped("tiny-oobleck", data: data, runs: runs), options: o)
+        _ = try oobleck.run()
+        let v = try oobleck.stage.validate(step: 1, experiment: oobleck.experiment, ema: nil)
+        let loss = try XCTUnwrap(v["valid_stft_loss"] as? Double)
+        XCTAssertTrue(loss.isFinite && loss > 0, "\(loss)")
+        let vdir = try XCTUnwrap(v["samples"] as? String)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: vdir).filter { $0.hasSuffix("-reconstruction.wav") }.count, 2)
+
+        let dit = try DiTTrainer(config: try shipped("tiny-dit", data: data, runs: runs), options: TrainFixture.quiet(runs))
+        let d = try dit.stage.validate(step: 0, experiment: dit.experiment, ema: nil)
+        XCTAssertEqual(d["prompts"] as? [String], ["a low hum"])
+        XCTAssertEqual((d["rms"] as? [Double])?.count, 1)
+        let ddir = try XCTUnwrap(d["samples"] as? String)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ddir + "/00-a-low-hum.wav"), ddir)
+    }
+
     func testConfigErrorsNameTheKey() throws {
         let root = try TrainFixture.tempDir("stable-audio-config")
         defer { try? FileManager.default.removeItem(at: root) }
