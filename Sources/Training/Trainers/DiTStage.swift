@@ -128,25 +128,14 @@ final class DiTStage: TrainingStage {
     /// written as WAV under `samples/step-N/`, with each output's RMS.
     func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any] {
         let inf = config.inference
-        var texts = inf.prompts
-        if texts.isEmpty {
-            let valid = (try? MelDataset(folder: config.data.dataset, split: config.data.validSplit)).flatMap { $0.count > 0 ? $0 : nil } ?? clips.dataset
-            texts = Array(valid.entries.prefix(2).map { $0.captions[0] })
-        }
-        let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let texts = config.validationPrompts(orTraining: clips.dataset)
+        let dir = try Sample.folder(experiment: experiment, step: step)
         let pipe = try pipeline()
         defer { transformer.train(); projection.train() }
         var rms: [Double] = []
         try withEMAWeights(ema, emaParameters.map(\.1)) {
             for (i, prompt) in texts.enumerated() {
-                var o = GenerationOptions(prompt: prompt)
-                o.steps = inf.numSteps
-                o.guidanceScale = Float(inf.guidanceScale)
-                o.sampler = inf.sampler
-                o.seed = inf.seed &+ UInt64(i)
-                o.seconds = inf.seconds
-                let r = try pipe.generate(o)
+                let r = try pipe.generate(inf.generationOptions(prompt: prompt, index: i))
                 let wave = r.waveforms[0].map { $0.isFinite ? $0 : 0 }
                 try AudioFile.write(try AudioBuffer(mono: wave, sampleRate: r.sampleRate),
                                     to: dir.appendingPathComponent(String(format: "%02d-", i) + Sample.slug(prompt) + ".wav").path)

@@ -449,13 +449,8 @@ final class LDMStage: TrainingStage {
     /// written as WAV + spectrogram PNG under `samples/step-N/`.
     func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any] {
         let inf = config.inference
-        var prompts = inf.prompts
-        if prompts.isEmpty {
-            let valid = (try? MelDataset(folder: config.data.dataset, split: config.data.validSplit)).flatMap { $0.count > 0 ? $0 : nil } ?? dataset
-            prompts = Array(valid.entries.prefix(2).map { $0.captions[0] })
-        }
-        let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let prompts = config.validationPrompts(orTraining: dataset)
+        let dir = try Sample.folder(experiment: experiment, step: step)
         let pipe = try pipeline()
         encoderModule?.eval()
         defer { unet.train(); if !frozenText { encoderModule?.train() } }
@@ -464,13 +459,7 @@ final class LDMStage: TrainingStage {
         var rms: [Double] = []
         try withEMAWeights(ema, emaParameters.map(\.1)) {
             for (i, prompt) in prompts.enumerated() {
-                var o = GenerationOptions(prompt: prompt)
-                o.steps = inf.numSteps
-                o.guidanceScale = Float(inf.guidanceScale)
-                o.sampler = inf.sampler
-                o.seed = inf.seed &+ UInt64(i)
-                o.seconds = inf.seconds
-                let r = try pipe.generate(o)
+                let r = try pipe.generate(inf.generationOptions(prompt: prompt, index: i))
                 let wave = r.waveforms[0]
                 let name = String(format: "%02d-", i) + Sample.slug(prompt)
                 let safe = wave.map { $0.isFinite ? $0 : 0 }

@@ -134,7 +134,7 @@ final class OobleckStage: TrainingStage {
     func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any] {
         let n = config.train.validationClips
         guard n > 0 else { return [:] }
-        let valid = (try? MelDataset(folder: config.data.dataset, split: config.data.validSplit)).flatMap { $0.count > 0 ? $0 : nil } ?? clips.dataset
+        let valid = config.validationDataset(orTraining: clips.dataset)
         let source = valid === clips.dataset ? clips : try WaveformClips(dataset: valid)
         let picked = Array(valid.entries.prefix(n))
         let frames = max(frameUnit, (picked.map(\.frames).min() ?? frameUnit) / frameUnit * frameUnit)
@@ -148,8 +148,7 @@ final class OobleckStage: TrainingStage {
             }
         }
         let values = ["valid_stft_loss": Double(loss.item)]
-        let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Sample.folder(experiment: experiment, step: step)
         let length = rec.shape[2]
         for i in 0..<min(picked.count, 2) {
             let row = Array(rec.scalars[(i * length)..<((i + 1) * length)]).map { $0.isFinite ? $0 : 0 }

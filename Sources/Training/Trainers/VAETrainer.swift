@@ -243,7 +243,7 @@ final class VAEStage: TrainingStage {
     func validate(step: Int, experiment: URL, ema: EMA?) throws -> [String: Any] {
         let n = config.train.validationClips
         guard n > 0 else { return [:] }
-        let valid = (try? MelDataset(folder: config.data.dataset, split: config.data.validSplit)).flatMap { $0.count > 0 ? $0 : nil } ?? dataset
+        let valid = config.validationDataset(orTraining: dataset)
         let count = min(n, valid.count)
         let frames = loader.frames, bins = valid.melBins
         let mel = Tensor.zeros([count, 1, frames, bins])
@@ -256,8 +256,7 @@ final class VAEStage: TrainingStage {
                 return (["valid_l1": Double(try d.abs().mean().item), "valid_mse": Double(try (d * d).mean().item)], rec)
             }
         }
-        let dir = experiment.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%08d", step))
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Sample.folder(experiment: experiment, step: step)
         let front = try valid.info.logMel()
         let image = SpectrogramImage(logMel: front, sampleRate: valid.info.sampleRate)
         for i in 0..<min(count, 2) {
@@ -290,14 +289,5 @@ final class VAEStage: TrainingStage {
         let w = ModelExport.weights(vae, ema: ema, names: emaParameters.map(\.0))
         try ModelExport.writeVAE(config: vae.config, weights: w, scalingFactor: scale, to: folder)
         return folder
-    }
-}
-
-enum Sample {
-    /// A file-name-safe short form of a prompt or id.
-    static func slug(_ s: String) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-        let mapped = String(s.map { allowed.contains($0) ? $0 : "-" }.prefix(40))
-        return mapped.isEmpty ? "sample" : mapped
     }
 }
