@@ -26,11 +26,25 @@ final class StableAudioTrainingTests: XCTestCase {
         return try TrainingConfig.parse(yaml: text, defaultName: name)
     }
 
+    /// A temporary folder, removed after the test, holding the fixture dataset (data/) and the runs folder (runs/).
+    func workspace(_ name: String) throws -> (root: URL, data: URL, runs: URL) {
+        let root = try TrainFixture.tempDir(name)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        return (root, try TrainFixture.dataset(root, count: 4), root.appendingPathComponent("runs"))
+    }
+
+    /// The shipped Oobleck recipe trained `steps` steps into runs/tiny-oobleck, where the DiT recipe finds it.
+    @discardableResult
+    func trainOobleck(steps: Int, data: URL, runs: URL) throws -> OobleckTrainer {
+        var o = TrainFixture.quiet(runs)
+        o.maxSteps = steps
+        let t = try OobleckTrainer(config: try shipped("tiny-oobleck", data: data, runs: runs), options: o)
+        _ = try t.run()
+        return t
+    }
+
     func testShippedTinyRecipesTrainAndGenerate() throws {
-        let root = try TrainFixture.tempDir("stable-audio")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let data = try TrainFixture.dataset(root, count: 4)
-        let runs = root.appendingPathComponent("runs")
+        let (root, data, runs) = try workspace("stable-audio")
 
         // Stage 1: the Oobleck's STFT loss falls on a fixed batch; its export is the model it trained.
         let oobleck = try OobleckTrainer(config: try shipped("tiny-oobleck", data: data, runs: runs), options: TrainFixture.quiet(runs))
@@ -118,13 +132,10 @@ final class StableAudioTrainingTests: XCTestCase {
     /// diffusers LoRA file for the transformer, which the exported model loads to give the trained adapter's output,
     /// and which scale 0 turns back into the base model bit for bit.
     func testLoRAOnTheDiT() throws {
-        let root = try TrainFixture.tempDir("stable-audio-lora")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let data = try TrainFixture.dataset(root, count: 4)
-        let runs = root.appendingPathComponent("runs")
+        let (_, data, runs) = try workspace("stable-audio-lora")
+        try trainOobleck(steps: 2, data: data, runs: runs)
         var o = TrainFixture.quiet(runs)
         o.maxSteps = 2
-        _ = try OobleckTrainer(config: try shipped("tiny-oobleck", data: data, runs: runs), options: o).run()
         let base = try XCTUnwrap(try DiTTrainer(config: try shipped("tiny-dit", data: data, runs: runs), options: o).run().exported)
 
         let lora = [("  ema: true", "  ema: false\n  lora:\n    rank: 4\n    alpha: 8")]
@@ -162,10 +173,7 @@ final class StableAudioTrainingTests: XCTestCase {
 
     /// A run stopped after step 2 and resumed to 4 ends with the weights of a run of 4, for both stages.
     func testStagesResumeToTheBit() throws {
-        let root = try TrainFixture.tempDir("stable-audio-resume")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let data = try TrainFixture.dataset(root, count: 4)
-        let runs = root.appendingPathComponent("runs")
+        let (_, data, runs) = try workspace("stable-audio-resume")
         func weights(_ stage: String, _ name: String, stopAt: Int?, resume: Bool = false) throws -> [String: Tensor] {
             var o = TrainFixture.quiet(runs, name: name)
             o.maxSteps = 4
@@ -194,13 +202,8 @@ final class StableAudioTrainingTests: XCTestCase {
     /// A dropped caption zeroes the row's whole cross-attention sequence (the pipeline's unconditional branch without a
     /// negative prompt); the global token keeps the seconds; the seconds tokens are the projection's of each row's numbers.
     func testConditioningRows() throws {
-        let root = try TrainFixture.tempDir("stable-audio-cond")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let data = try TrainFixture.dataset(root, count: 4)
-        let runs = root.appendingPathComponent("runs")
-        var o = TrainFixture.quiet(runs)
-        o.maxSteps = 1
-        _ = try OobleckTrainer(config: try shipped("tiny-oobleck", data: data, runs: runs), options: o).run()
+        let (_, data, runs) = try workspace("stable-audio-cond")
+        try trainOobleck(steps: 1, data: data, runs: runs)
         let dit = try DiTTrainer(config: try shipped("tiny-dit", data: data, runs: runs), options: TrainFixture.quiet(runs))
         try GradMode.noGrad {
             let s = dit.stage
@@ -220,14 +223,8 @@ final class StableAudioTrainingTests: XCTestCase {
     /// Validation of both stages writes its samples: the Oobleck's reconstructions with their STFT loss, the DiT's
     /// generations of the inference prompts with their RMS.
     func testValidationWritesSamples() throws {
-        let root = try TrainFixture.tempDir("stable-audio-valid")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let data = try TrainFixture.dataset(root, count: 4)
-        let runs = root.appendingPathComponent("runs")
-        var o = TrainFixture.quiet(runs)
-        o.maxSteps = 1
-        let oobleck = try OobleckTrainer(config: try shipped("tiny-oobleck", data: data, runs: runs), options: o)
-        _ = try oobleck.run()
+        let (_, data, runs) = try workspace("stable-audio-valid")
+        let oobleck = try trainOobleck(steps: 1, data: data, runs: runs)
         let v = try oobleck.stage.validate(step: 1, experiment: oobleck.experiment, ema: nil)
         let loss = try XCTUnwrap(v["valid_stft_loss"] as? Double)
         XCTAssertTrue(loss.isFinite && loss > 0, "\(loss)")
