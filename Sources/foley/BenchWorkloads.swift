@@ -93,7 +93,7 @@ enum BenchWorkloads {
         }
     }
 
-    /// W6: the shipped model's own loop for 5 s: 50 DDPM steps of the UNet on a guidance batch of 2 (text
+    /// W6: the shipped model's own loop for 5 s: 50 steps of its scheduler's sampler over the UNet on a guidance batch of 2 (text
     /// tokens and pooled vector as conditioning), then the VAE decode; text encoding and vocoding excluded.
     static func defaultModelGeneration(generator g: RandomGenerator) throws -> (() throws -> Void)? {
         guard let dir = DefaultModel.locate() else {
@@ -103,10 +103,12 @@ enum BenchWorkloads {
         let unet = try UNet2DConditionModel.load(folder: dir.appendingPathComponent("unet"))
         let vae = try AutoencoderKL.load(folder: dir.appendingPathComponent("vae"))
         let samplerConfig = try SamplerConfig.load(path: dir.appendingPathComponent("scheduler/scheduler_config.json").path)
-        let tokens = Tensor.randn([2, 16, 384], generator: g), pooled = Tensor.randn([2, 384], generator: g)
+        // The class embedding's width: 384 pooled, plus the prompt-attribute features for a model that reads them.
+        let tokens = Tensor.randn([2, 16, 384], generator: g)
+        let pooled = Tensor.randn([2, unet.config.projectionClassEmbeddingsInputDim ?? 384], generator: g)
         return {
             try GradMode.noGrad {
-                let sampler = try DDPMSampler(config: samplerConfig)
+                let sampler = try Diffusion.makeSampler(config: samplerConfig)
                 try sampler.setTimesteps(50)
                 let noise = GeneratorNoise(seed: 0)
                 var x = Tensor.randn([1, 8, 128, 16], generator: RandomGenerator(seed: 0))

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import Text
 
 /// Everything one call to `TextToAudioPipeline.generate` can be asked for (the seed's controls). The stored
 /// values are the one defaults table of every front door: `foley generate`, `foley eval-probes` and Lua's
@@ -104,17 +105,31 @@ public struct GenerationOptions {
     var batchPrompts: Int { promptEmbeddings?.count ?? prompts.count }
 }
 
-/// Conditioning for a batch: token states + mask for cross-attention and/or one pooled vector per row.
+/// Conditioning for a batch: token states + mask for cross-attention and/or one pooled vector per row, and the
+/// prompts' `PromptAttributes` features for a model that reads them.
 public struct ConditioningEmbeddings {
     public var tokens: Tensor?
     public var mask: Tensor?
     public var pooled: Tensor?
-    public init(tokens: Tensor? = nil, mask: Tensor? = nil, pooled: Tensor? = nil) {
+    /// [B, PromptAttributes.featureSize]: fed to the class embedding after the pooled vector.
+    public var attributes: Tensor?
+    public init(tokens: Tensor? = nil, mask: Tensor? = nil, pooled: Tensor? = nil, attributes: Tensor? = nil) {
         self.tokens = tokens
         self.mask = mask
         self.pooled = pooled
+        self.attributes = attributes
     }
     var count: Int { pooled?.shape[0] ?? tokens?.shape[0] ?? 0 }
+
+    /// The class embedding's input: the pooled vector, then the attribute features when there are any. Style mixing and
+    /// audio-embedding swaps act on `pooled` alone, so the numbers a prompt states survive them.
+    public var classLabels: Tensor? {
+        get throws {
+            guard let pooled else { return nil }
+            guard let attributes else { return pooled }
+            return try Tensor.concat([pooled, attributes], axis: 1)
+        }
+    }
 
     /// Rows `idx` of every part, token states cut to the longest real length among them, so padding
     /// added for other rows never reaches (and never perturbs) these.
@@ -129,7 +144,8 @@ public struct ConditioningEmbeddings {
                 m = try mt.slice(axis: 1, start: 0, end: max(longest, 1))
             }
         }
-        return ConditioningEmbeddings(tokens: t, mask: m, pooled: try pooled?.indexSelect(axis: 0, idx))
+        return ConditioningEmbeddings(tokens: t, mask: m, pooled: try pooled?.indexSelect(axis: 0, idx),
+                                      attributes: try attributes?.indexSelect(axis: 0, idx))
     }
 
     /// Two batches joined (the unconditional rows first, as diffusers concatenates them).
@@ -147,7 +163,9 @@ public struct ConditioningEmbeddings {
             }
             return try Tensor.concat([x, y], axis: 0)
         }
-        return ConditioningEmbeddings(tokens: try cat(a.tokens, b.tokens), mask: try cat(a.mask, b.mask), pooled: try cat(a.pooled, b.pooled))
+        return ConditioningEmbeddings(tokens: try cat(a.tokens, b.tokens), mask: try cat(a.mask, b.mask), pooled: try cat(a.pooled, b.pooled),
+                                      attributes: try cat(a.attributes ?? b.attributes.map { _ in Tensor.zeros([a.count, PromptAttributes.featureSize]) },
+                                                          b.attributes ?? a.attributes.map { _ in Tensor.zeros([b.count, PromptAttributes.featureSize]) }))
     }
 }
 

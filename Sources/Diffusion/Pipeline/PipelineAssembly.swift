@@ -21,6 +21,8 @@ public struct PipelineParts {
     public var contrastive: ContrastiveAudioText?
     /// Where the contrastive model came from, named when it does not fit the rest.
     public var contrastiveSource = "contrastive"
+    /// The UNet's class embedding reads `PromptAttributes` features after the pooled vector.
+    public var promptAttributes = false
 
     public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: VocoderPart, conditioner: TextConditioner?,
                 negativeConditioner: TextConditioner? = nil, samplerConfig: SamplerConfig,
@@ -90,6 +92,16 @@ extension TextToAudioPipeline {
         guard let unet = p.unet, let vae = p.vae else {
             throw DiffusionError.invalidArgument("unet", "a mel-latent model needs a UNet and an AutoencoderKL")
         }
+        if p.conditioning != .tokens, let input = unet.config.projectionClassEmbeddingsInputDim {
+            // The class embedding must take what the conditioning feeds it, or the first prompt would fail mid-run.
+            let pooled = p.contrastive?.config.projectionDim ?? p.conditioner?.encoder.pooledSize ?? input
+            let features = p.promptAttributes ? PromptAttributes.featureSize : 0
+            guard p.conditioner == nil || input == pooled + features else {
+                throw DiffusionError.invalidArgument("prompt_attributes", "the UNet's class embedding takes \(input) inputs, but this model feeds it \(pooled + features) (\(pooled) pooled\(p.promptAttributes ? " + \(features) prompt-attribute features" : ", prompt_attributes off"))")
+            }
+        } else if p.promptAttributes {
+            throw DiffusionError.invalidArgument("prompt_attributes", "needs a UNet with a projection class embedding and conditioning pooled or both")
+        }
         let vocoder: any Vocoder
         switch p.vocoder {
         case let .griffinLim(iterations): vocoder = try GriffinLimVocoder(audio: p.audio, iterations: iterations)
@@ -102,6 +114,6 @@ extension TextToAudioPipeline {
         return try TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: p.conditioner,
                                        samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio,
                                        identity: p.identity, negativeConditioner: p.negativeConditioner, contrastive: p.contrastive,
-                                       stableAudio: nil)
+                                       stableAudio: nil, promptAttributes: p.promptAttributes)
     }
 }

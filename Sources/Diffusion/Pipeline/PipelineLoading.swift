@@ -18,6 +18,8 @@ public struct FoleyModelConfig: Codable, Equatable {
     public var griffinLimIterations = 32
     /// A subfolder holding the model's ContrastiveAudioText (nil: the pooled text vector feeds the class embedding as is).
     public var contrastive: String?
+    /// Whether the UNet's class embedding also reads the prompt's `PromptAttributes` features (after the pooled vector).
+    public var promptAttributes = false
 
     public var sampleRate: Int { audio.sampleRate }
 
@@ -25,7 +27,7 @@ public struct FoleyModelConfig: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, conditioning, textEncoder = "text_encoder", audio, vocoder
-        case griffinLimIterations = "griffin_lim_iterations", contrastive
+        case griffinLimIterations = "griffin_lim_iterations", contrastive, promptAttributes = "prompt_attributes"
     }
     /// The layout before `audio:`, read only.
     enum LegacyKeys: String, CodingKey { case sampleRate = "sample_rate", mel }
@@ -45,6 +47,7 @@ public struct FoleyModelConfig: Codable, Equatable {
         vocoder = try c.decodeIfPresent(String.self, forKey: .vocoder) ?? d.vocoder
         griffinLimIterations = try c.decodeIfPresent(Int.self, forKey: .griffinLimIterations) ?? d.griffinLimIterations
         contrastive = try c.decodeIfPresent(String.self, forKey: .contrastive)
+        promptAttributes = try c.decodeIfPresent(Bool.self, forKey: .promptAttributes) ?? d.promptAttributes
     }
 
     public static func load(path: String) throws -> FoleyModelConfig {
@@ -120,6 +123,7 @@ extension TextToAudioPipeline {
             identity: "\(config.name) (configs \(try configHash(folder)))",
             contrastive: try config.contrastive.map { try ContrastiveAudioText.load(folder: folder.appendingPathComponent($0)) })
         if let c = config.contrastive { parts.contrastiveSource = folder.appendingPathComponent(c).path }
+        parts.promptAttributes = config.promptAttributes
         return try assemble(parts)
     }
 

@@ -14,12 +14,15 @@ public final class PromptConditioning {
     public let conditioner: TextConditioner
     public let conditioning: TextToAudioPipeline.Conditioning
     public let contrastive: ContrastiveAudioText?
+    /// Whether each row also carries its prompt's `PromptAttributes` features (a model trained with them).
+    public let promptAttributes: Bool
     let cache: LRUCache<String, ConditioningEmbeddings>
 
     /// `cacheCapacity` counts prompts (a trainer passes its caption count, so each is encoded once).
     public init(conditioner: TextConditioner, conditioning: TextToAudioPipeline.Conditioning,
-                contrastive: ContrastiveAudioText? = nil, cacheCapacity: Int = 256) {
+                contrastive: ContrastiveAudioText? = nil, promptAttributes: Bool = false, cacheCapacity: Int = 256) {
         self.conditioner = conditioner
+        self.promptAttributes = promptAttributes
         self.conditioning = conditioning
         self.contrastive = contrastive
         cache = LRUCache(capacity: cacheCapacity)
@@ -33,11 +36,11 @@ public final class PromptConditioning {
         guard !prompts.isEmpty else { throw DiffusionError.invalidArgument("prompt", "expected at least one prompt") }
         if recordingGradients {
             let (ids, mask) = conditioner.tokenize(prompts)
-            return try rows(conditioner.encoder.encode(ids: ids, mask: mask))
+            return try rows(conditioner.encoder.encode(ids: ids, mask: mask), prompts: prompts)
         }
         let single = try prompts.map { p -> ConditioningEmbeddings in
             if let hit = cache.get(p) { return hit }
-            let r = try GradMode.noGrad { try rows(conditioner.encode([p])) }
+            let r = try GradMode.noGrad { try rows(conditioner.encode([p]), prompts: [p]) }
             cache.set(p, r)
             return r
         }
@@ -45,13 +48,19 @@ public final class PromptConditioning {
     }
 
     /// An encoding as UNet inputs: the parts `conditioning` uses, the pooled vector projected.
-    func rows(_ enc: TextEncoding) throws -> ConditioningEmbeddings {
+    func rows(_ enc: TextEncoding, prompts: [String]) throws -> ConditioningEmbeddings {
         var pooled: Tensor?
         if conditioning != .tokens {
             pooled = try enc.normalizedPooled
             if let c = contrastive { pooled = try c.textEmbeddings(pooled!) }
         }
         return ConditioningEmbeddings(tokens: conditioning == .pooled ? nil : enc.hiddenStates,
-                                      mask: conditioning == .pooled ? nil : enc.mask, pooled: pooled)
+                                      mask: conditioning == .pooled ? nil : enc.mask, pooled: pooled,
+                                      attributes: promptAttributes ? Self.attributeRows(prompts) : nil)
+    }
+
+    /// [prompts, PromptAttributes.featureSize]: each prompt's attribute features.
+    public static func attributeRows(_ prompts: [String]) -> Tensor {
+        Tensor(shape: [prompts.count, PromptAttributes.featureSize], data: prompts.flatMap { PromptAttributes(parsing: $0).features })
     }
 }

@@ -32,6 +32,8 @@ public final class TextToAudioPipeline {
     public let contrastive: ContrastiveAudioText?
     /// Text to UNet inputs for prompts, and for negative prompts (the same path unless a negative encoder is given).
     let promptConditioning: PromptConditioning?
+    /// Whether the UNet's class embedding reads the prompts' `PromptAttributes` after the pooled vector.
+    public let promptAttributes: Bool
     let negativeConditioning: PromptConditioning?
     /// LoRA adapters attached to the denoiser, in load order (see PipelineLoRA.swift).
     public internal(set) var loraAdapters: [LoadedLoRA] = []
@@ -39,7 +41,9 @@ public final class TextToAudioPipeline {
     /// Use `assemble(_:)`, which also builds the vocoder and checks that the parts agree.
     init(unet: UNet2DConditionModel?, vae: AutoencoderKL?, vocoder: (any Vocoder)?, conditioner: TextConditioner?,
          samplerConfig: SamplerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
-         negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?, stableAudio: StableAudioParts?) throws {
+         negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?, stableAudio: StableAudioParts?,
+         promptAttributes: Bool = false) throws {
+        self.promptAttributes = promptAttributes
         self.stableAudio = stableAudio
         self.negativeConditioner = negativeConditioner
         self.contrastive = contrastive
@@ -52,8 +56,12 @@ public final class TextToAudioPipeline {
         self.audio = audio
         frontEnd = try audio.logMel()
         self.identity = identity
-        promptConditioning = conditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
-        negativeConditioning = negativeConditioner.map { PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive) }
+        promptConditioning = conditioner.map {
+            PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive, promptAttributes: promptAttributes)
+        }
+        negativeConditioning = negativeConditioner.map {
+            PromptConditioning(conditioner: $0, conditioning: conditioning, contrastive: contrastive, promptAttributes: promptAttributes)
+        }
             ?? promptConditioning
         unet?.eval()
         vae?.eval()
@@ -146,7 +154,11 @@ public final class TextToAudioPipeline {
                 uncond = try encode(prompts: texts, negative: true)
             }
         }
-        let both = try uncond.map { try ConditioningEmbeddings.joined($0, cond) } ?? cond
+        var both = try uncond.map { try ConditioningEmbeddings.joined($0, cond) } ?? cond
+        if promptAttributes && both.attributes == nil, let pooled = both.pooled {
+            // Embeddings passed in state no numbers: the features of a prompt that states none.
+            both.attributes = Tensor.zeros([pooled.shape[0], PromptAttributes.featureSize])
+        }
 
         let seconds = options.seconds ?? defaultSeconds
         let frames = melFrames(seconds: seconds)
@@ -175,7 +187,7 @@ public final class TextToAudioPipeline {
                     let c = perRow[r]
                     let input = guided ? try Tensor.concat([xr, xr], axis: 0) : xr
                     let eps = try unet(input, timesteps: Array(repeating: t, count: input.shape[0]),
-                                       encoderHiddenStates: c.tokens, classLabels: c.pooled, encoderAttentionMask: c.mask)
+                                       encoderHiddenStates: c.tokens, classLabels: c.classLabels, encoderAttentionMask: c.mask)
                     guard guided else { return eps }
                     let halves = try eps.chunk(2, axis: 0)
                     return try halves[0] + (halves[1] - halves[0]) * scale

@@ -111,14 +111,15 @@ public enum ModelBindings {
                 throw lua.argError(i, "field '\(k)': \(e.message)")
             }
         }
-        return ConditioningEmbeddings(tokens: try t("tokens"), mask: try t("mask"), pooled: try t("pooled"))
+        return ConditioningEmbeddings(tokens: try t("tokens"), mask: try t("mask"), pooled: try t("pooled"), attributes: try t("attributes"))
     }
 
     static func pushConditioning(_ lua: Lua, _ c: ConditioningEmbeddings) {
-        lua_createtable(lua.L, 0, 3)
+        lua_createtable(lua.L, 0, 4)
         if let x = c.tokens { lua.setField(-1, "tokens") { lua.push(x) } }
         if let x = c.mask { lua.setField(-1, "mask") { lua.push(x) } }
         if let x = c.pooled { lua.setField(-1, "pooled") { lua.push(x) } }
+        if let x = c.attributes { lua.setField(-1, "attributes") { lua.push(x) } }
     }
 
     /// Pushes one clip, or a table of clips.
@@ -260,7 +261,7 @@ public enum ModelBindings {
                 return 1
             },
             LuaMethod("encode", """
-            p:encode(text or {texts}[, negative]) -> {tokens=, mask=, pooled=}
+            p:encode(text or {texts}[, negative]) -> {tokens=, mask=, pooled=, attributes=}
             The conditioning the model's text encoder gives (pooled rows L2-normalized); fields the model
             does not use are absent. negative = true uses the negative-prompt encoder if there is one.
             """) { lua, p in
@@ -271,9 +272,9 @@ public enum ModelBindings {
                 return 1
             },
             LuaMethod("unet", """
-            p:unet(x, t[, {tokens=, pooled=, mask=}]) -> Tensor
+            p:unet(x, t[, {tokens=, pooled=, mask=, attributes=}]) -> Tensor
             The UNet's prediction for latents x [B, C, H, W] at timestep t (a number, or a table of one per row),
-            conditioned as p:encode returns.
+            conditioned as p:encode returns (attributes: the prompt's numbers, for a model that reads them).
             """) { lua, p in
                 let x = try lua.tensor(2)
                 let ts: [Float]
@@ -290,7 +291,7 @@ public enum ModelBindings {
                 let c = try conditioning(lua, 4)
                 guard let unet = p.pipeline.unet else { throw lua.argError(1, "this model has no UNet (a Stable Audio model)") }
                 let out = try GradMode.noGrad {
-                    try unet(x, timesteps: ts, encoderHiddenStates: c.tokens, classLabels: c.pooled,
+                    try unet(x, timesteps: ts, encoderHiddenStates: c.tokens, classLabels: c.classLabels,
                                         encoderAttentionMask: c.mask)
                 }
                 lua.push(out)

@@ -53,6 +53,9 @@ public struct TrainingConfig {
         /// `time_channel`: the UNet gets each latent frame's time in seconds as an extra input channel
         /// (`time_channel_seconds_per_frame`), so where a sound starts and stops can depend on the clip's clock.
         public var timeChannel = false
+        /// `prompt_attributes`: the class embedding also reads the caption's `PromptAttributes` (stated pitches and
+        /// count) after the pooled vector, so numbers reach the UNet as numbers.
+        public var promptAttributes = false
 
         /// The diffusers UNet config for latents of `latentChannels` and a text encoder of the given widths;
         /// `secondsPerLatentFrame` is used when `timeChannel` is on.
@@ -339,6 +342,11 @@ public struct TrainingConfig {
         c.classEmbeddingsConcat = try m.bool("class_embeddings_concat", default: false)
         c.dropout = Float(try m.double("dropout", default: 0, min: 0, max: 0.99))
         c.timeChannel = try m.bool("time_channel", default: false)
+        c.promptAttributes = try m.bool("prompt_attributes", default: false)
+        if c.promptAttributes && c.conditioning == .tokens {
+            throw TrainingError.config(key: m.key("prompt_attributes"), found: "true with conditioning: tokens",
+                                       expected: "conditioning: pooled or both (the features feed the class embedding)")
+        }
         return c
     }
 

@@ -116,6 +116,8 @@ public enum ModelExport {
         public var trainingYAML: String?
         /// The contrastive audio-text model the LDM was conditioned through, written to `contrastive/`.
         public var contrastive: ContrastiveAudioText? = nil
+        /// The UNet reads `PromptAttributes` features after the pooled vector (`prompt_attributes` in foley.yaml).
+        public var promptAttributes = false
     }
 
     /// Writes a complete Foley model folder, replacing `folder` only once everything is written.
@@ -136,6 +138,7 @@ public enum ModelExport {
             m.conditioning = p.conditioning
             m.audio = p.dataset.audio
             m.griffinLimIterations = p.griffinLimIterations
+            m.promptAttributes = p.promptAttributes
             if p.textEncoder == "minilm" && p.textEncoderWeights == nil {
                 m.textEncoder = "minilm"
             } else {
@@ -261,7 +264,8 @@ public enum ModelExport {
             conditioning: cfg.ldm?.conditioning ?? .both, dataset: info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: s.textEncoderTrained == true ? try c.tensors(prefix: "text_encoder.") : nil,
             vocoder: cfg.inference.vocoder, griffinLimIterations: cfg.inference.griffinLimIterations, trainingYAML: s.config,
-            contrastive: try cfg.ldm?.contrastive.map { try LDMTrainer.loadContrastive($0) })
+            contrastive: try cfg.ldm?.contrastive.map { try LDMTrainer.loadContrastive($0) },
+            promptAttributes: cfg.ldm?.promptAttributes ?? false)
         try writeFoleyFolder(parts, to: folder)
     }
 }

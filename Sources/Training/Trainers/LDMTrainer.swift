@@ -59,7 +59,8 @@ public final class LDMTrainer {
             throw TrainingError.config(key: "train.pooled_from_audio", found: "\(config.train.pooledFromAudio)",
                                        expected: "0 unless the UNet has a class embedding fed by a contrastive model (model.contrastive and conditioning: pooled or both)")
         }
-        let pooledSize = contrastive?.config.projectionDim ?? enc.pooledSize
+        // The class embedding's input: the pooled vector, then the prompt-attribute features when the model reads them.
+        let pooledSize = (contrastive?.config.projectionDim ?? enc.pooledSize) + (m.promptAttributes ? PromptAttributes.featureSize : 0)
 
         // The frozen VAE: the resumed checkpoint's copy, else model.pretrained_vae, else --init-from's vae/.
         var source: VAESource
@@ -300,7 +301,7 @@ final class LDMStage: TrainingStage {
         frozenText = config.textEncoder.freeze
         // A frozen encoder runs once per distinct caption; room for every caption of the dataset and the empty one.
         prompts = PromptConditioning(conditioner: conditioner, conditioning: conditioning, contrastive: contrastive,
-                                     cacheCapacity: dataset.entries.reduce(1) { $0 + $1.captions.count })
+                                     promptAttributes: config.ldm!.promptAttributes, cacheCapacity: dataset.entries.reduce(1) { $0 + $1.captions.count })
         vPrediction = d.predictionType == "v_prediction"
         flow = d.predictionType != "flow_prediction" ? nil
             : FlowMatchingObjective(sampling: FlowMatchingObjective.TimestepSampling(rawValue: d.timestepSampling) ?? .logitNormal,
@@ -359,7 +360,7 @@ final class LDMStage: TrainingStage {
         if let pooled = cond.pooled {
             (cond.pooled, swapped) = try pooledFromAudio(pooled, captions: captions, mel: batch.mel, rng: rng, globalDropped: drops, shard: batch.shard)
         }
-        let pred = try unet(noisy, timesteps: modelSteps, encoderHiddenStates: cond.tokens, classLabels: cond.pooled,
+        let pred = try unet(noisy, timesteps: modelSteps, encoderHiddenStates: cond.tokens, classLabels: try cond.classLabels,
                             encoderAttentionMask: cond.mask)
         let d = try pred - target
         let loss = config.train.lossType == "l1" ? try d.abs().mean() : try (d * d).mean()
@@ -438,11 +439,13 @@ final class LDMStage: TrainingStage {
     }
 
     func pipeline() throws -> TextToAudioPipeline {
-        try .assemble(PipelineParts(
+        var parts = PipelineParts(
             unet: unet, vae: vae,
             vocoder: try .named(config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, relativeTo: nil),
             conditioner: conditioner, samplerConfig: ModelExport.samplerConfig(diffusion: config.diffusion, sampler: config.inference.sampler),
-            conditioning: conditioning, audio: dataset.info.audio, identity: "\(config.name) (training)", contrastive: contrastive))
+            conditioning: conditioning, audio: dataset.info.audio, identity: "\(config.name) (training)", contrastive: contrastive)
+        parts.promptAttributes = config.ldm!.promptAttributes
+        return try .assemble(parts)
     }
 
     /// Validation: the config's prompts (or the first captions of the valid split) generated with fixed seeds,
@@ -487,7 +490,7 @@ final class LDMStage: TrainingStage {
             conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: frozenText ? nil : encoderModule?.stateDict(),
             vocoder: config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, trainingYAML: config.yaml,
-            contrastive: contrastive)
+            contrastive: contrastive, promptAttributes: config.ldm!.promptAttributes)
     }
 
     /// The UNet's weights to export: EMA's when enabled; a LoRA run's adapter folded in (the UNet is not changed).

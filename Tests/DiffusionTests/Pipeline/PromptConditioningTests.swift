@@ -1,4 +1,4 @@
-import Diffusion
+@testable import Diffusion
 import Foundation
 import NN
 import Tensors
@@ -57,5 +57,33 @@ final class PromptConditioningTests: XCTestCase {
         XCTAssertFalse(try XCTUnwrap(plain.pooled).requiresGrad)
         XCTAssertEqual(try XCTUnwrap(graded.pooled).scalars, try XCTUnwrap(plain.pooled).scalars)
         XCTAssertEqual(p.cachedCount, 0)
+    }
+
+    /// A model that reads prompt attributes gets each prompt's features after its pooled vector; joining rows with
+    /// embeddings passed in without features gives those rows the features of a prompt that states nothing.
+    func testPromptAttributesFollowThePooledVector() throws {
+        let pipe = try TextToAudioPipeline.load(folder: Fixture.url("audioldm_pipeline", "model"))
+        let p = PromptConditioning(conditioner: try XCTUnwrap(pipe.conditioner), conditioning: .both, promptAttributes: true)
+        let rows = try p(["three beeps at 2 kHz", ""])
+        let attributes = try XCTUnwrap(rows.attributes)
+        let k = PromptAttributes.featureSize
+        XCTAssertEqual(attributes.shape, [2, k])
+        XCTAssertEqual(Array(attributes.scalars[0..<k]), PromptAttributes(pitchesHz: [2000], count: 3).features)
+        XCTAssertEqual(Array(attributes.scalars[k...]), [Float](repeating: 0, count: k), "the unconditional prompt states nothing")
+        let pooled = try XCTUnwrap(rows.pooled), labels = try XCTUnwrap(try rows.classLabels)
+        let width = pooled.shape[1]
+        XCTAssertEqual(labels.shape, [2, width + k])
+        XCTAssertEqual(Array(labels.scalars[0..<width]), Array(pooled.scalars[0..<width]))
+        XCTAssertEqual(Array(labels.scalars[width..<(width + k)]), Array(attributes.scalars[0..<k]))
+        // Without the switch, rows carry no features and the class input is the pooled vector alone.
+        let plain = try path()(["three beeps at 2 kHz"])
+        XCTAssertNil(plain.attributes)
+        XCTAssertEqual(try XCTUnwrap(try plain.classLabels).shape, [1, width])
+        let passed = ConditioningEmbeddings(pooled: Tensor.zeros([1, width]))
+        let joined = try ConditioningEmbeddings.joined(passed, try p(["a 440 Hz tone"]))
+        let both = try XCTUnwrap(joined.attributes)
+        XCTAssertEqual(both.shape, [2, k])
+        XCTAssertEqual(Array(both.scalars[0..<k]), [Float](repeating: 0, count: k))
+        XCTAssertEqual(Array(both.scalars[k...]), PromptAttributes(pitchesHz: [440]).features)
     }
 }
