@@ -32,6 +32,29 @@ final class ConfigRecipeTests: XCTestCase {
         for n in names { XCTAssertEqual(try TrainingConfig.load(path: Self.recipe, stage: n).name, n) }
     }
 
+    /// The second generation's recipe (scripts/train-default-model-2): four stages from nothing, the UNet one rectified
+    /// flow reading the captions' stated numbers, through the VAE and contrastive model the earlier stages train.
+    func testSecondGenerationRecipe() throws {
+        let path = ConfigTests.configsFolder.appendingPathComponent("default-model-2.yaml").path
+        XCTAssertEqual(try ConfigRecipe.stageNames(path: path), ["default2-vae", "default2-vae-decoder", "default2-clap", "default2-ldm"])
+        let vae = try TrainingConfig.load(path: path, stage: "default2-vae"), decoder = try TrainingConfig.load(path: path, stage: "default2-vae-decoder")
+        XCTAssertEqual(vae.stage, .vae)
+        XCTAssertEqual(decoder.data.dataset, vae.data.dataset)
+        XCTAssertTrue(decoder.train.freezeEncoder)
+        let clap = try TrainingConfig.load(path: path, stage: "default2-clap")
+        XCTAssertEqual(clap.stage, .clap)
+        let ldm = try TrainingConfig.load(path: path, stage: "default2-ldm")
+        let m = try XCTUnwrap(ldm.ldm)
+        XCTAssertTrue(m.promptAttributes)
+        XCTAssertEqual(m.pretrainedVAE, "runs/\(decoder.name)")
+        XCTAssertEqual(m.contrastive, "runs/\(clap.name)")
+        XCTAssertEqual(ldm.data.dataset, clap.data.dataset)
+        XCTAssertEqual(ldm.diffusion.predictionType, "flow_prediction")
+        XCTAssertEqual(ldm.inference.sampler, "flow_euler")
+        XCTAssertTrue(ldm.data.latents)
+        XCTAssertEqual(ldm.train.seed, 2)
+    }
+
     func testRecipeErrorsNameTheStagesAndTheFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foley-recipe-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
