@@ -55,7 +55,7 @@ final class ExactBeepFamilyTests: XCTestCase {
         try recipe.validate()
         XCTAssertTrue(recipe.families.first is ExactBeepFamily)
         XCTAssertTrue(CorpusRecipe(seconds: 4, espeak: nil, version: 2, only: ["beeps"]).families.first is BeepFamily)
-        XCTAssertThrowsError(try CorpusRecipe(seconds: 4, espeak: nil, version: 5).validate())
+        XCTAssertThrowsError(try CorpusRecipe(seconds: 4, espeak: nil, version: 6).validate())
     }
 
     func testPitchAdjectiveGoesBeforeTheFirstNoun() {
@@ -93,6 +93,13 @@ final class ExactBeepFamilyTests: XCTestCase {
     }
 
     func testRecipeFiveDrawsLowHertzNoteAndUnstatedPitchesAQuarterEach() throws {
+        let recipe = CorpusRecipe(seconds: 4, espeak: nil, version: 5, only: ["beeps"])
+        try recipe.validate()
+        let family = try XCTUnwrap(recipe.families.first as? ExactBeepFamily)
+        XCTAssertTrue(family.drawnPitch && family.pitchInAnyCaption)
+        XCTAssertEqual((CorpusRecipe(seconds: 4, espeak: nil, version: 4).families.first { $0 is ExactBeepFamily }
+            as? ExactBeepFamily)?.drawnPitch, false)
+
         let clips = try renders(ExactBeepFamily(seconds: 4, pitchInAnyCaption: true, drawnPitch: true), seeds: 0..<400)
         let forms = Dictionary(grouping: clips, by: { $0.params["pitch_stated"]! })
         for form in ["none", "register", "hz", "note"] {

@@ -3,6 +3,8 @@ import XCTest
 
 final class PercussionFamilyTests: XCTestCase {
     func testRecipeFiveCountedHitsRenderExactlyTheStatedCount() throws {
+        XCTAssertEqual((CorpusRecipe(seconds: 4, espeak: nil, version: 5, only: ["percussion"]).families.first as? PercussionFamily)?
+            .countedHits, true)
         let clips = try renders(PercussionFamily(seconds: 4, countedHits: true), seeds: 0..<400)
         let counted = clips.filter { $0.params["pattern"] == "count" }
         // Four of seven patterns are counted hits.

@@ -3,6 +3,8 @@ import XCTest
 
 final class ToneFamilyTests: XCTestCase {
     func testRecipeFiveStatesWholeHertzNotesAndMatchingRegisters() throws {
+        XCTAssertEqual((CorpusRecipe(seconds: 4, espeak: nil, version: 5, only: ["tone"]).families.first as? ToneFamily)?.drawnPitch, true)
+        XCTAssertEqual((CorpusRecipe(seconds: 4, espeak: nil, version: 4, only: ["tone"]).families.first as? ToneFamily)?.drawnPitch, false)
         let clips = try renders(ToneFamily(seconds: 2, drawnPitch: true), seeds: 0..<300)
         let forms = Dictionary(grouping: clips, by: { $0.params["pitch_stated"]! }).mapValues(\.count)
         XCTAssertEqual(Set(forms.keys), ["hz", "note", "register"])
