@@ -43,12 +43,15 @@ extension SoundFamily {
 public enum SoundFamilies {
     /// Every family; speech only when an espeak-ng is given, since it needs that binary.
     /// `recipe` picks the beeps' sampling: 1 the original, 2 uniform counts, 3 one rhythm, length and pitch per caption,
-    /// 4 as 3 with a pitch word allowed in any caption.
+    /// 4 as 3 with a pitch word allowed in any caption; 5 also draws beep and tone pitches by stated form (low beeps,
+    /// whole-hertz tones) and makes counted percussion hits common.
     public static func standard(seconds: Double = 4, espeak: Espeak?, recipe: Int = 1) -> [SoundFamily] {
-        let beeps: SoundFamily = recipe >= 3 ? ExactBeepFamily(seconds: seconds, pitchInAnyCaption: recipe >= 4) : BeepFamily(seconds: seconds, uniformCounts: recipe >= 2)
+        let beeps: SoundFamily = recipe >= 3
+            ? ExactBeepFamily(seconds: seconds, pitchInAnyCaption: recipe >= 4, drawnPitch: recipe >= 5)
+            : BeepFamily(seconds: seconds, uniformCounts: recipe >= 2)
         var all: [SoundFamily] = [
-            ToneFamily(seconds: seconds), ChordFamily(seconds: seconds), SweepFamily(seconds: seconds),
-            beeps, NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds),
+            ToneFamily(seconds: seconds, drawnPitch: recipe >= 5), ChordFamily(seconds: seconds), SweepFamily(seconds: seconds),
+            beeps, NoiseFamily(seconds: seconds), PercussionFamily(seconds: seconds, countedHits: recipe >= 5),
             PluckFamily(seconds: seconds), TextureFamily(seconds: seconds),
         ]
         if let espeak { all.append(SpeechFamily(seconds: seconds, espeak: espeak)) }

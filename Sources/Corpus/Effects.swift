@@ -117,15 +117,19 @@ public enum LoudnessLevel: String, CaseIterable {
     /// Sets a clip's level: mostly normal (unstated), sometimes loud or quiet, said in the caption either as an
     /// adjective after a leading article ("a quiet 440 Hz tone") or as a trailing phrase. Records `loudness` and
     /// the resulting RMS in dBFS as `loudness_db`.
-    public static func apply(to clip: Clip, rng: RandomGenerator, statedProbability: Double = 0.25) -> Clip {
+    /// `variedPhrasing` (recipe 5) draws from `variedAdjectives` and `variedTrailing` instead of recipe 1-4's words.
+    public static func apply(to clip: Clip, rng: RandomGenerator, statedProbability: Double = 0.25,
+                             variedPhrasing: Bool = false) -> Clip {
         var c = clip
         let level: LoudnessLevel = rng.chance(statedProbability) ? (rng.chance(0.5) ? .loud : .quiet) : .normal
         c.samples = level.leveled(c.samples)
         c.params["loudness"] = level.rawValue
         c.params["loudness_db"] = String(format: "%.1f", DSP.decibels(DSP.rms(c.samples)))
         guard level != .normal else { return c }
-        let adjectives = level == .loud ? ["loud", "very loud", "booming"] : ["quiet", "faint", "soft", "very quiet"]
-        let trailing = level == .loud ? ["played loudly", "at high volume", "very loud"]
+        let adjectives = variedPhrasing ? variedAdjectives[level]!
+            : level == .loud ? ["loud", "very loud", "booming"] : ["quiet", "faint", "soft", "very quiet"]
+        let trailing = variedPhrasing ? variedTrailing[level]!
+            : level == .loud ? ["played loudly", "at high volume", "very loud"]
             : ["played quietly", "at low volume", "barely audible", "heard faintly"]
         let words = c.caption.split(separator: " ", maxSplits: 1).map(String.init)
         // Adjectives go on sounds, not speakers ("a quiet man" means something else), so speech gets the phrase.
@@ -137,4 +141,16 @@ public enum LoudnessLevel: String, CaseIterable {
         }
         return c
     }
+
+    /// Recipe 5's words for a level before the noun ("a blaring beep", "a gentle 415 Hz tone"). None is a held-out
+    /// cue (`CaptionParaphrase.cues`: "turned way up" and "turned way down" stay for evaluation only).
+    static let variedAdjectives: [LoudnessLevel: [String]] = [
+        .loud: ["loud", "very loud", "blaring", "booming"],
+        .quiet: ["quiet", "soft", "faint", "gentle", "very quiet", "barely audible"],
+    ]
+    /// Recipe 5's trailing phrases (", at full volume").
+    static let variedTrailing: [LoudnessLevel: [String]] = [
+        .loud: ["played loudly", "at full volume", "very loud", "at high volume", "loud and blaring", "booming loudly"],
+        .quiet: ["played quietly", "at a low volume", "barely audible", "heard faintly", "soft and gentle", "very quiet"],
+    ]
 }

@@ -6,6 +6,8 @@ import Tensors
 /// Recipes 1 and 2 draw the gap, the beep length, the pitch within a register and the waveform freely, so at the
 /// noisiest steps the best guess a denoiser can make from "three high beeps" is their average: a broadband smear.
 /// Recipe 4 (`pitchInAnyCaption`) also lets a pitch word join captions whose template has no pitch slot.
+/// Recipe 5 (`drawnPitch`) draws the pitch's form first, a quarter each: unstated (1 kHz), a register word (low
+/// 180 Hz, mid 600 Hz, high 2 kHz), hertz (any whole number log-uniform in 150-3000 Hz) or a note name (D3-C7).
 public struct ExactBeepFamily: SoundFamily {
     public let name = "beeps"
     public var seconds: Double
@@ -13,10 +15,16 @@ public struct ExactBeepFamily: SoundFamily {
     /// beep repeated three times") ever names one, and a model trained on it learns that such beeps are 1 kHz
     /// whatever pitch word is added. Recipe 4 puts a pitch adjective before the noun of most slot-less templates.
     public var pitchInAnyCaption: Bool
+    /// Recipe 4 states hertz only from `BeepFamily.pitchesHz` (all round), notes only from G4 up and registers only
+    /// mid or high, so "a low beep" or "a 415 Hz beep" is never seen. Recipe 5 draws the stated form first (a
+    /// quarter each: none, register, hertz, note), then a pitch for it, and puts the pitch in any caption that
+    /// states one (after the verb when the template names the beep only as a verb).
+    public var drawnPitch: Bool
 
-    public init(seconds: Double = 4, pitchInAnyCaption: Bool = false) {
+    public init(seconds: Double = 4, pitchInAnyCaption: Bool = false, drawnPitch: Bool = false) {
         self.seconds = seconds
         self.pitchInAnyCaption = pitchInAnyCaption
+        self.drawnPitch = drawnPitch
     }
 
     /// `template` with "{padj} " before its first "{beep}" or "{beeps}"; nil when it names the beep only as a verb.
@@ -32,8 +40,11 @@ public struct ExactBeepFamily: SoundFamily {
     static let intervals = ["regular": 0.4, "fast": 0.17, "slow": 0.8, "pairs": 0.6, "accelerating": 0.6]
     static let pairGap = 0.2
     /// Pitches a register word stands for, and the pitch of a beep whose caption names none.
-    static let registerHz = ["high": 2000.0, "mid": 600.0]
+    static let registerHz = ["high": 2000.0, "mid": 600.0, "low": 180.0]
     static let unstatedHz = 1000.0
+    /// Recipe 5's range for pitches stated in hertz (log-uniform, whole hertz) and for note names (MIDI D3-C7).
+    static let drawnHz = 150.0...3000.0
+    static let drawnNotes = 50...96
 
     /// Counted beeps with no rhythm word: the steady beat.
     static let steadyTemplates = [
@@ -81,6 +92,7 @@ public struct ExactBeepFamily: SoundFamily {
         } else {
             template = rng.pick(Self.rhythmTemplates)
         }
+        if drawnPitch { return renderDrawnPitch(count: count, rhythmID: rhythmID, rhythm: rhythm, template: template, rng: rng) }
         // Left unstated in a third of slot-less captions, so "a beep" without a pitch word still means 1 kHz.
         if pitchInAnyCaption && !PitchWords.hasSlot(in: template) && rng.chance(2.0 / 3),
            let pitched = Self.withPitchAdjective(template) {
@@ -111,6 +123,37 @@ public struct ExactBeepFamily: SoundFamily {
         let (x, onsets) = BeepFamily.place(count: count, gaps: gaps, lead: Self.lead, beepLength: Self.beepLength, waveform: .sine,
                                            hz: pitch.hz, samples: sampleCount)
         let caption = BeepFamily.caption(template, count: count, rhythm: rhythm, pitch: stated.text, rng: rng)
+        let params = BeepFamily.params(pitch, stated: form, count: count, rhythm: count == 1 ? "single" : rhythmID,
+                                       beepLength: Self.beepLength, onsets: onsets, waveform: .sine)
+        return Clip(samples: x, caption: caption, family: name, params: params)
+    }
+
+    /// Recipe 5's pitch: the form first (a quarter each), then a pitch for it, then the caption; the beat as recipe 4.
+    func renderDrawnPitch(count: Int, rhythmID: String, rhythm: BeepFamily.Rhythm, template drawn: String,
+                          rng: RandomGenerator) -> Clip {
+        var template = drawn
+        let u = rng.nextUniform()
+        let form = u < 0.25 ? "none" : u < 0.5 ? "register" : u < 0.75 ? "hz" : "note"
+        let pitch: PitchWords
+        switch form {
+        case "register": pitch = PitchWords(hz: Self.registerHz[rng.pick(["low", "mid", "high"])]!, note: nil)
+        case "hz":
+            let hz = exp(rng.uniform(log(Self.drawnHz.lowerBound), log(Self.drawnHz.upperBound))).rounded()
+            pitch = PitchWords(hz: hz, note: nil)
+        case "note": pitch = PitchWords(midi: rng.int(Self.drawnNotes))
+        default: pitch = PitchWords(hz: Self.unstatedHz, note: nil)
+        }
+        let stated: String
+        if form == "none" {
+            stated = "" // an empty slot; Words.fill tidies the spaces and commas around it
+        } else {
+            if !PitchWords.hasSlot(in: template) { template = Self.withPitchAdjective(template) ?? template + " {ppred}" }
+            stated = template.contains("{padj}") ? pitch.adjective(rng, form: form).text : pitch.predicate(rng, form: form).text
+        }
+        let gaps = Self.gaps(rhythmID, count: count, scale: rng.uniform(0.97, 1.03))
+        let (x, onsets) = BeepFamily.place(count: count, gaps: gaps, lead: Self.lead, beepLength: Self.beepLength, waveform: .sine,
+                                           hz: pitch.hz, samples: sampleCount)
+        let caption = BeepFamily.caption(template, count: count, rhythm: rhythm, pitch: stated, rng: rng)
         let params = BeepFamily.params(pitch, stated: form, count: count, rhythm: count == 1 ? "single" : rhythmID,
                                        beepLength: Self.beepLength, onsets: onsets, waveform: .sine)
         return Clip(samples: x, caption: caption, family: name, params: params)

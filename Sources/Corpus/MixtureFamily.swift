@@ -6,12 +6,16 @@ public struct MixtureFamily: SoundFamily {
     public let name = "mixture"
     public var seconds: Double
     /// The families to draw the two parts from (two distinct ones per clip).
+    /// A family listed twice is drawn twice as often; the second part is always a family other than the first.
     public var parts: [SoundFamily]
+    /// How often the parts take turns ("X, then Y") rather than sound together: 1/2 in recipes 1-4, 2/3 in recipe 5.
+    public var sequentialProbability: Double
 
-    public init(parts: [SoundFamily], seconds: Double = 4) {
-        precondition(parts.count >= 2, "a mixture needs at least two families")
+    public init(parts: [SoundFamily], seconds: Double = 4, sequentialProbability: Double = 0.5) {
+        precondition(Set(parts.map(\.name)).count >= 2, "a mixture needs at least two families")
         self.parts = parts
         self.seconds = seconds
+        self.sequentialProbability = sequentialProbability
     }
 
     static let whileTemplates = ["{a} while {b}", "{a}, while {b}", "{a} while {b} in the background"]
@@ -19,11 +23,17 @@ public struct MixtureFamily: SoundFamily {
 
     public func render(rng: RandomGenerator) throws -> Clip {
         let n = sampleCount
+        var first: SoundFamily, second: SoundFamily
         let i = rng.nextInt(parts.count)
-        var j = rng.nextInt(parts.count - 1)
-        if j >= i { j += 1 }
-        let sequential = rng.chance(0.5)
-        var first = parts[i], second = parts[j]
+        first = parts[i]
+        if Set(parts.map(\.name)).count == parts.count {
+            var j = rng.nextInt(parts.count - 1)
+            if j >= i { j += 1 }
+            second = parts[j]
+        } else {
+            second = rng.pick(parts.filter { $0.name != parts[i].name })
+        }
+        let sequential = rng.chance(sequentialProbability)
         var samples: [Float]
         var relative = 0.0
         let a: Clip, b: Clip

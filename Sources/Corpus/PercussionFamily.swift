@@ -2,11 +2,18 @@ import Foundation
 import Tensors
 
 /// Percussive hits (kick, snare-like, click, knock) alone, counted, as a steady beat, or as a kick-snare backbeat.
+/// Recipe 5 (`countedHits`) makes counted hits of one instrument the commonest pattern, with the count uniform over
+/// what a steady beat fits (1-8 in 4 s) and each hit ringing out before the next, so the count is audible.
 public struct PercussionFamily: SoundFamily {
     public let name = "percussion"
     public var seconds: Double
+    /// Recipes 1-4 count 2-6 hits at a gap that can be shorter than a kick's ring, so counted kicks blur together.
+    public var countedHits: Bool
 
-    public init(seconds: Double = 4) { self.seconds = seconds }
+    public init(seconds: Double = 4, countedHits: Bool = false) {
+        self.seconds = seconds
+        self.countedHits = countedHits
+    }
 
     struct Instrument {
         let id: String
@@ -33,6 +40,20 @@ public struct PercussionFamily: SoundFamily {
     static let singleTemplates = ["a single {sg}", "one {sg}", "a {sg}", "just one {sg}"]
     static let countTemplates = ["{count} {pl}", "{count} {spacing} {pl}", "{repeated} {times}", "{repeated} {times}, {pace}",
                                  "{pl}, {count} of them"]
+    /// Recipe 5's extra counted phrasings ("a click repeated 5 times", "three knocks on a door in a row").
+    static let countedTemplates = countTemplates + ["a {sg} repeated {times}", "{count} {pl} in a row", "exactly {count} {pl}",
+                                                    "{count} {spacing} {pl}, one after another"]
+    /// Recipe 5's shortest gap between hits of each instrument: at least the hit's length (`hitLength`) plus 50 ms,
+    /// so every hit has rung out before the next one starts.
+    static let shortestGap = ["kick": 0.45, "snare": 0.35, "click": 0.15, "knock": 0.2]
+    static let hitLength = ["kick": 0.4, "snare": 0.3, "click": 0.02, "knock": 0.15]
+    static let countedStart = 0.1
+
+    /// The most hits (at most 8) of `id` a steady beat at the shortest gap fits in `duration` seconds.
+    static func mostHits(_ id: String, duration: Double) -> Int {
+        (1...8).last { countedStart + Double($0 - 1) * shortestGap[id]! + hitLength[id]! + 0.05 <= duration } ?? 1
+    }
+
     static let beatTemplates = ["a steady {beat} beat at {bpm}", "a {tempo} {beat} beat", "{beat} pulsing at {bpm}",
                                 "{pl} at {bpm}, steady", "a {tempo} {beat} beat at {bpm}"]
     static let backbeatTemplates = ["kick and snare alternating at {bpm}", "a simple drum beat with kick and snare at {bpm}",
@@ -42,7 +63,8 @@ public struct PercussionFamily: SoundFamily {
     public func render(rng: RandomGenerator) -> Clip {
         let n = sampleCount
         let duration = Double(n) / DSP.rate
-        let pattern = rng.pick(["single", "count", "count", "beat", "backbeat"])
+        let pattern = rng.pick(countedHits ? ["single", "count", "count", "count", "count", "beat", "backbeat"]
+                                           : ["single", "count", "count", "beat", "backbeat"])
         var instrument = rng.pick(Self.instruments)
         if pattern == "beat" && instrument.beat.isEmpty { instrument = Self.instruments[0] }
         if pattern == "backbeat" { instrument = Self.instruments[0] }
@@ -55,6 +77,14 @@ public struct PercussionFamily: SoundFamily {
         switch pattern {
         case "single":
             onsets = [rng.uniform(0.1, min(0.5, duration / 3))]
+        case "count" where countedHits:
+            let count = rng.int(1...Self.mostHits(instrument.id, duration: duration))
+            let shortest = Self.shortestGap[instrument.id]!
+            interval = rng.uniform(shortest, max(shortest, instrument.id == "kick" ? 0.7 : 0.6))
+            // Slower beats shrink to fit the clip, never below the shortest gap (the count was drawn to fit it).
+            let room = duration - Self.countedStart - Self.hitLength[instrument.id]! - 0.05
+            if count > 1 && Double(count - 1) * interval > room { interval = max(shortest, room / Double(count - 1)) }
+            onsets = (0..<count).map { Self.countedStart + Double($0) * interval }
         case "count":
             var count = rng.int(2...6)
             interval = instrument.id == "knock" ? rng.uniform(0.15, 0.35) : rng.uniform(0.2, 0.6)
@@ -80,7 +110,8 @@ public struct PercussionFamily: SoundFamily {
         let noun = rng.pick(instrument.nouns)
         let tempoWord = bpm < 90 ? rng.pick(["slow", "relaxed"]) : bpm <= 130 ? rng.pick(["moderate", "medium-tempo"])
             : rng.pick(["fast", "driving", "quick"])
-        let templates = ["single": Self.singleTemplates, "count": Self.countTemplates, "beat": Self.beatTemplates,
+        let counted = onsets.count == 1 ? Self.singleTemplates : countedHits ? Self.countedTemplates : Self.countTemplates
+        let templates = ["single": Self.singleTemplates, "count": counted, "beat": Self.beatTemplates,
                          "backbeat": Self.backbeatTemplates][pattern]!
         let caption = Words.fill(rng.pick(templates), [
             "sg": noun.sg, "pl": noun.pl, "count": Words.count(onsets.count, rng), "times": Words.times(onsets.count, rng),

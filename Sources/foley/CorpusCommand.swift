@@ -11,7 +11,7 @@ struct CorpusCommand: ParsableCommand {
     @Option(help: "Number of clips.") var count = 1000
     @Option(help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 0
     @Option(help: "Seconds per clip.") var seconds: Double = 4
-    @Option(help: "Recipe version: 1 is the original sampling; 2 draws beep counts uniformly over 1-8; 3 also makes each beep caption name one rhythm, length and pitch; 4 also puts a pitch word in any beep caption.") var recipe = 1
+    @Option(help: "Recipe version: 1 is the original sampling; 2 draws beep counts uniformly over 1-8; 3 also makes each beep caption name one rhythm, length and pitch; 4 also puts a pitch word in any beep caption; 5 (the default model's corpus) adds low and whole-hertz beep pitches, non-round tone pitches, counted clicks and knocks, more loud/quiet words and more \"X, then Y\" mixtures.") var recipe = 1
     @Option(help: "Comma-separated families to draw from (tone, chord, sweep, beeps, noise, percussion, pluck, texture, speech); default all.")
     var families: String?
 

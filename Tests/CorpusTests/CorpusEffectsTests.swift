@@ -84,4 +84,28 @@ final class CorpusEffectsTests: XCTestCase {
         }
         XCTAssertEqual(modes, ["while", "then"])
     }
+
+    func testRecipeFiveLoudnessWordsVaryAndQuietStaysAudible() throws {
+        var phrases: [String: Set<String>] = [:]
+        var loudness: [String: [Double]] = [:]
+        for seed in UInt64(0)..<200 {
+            let clip = LoudnessLevel.apply(to: tone(), rng: RandomGenerator(seed: seed), statedProbability: 1, variedPhrasing: true)
+            checkBasics(clip, seconds: 2)
+            let level = clip.params["loudness"]!
+            phrases[level, default: []].insert(clip.caption) // one base caption, so each distinct caption is a phrasing
+            loudness[level, default: []].append(Double(clip.params["loudness_db"]!)!)
+            let words = level == "loud" ? ["loud", "booming", "blaring", "full volume", "high volume"]
+                : ["quiet", "faint", "soft", "gentle", "low volume", "barely audible"]
+            XCTAssertTrue(words.contains { clip.caption.contains($0) }, clip.caption)
+            for cue in CaptionParaphrase.cues { XCTAssertFalse(clip.caption.contains(cue), clip.caption) }
+            XCTAssertFalse(clip.caption.contains("turned way"), clip.caption)
+        }
+        // Recipes 1-4 have at most 6 loud and 8 quiet phrasings of a caption.
+        XCTAssertGreaterThanOrEqual(phrases["loud"]!.count, 6, "\(phrases["loud"]!)")
+        XCTAssertGreaterThanOrEqual(phrases["quiet"]!.count, 6, "\(phrases["quiet"]!)")
+        // A steady tone: loud is the -14 dBFS RMS reference, quiet 20 dB under it (clearly audible, not near silence).
+        for db in loudness["loud"]! { XCTAssertEqual(db, -14, accuracy: 0.2) }
+        for db in loudness["quiet"]! { XCTAssertEqual(db, -34, accuracy: 0.2) }
+        XCTAssertEqual(LoudnessLevel.allCases.map(\.relativeDecibels), [0, -8, -20])
+    }
 }

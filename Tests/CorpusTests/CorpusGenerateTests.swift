@@ -154,7 +154,7 @@ final class CorpusGenerateTests: XCTestCase {
 
     func testBadRecipeOrFamilyNamesTheArgumentAndSettingsPinThem() throws {
         for (recipe, key, detail) in [
-            (CorpusRecipe(seconds: 1, espeak: nil, version: 5), "recipe", "1-4"),
+            (CorpusRecipe(seconds: 1, espeak: nil, version: 6), "recipe", "1-5"),
             (CorpusRecipe(seconds: 1, espeak: nil, only: ["beep"]), "families", "beeps"),
             (CorpusRecipe(seconds: 1, espeak: nil, only: ["speech"]), "families", "espeak-ng"),
             (CorpusRecipe(seconds: 1, espeak: nil, only: []), "families", "at least one"),

@@ -55,7 +55,7 @@ final class ExactBeepFamilyTests: XCTestCase {
         try recipe.validate()
         XCTAssertTrue(recipe.families.first is ExactBeepFamily)
         XCTAssertTrue(CorpusRecipe(seconds: 4, espeak: nil, version: 2, only: ["beeps"]).families.first is BeepFamily)
-        XCTAssertThrowsError(try CorpusRecipe(seconds: 4, espeak: nil, version: 5).validate())
+        XCTAssertThrowsError(try CorpusRecipe(seconds: 4, espeak: nil, version: 6).validate())
     }
 
     func testPitchAdjectiveGoesBeforeTheFirstNoun() {
@@ -89,6 +89,64 @@ final class ExactBeepFamilyTests: XCTestCase {
             }
             XCTAssertEqual(Measure.dominantFrequency(clip.samples), hz, accuracy: hz * 0.03, clip.caption)
             XCTAssertTrue(mentionsCount(clip.caption, Int(clip.params["count"]!)!), clip.caption)
+        }
+    }
+
+    func testRecipeFiveDrawsLowHertzNoteAndUnstatedPitchesAQuarterEach() throws {
+        let recipe = CorpusRecipe(seconds: 4, espeak: nil, version: 5, only: ["beeps"])
+        try recipe.validate()
+        let family = try XCTUnwrap(recipe.families.first as? ExactBeepFamily)
+        XCTAssertTrue(family.drawnPitch && family.pitchInAnyCaption)
+        XCTAssertEqual((CorpusRecipe(seconds: 4, espeak: nil, version: 4).families.first { $0 is ExactBeepFamily }
+            as? ExactBeepFamily)?.drawnPitch, false)
+
+        let clips = try renders(ExactBeepFamily(seconds: 4, pitchInAnyCaption: true, drawnPitch: true), seeds: 0..<400)
+        let forms = Dictionary(grouping: clips, by: { $0.params["pitch_stated"]! })
+        for form in ["none", "register", "hz", "note"] {
+            XCTAssertEqual(Double(forms[form]?.count ?? 0) / 400, 0.25, accuracy: 0.06, "\(form): \(forms.mapValues(\.count))")
+        }
+        let pitchWords = ["low", "deep", "mid", "medium", "middle", "high", "shrill", "hz", "hertz", "khz", "kilohertz"]
+        for clip in clips {
+            checkBasics(clip, seconds: 4)
+            let hz = Double(clip.params["pitch_hz"]!)!
+            let count = Int(clip.params["count"]!)!
+            XCTAssertTrue((1...8).contains(count))
+            XCTAssertTrue(mentionsCount(clip.caption, count), "count \(count) not stated: \(clip.caption)")
+            XCTAssertTrue(mentionsPitch(clip), "\(clip.caption) \(clip.params)")
+            XCTAssertEqual(Measure.dominantFrequency(clip.samples), hz, accuracy: hz * 0.03, clip.caption)
+            switch clip.params["pitch_stated"]! {
+            case "none":
+                XCTAssertEqual(hz, 1000, clip.caption)
+                XCTAssertFalse(pitchWords.contains { tokens(clip.caption).contains($0) }, clip.caption)
+            case "register":
+                let expected = ["low": 180.0, "mid": 600, "high": 2000][clip.params["register"]!]!
+                XCTAssertEqual(hz, expected, clip.caption)
+            case "hz":
+                XCTAssertTrue((150...3000).contains(hz), clip.caption)
+                XCTAssertEqual(hz, hz.rounded(), clip.caption)
+                XCTAssertTrue(mentionsHz(clip.caption, hz), clip.caption)
+            default:
+                let note = try XCTUnwrap(clip.params["note"])
+                XCTAssertTrue(clip.caption.contains(note), clip.caption)
+                XCTAssertTrue((146.0...2094).contains(hz), "\(note) outside D3-C7") // D3 146.8 Hz, C7 2093 Hz
+            }
+        }
+        // The low register is new: 180-Hz beeps said with a low word.
+        let low = clips.filter { $0.params["pitch_stated"] == "register" && $0.params["register"] == "low" }
+        XCTAssertGreaterThan(low.count, 15)
+        for clip in low {
+            XCTAssertEqual(clip.params["pitch_hz"], "180.00")
+            XCTAssertTrue(["low", "deep"].contains { tokens(clip.caption).contains($0) }, clip.caption)
+        }
+        // Hertz-stated pitches are not only round ones, and span the range.
+        let stated = forms["hz"]!.map { Double($0.params["pitch_hz"]!)! }
+        XCTAssertGreaterThan(stated.filter { $0.truncatingRemainder(dividingBy: 10) != 0 }.count, stated.count * 3 / 4)
+        XCTAssertLessThan(stated.min()!, 250)
+        XCTAssertGreaterThan(stated.max()!, 1500)
+        let counts = Dictionary(grouping: clips, by: { $0.params["count"]! }).mapValues(\.count)
+        for n in 1...8 { XCTAssertGreaterThan(counts[String(n)] ?? 0, 25, "count \(n): \(counts)") }
+        for clip in clips.prefix(60) {
+            XCTAssertEqual(Measure.onsets(clip.samples), Int(clip.params["count"]!)!, clip.caption)
         }
     }
 }
