@@ -114,15 +114,37 @@ public enum LoudnessLevel: String, CaseIterable {
         return y
     }
 
+    /// Recipe 5's quiet floor: RMS at least this, so a quiet sparse sound (one click, whose loud level the peak cap
+    /// already holds near -30 dBFS) is faint but audible rather than 20 dB further down at -50 or -60.
+    public static let quietFloorDBFS = -40.0
+    /// Quiet stays at least this far under loud, whatever the floor.
+    public static let quietMarginDB = 10.0
+
+    /// Recipe 5's levels: as `leveled`, but a quiet clip is raised to `quietFloorDBFS` RMS when the plain gain leaves it
+    /// under that, never to within `quietMarginDB` of its loud level.
+    public func leveledWithQuietFloor(_ x: [Float]) -> [Float] {
+        guard self == .quiet else { return leveled(x) }
+        let reference = LoudnessLevel.referenceGain(x), rms = DSP.rms(x)
+        var gain = reference * Float(pow(10, relativeDecibels / 20))
+        if rms > 1e-9 {
+            let floor = min(Float(pow(10, Self.quietFloorDBFS / 20)) / rms, reference * Float(pow(10, -Self.quietMarginDB / 20)))
+            gain = max(gain, floor)
+        }
+        var y = x
+        DSP.scale(&y, gain)
+        return y
+    }
+
     /// Sets a clip's level: mostly normal (unstated), sometimes loud or quiet, said in the caption either as an
     /// adjective after a leading article ("a quiet 440 Hz tone") or as a trailing phrase. Records `loudness` and
     /// the resulting RMS in dBFS as `loudness_db`.
-    /// `variedPhrasing` (recipe 5) draws from `variedAdjectives` and `variedTrailing` instead of recipe 1-4's words.
+    /// `variedPhrasing` (recipe 5) draws from `variedAdjectives` and `variedTrailing` instead of recipe 1-4's words, and
+    /// levels quiet clips with `leveledWithQuietFloor`.
     public static func apply(to clip: Clip, rng: RandomGenerator, statedProbability: Double = 0.25,
                              variedPhrasing: Bool = false) -> Clip {
         var c = clip
         let level: LoudnessLevel = rng.chance(statedProbability) ? (rng.chance(0.5) ? .loud : .quiet) : .normal
-        c.samples = level.leveled(c.samples)
+        c.samples = variedPhrasing ? level.leveledWithQuietFloor(c.samples) : level.leveled(c.samples)
         c.params["loudness"] = level.rawValue
         c.params["loudness_db"] = String(format: "%.1f", DSP.decibels(DSP.rms(c.samples)))
         guard level != .normal else { return c }

@@ -108,4 +108,21 @@ final class CorpusEffectsTests: XCTestCase {
         for db in loudness["quiet"]! { XCTAssertEqual(db, -34, accuracy: 0.2) }
         XCTAssertEqual(LoudnessLevel.allCases.map(\.relativeDecibels), [0, -8, -20])
     }
+
+    /// Recipe 5's quiet floor: four clicks at the plain quiet gain sit near -50 dBFS RMS; with the floor they are -40 dBFS,
+    /// still 10 dB or more under the same click at the loud level. A steady tone is untouched by the floor.
+    func testRecipeFiveQuietFloorKeepsSparseSoundsAudible() {
+        var click = [Float](repeating: 0, count: 32000)
+        for onset in [4000, 12000, 20000, 28000] {
+            for i in 0..<80 { click[onset + i] = Float(sin(Double(i) * 0.9)) * Float(1 - Double(i) / 80) }
+        }
+        let db = { (x: [Float]) in 10 * log10(Double(x.map { $0 * $0 }.reduce(0, +)) / Double(x.count)) }
+        let loud = db(LoudnessLevel.loud.leveledWithQuietFloor(click))
+        let plainQuiet = db(LoudnessLevel.quiet.leveled(click)), quiet = db(LoudnessLevel.quiet.leveledWithQuietFloor(click))
+        XCTAssertLessThan(plainQuiet, -45)
+        XCTAssertEqual(quiet, LoudnessLevel.quietFloorDBFS, accuracy: 0.01)
+        XCTAssertLessThanOrEqual(quiet, loud - LoudnessLevel.quietMarginDB + 0.01)
+        let steady = tone().samples
+        XCTAssertEqual(LoudnessLevel.quiet.leveledWithQuietFloor(steady), LoudnessLevel.quiet.leveled(steady))
+    }
 }
