@@ -46,7 +46,7 @@ final class ConfigRecipeTests: XCTestCase {
         let ldm = try TrainingConfig.load(path: path, stage: "default2-ldm")
         let m = try XCTUnwrap(ldm.ldm)
         XCTAssertTrue(m.promptAttributes)
-        XCTAssertEqual(m.pretrainedVAE, "runs/\(decoder.name)")
+        XCTAssertEqual(m.pretrainedVAE, "runs/\(vae.name)", "stage 1's latents (1b keeps its encoder)")
         XCTAssertEqual(m.contrastive, "runs/\(clap.name)")
         XCTAssertEqual(ldm.data.dataset, clap.data.dataset)
         XCTAssertEqual(ldm.diffusion.predictionType, "flow_prediction")
