@@ -23,6 +23,8 @@ public struct PipelineParts {
     public var contrastiveSource = "contrastive"
     /// The UNet's class embedding reads `PromptAttributes` features after the pooled vector.
     public var promptAttributes = false
+    /// The model's own step count and guidance (nil: the one defaults table's).
+    public var generationDefaults: GenerationDefaults?
 
     public init(unet: UNet2DConditionModel, vae: AutoencoderKL, vocoder: VocoderPart, conditioner: TextConditioner?,
                 negativeConditioner: TextConditioner? = nil, samplerConfig: SamplerConfig,
@@ -114,6 +116,7 @@ extension TextToAudioPipeline {
         return try TextToAudioPipeline(unet: unet, vae: vae, vocoder: vocoder, conditioner: p.conditioner,
                                        samplerConfig: p.samplerConfig, conditioning: p.conditioning, audio: p.audio,
                                        identity: p.identity, negativeConditioner: p.negativeConditioner, contrastive: p.contrastive,
-                                       stableAudio: nil, promptAttributes: p.promptAttributes)
+                                       stableAudio: nil, promptAttributes: p.promptAttributes,
+                                       defaults: p.generationDefaults?.applied(to: .defaults) ?? .defaults)
     }
 }

@@ -20,6 +20,9 @@ public struct FoleyModelConfig: Codable, Equatable {
     public var contrastive: String?
     /// Whether the UNet's class embedding also reads the prompt's `PromptAttributes` features (after the pooled vector).
     public var promptAttributes = false
+    /// The step count and guidance the model was made to be sampled with, which every front door starts from
+    /// (`generation:`; nil keeps the one defaults table's). A few-step flow model says 10 steps here, not 50.
+    public var generation: GenerationDefaults?
 
     public var sampleRate: Int { audio.sampleRate }
 
@@ -27,7 +30,7 @@ public struct FoleyModelConfig: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, conditioning, textEncoder = "text_encoder", audio, vocoder
-        case griffinLimIterations = "griffin_lim_iterations", contrastive, promptAttributes = "prompt_attributes"
+        case griffinLimIterations = "griffin_lim_iterations", contrastive, promptAttributes = "prompt_attributes", generation
     }
     /// The layout before `audio:`, read only.
     enum LegacyKeys: String, CodingKey { case sampleRate = "sample_rate", mel }
@@ -48,6 +51,8 @@ public struct FoleyModelConfig: Codable, Equatable {
         griffinLimIterations = try c.decodeIfPresent(Int.self, forKey: .griffinLimIterations) ?? d.griffinLimIterations
         contrastive = try c.decodeIfPresent(String.self, forKey: .contrastive)
         promptAttributes = try c.decodeIfPresent(Bool.self, forKey: .promptAttributes) ?? d.promptAttributes
+        generation = try c.decodeIfPresent(GenerationDefaults.self, forKey: .generation)
+        if let g = generation { try g.validate() }
     }
 
     public static func load(path: String) throws -> FoleyModelConfig {
@@ -62,6 +67,36 @@ public struct FoleyModelConfig: Codable, Equatable {
     public func save(path: String) throws {
         let text = try YAMLEncoder().encode(self)
         try AtomicFile.write(Data(text.utf8), to: path)
+    }
+}
+
+/// A model's own generation defaults (`foley.yaml`'s `generation:`): what its front doors use when not told.
+public struct GenerationDefaults: Codable, Equatable, Sendable {
+    public var steps: Int?
+    public var guidanceScale: Double?
+
+    public init(steps: Int? = nil, guidanceScale: Double? = nil) {
+        self.steps = steps
+        self.guidanceScale = guidanceScale
+    }
+
+    enum CodingKeys: String, CodingKey { case steps, guidanceScale = "guidance_scale" }
+
+    func validate() throws {
+        if let s = steps, !GenerationOptions.Range.steps.contains(s) {
+            throw DiffusionError.invalidArgument("generation.steps", "expected an integer in 1...10000, got \(s)")
+        }
+        if let g = guidanceScale, !GenerationOptions.Range.guidance.contains(Float(g)) {
+            throw DiffusionError.invalidArgument("generation.guidance_scale", "expected a number in 0...100, got \(g)")
+        }
+    }
+
+    /// `base` with these values where set.
+    public func applied(to base: GenerationOptions) -> GenerationOptions {
+        var o = base
+        if let steps { o.steps = steps }
+        if let guidanceScale { o.guidanceScale = Float(guidanceScale) }
+        return o
     }
 }
 
@@ -124,6 +159,7 @@ extension TextToAudioPipeline {
             contrastive: try config.contrastive.map { try ContrastiveAudioText.load(folder: folder.appendingPathComponent($0)) })
         if let c = config.contrastive { parts.contrastiveSource = folder.appendingPathComponent(c).path }
         parts.promptAttributes = config.promptAttributes
+        parts.generationDefaults = config.generation
         return try assemble(parts)
     }
 

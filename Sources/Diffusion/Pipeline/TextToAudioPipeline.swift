@@ -34,6 +34,9 @@ public final class TextToAudioPipeline {
     let promptConditioning: PromptConditioning?
     /// Whether the UNet's class embedding reads the prompts' `PromptAttributes` after the pooled vector.
     public let promptAttributes: Bool
+    /// What every front door (`foley generate`, `eval-probes`, Lua's `p:generate`) starts from: the one defaults table
+    /// with the model's own step count and guidance (`foley.yaml`'s `generation:`) where it states them.
+    public let defaults: GenerationOptions
     let negativeConditioning: PromptConditioning?
     /// LoRA adapters attached to the denoiser, in load order (see PipelineLoRA.swift).
     public internal(set) var loraAdapters: [LoadedLoRA] = []
@@ -42,8 +45,9 @@ public final class TextToAudioPipeline {
     init(unet: UNet2DConditionModel?, vae: AutoencoderKL?, vocoder: (any Vocoder)?, conditioner: TextConditioner?,
          samplerConfig: SamplerConfig, conditioning: Conditioning, audio: AudioFrontEnd, identity: String,
          negativeConditioner: TextConditioner?, contrastive: ContrastiveAudioText?, stableAudio: StableAudioParts?,
-         promptAttributes: Bool = false) throws {
+         promptAttributes: Bool = false, defaults: GenerationOptions = .defaults) throws {
         self.promptAttributes = promptAttributes
+        self.defaults = defaults
         self.stableAudio = stableAudio
         self.negativeConditioner = negativeConditioner
         self.contrastive = contrastive
