@@ -12,8 +12,14 @@ public enum CaptionParaphrase {
         "oscillator", "cycles per second", "whose frequency is", "alert", "pips", "timer", "noise generator",
         "-spectrum", "climbs", "plunges", "frequency ramp", "harmony", "sounding at once", "raps", "drum machine",
         "strokes", "groove", "being picked", "picked", "rainfall", "breezy", "windstorm", "shoreline", "vehicle",
-        "logs", "pronouncing", "spoken aloud", "turned way up", "turned way down",
+        "logs", "pronouncing", "spoken aloud", "turned way up", "turned way down", "followed by", "and after that",
     ]
+
+    /// How a held-out tone caption states its pitch: in hertz, as a note name, or as a register.
+    public enum PitchForm: String, CaseIterable, Sendable { case hz, note, register }
+
+    /// Held-out ways to join two parts in turn ("X, followed by Y"); the training captions say "then".
+    public static let sequencePhrases = ["followed by", "and after that"]
 
     /// A held-out caption for the params of a single-family clip, or nil for mixtures and unknown families.
     public static func caption(for params: [String: String], rng: RandomGenerator) -> String? {
@@ -22,12 +28,7 @@ public enum CaptionParaphrase {
         let text: String?
         switch p["family"] {
         case "tone":
-            let pitch = hz("pitch_hz") ?? "an unknown pitch"
-            let wave = p["waveform"] ?? "sine"
-            var options = ["a \(wave) oscillator humming at \(pitch)", "an unbroken \(wave) pitch whose frequency is \(pitch)",
-                           "\(pitch.replacingOccurrences(of: " hertz", with: "")) cycles per second, \(wave) oscillator"]
-            if let note = p["note"] { options.append("the musical note \(note) from a \(wave) oscillator") }
-            text = rng.pick(options)
+            return toneCaption(for: p, form: nil, rng: rng)
         case "beeps":
             let n = Int(p["count"] ?? "1") ?? 1
             let word = Words.word(n)
@@ -90,6 +91,47 @@ public enum CaptionParaphrase {
             text = nil
         }
         return text.map { Words.fixArticles(Words.tidy($0)) }
+    }
+
+    /// A held-out caption for a tone clip's params stating its pitch in one `form` (drawn among hertz and, when the
+    /// pitch is a tempered note, its name when nil); nil for a note caption of a pitch that is no note.
+    public static func toneCaption(for p: [String: String], form: PitchForm?, rng: RandomGenerator) -> String? {
+        let hz = p["pitch_hz"].flatMap(Double.init)
+        let pitch = hz.map { "\(Int($0.rounded())) hertz" } ?? "an unknown pitch"
+        let wave = p["waveform"] ?? "sine"
+        let byHz = ["a \(wave) oscillator humming at \(pitch)", "an unbroken \(wave) pitch whose frequency is \(pitch)",
+                    "\(pitch.replacingOccurrences(of: " hertz", with: "")) cycles per second, \(wave) oscillator"]
+        let text: String
+        switch form {
+        case nil:
+            text = rng.pick(byHz + (p["note"].map { ["the musical note \($0) from a \(wave) oscillator"] } ?? []))
+        case .hz:
+            text = rng.pick(byHz)
+        case .note:
+            guard let note = p["note"] else { return nil }
+            text = rng.pick(["the musical note \(note) from a \(wave) oscillator", "a \(wave) oscillator tuned to the note \(note)"])
+        case .register:
+            guard let hz else { return nil }
+            let band = ["low": "low", "mid": "middle", "high": "high"][PitchWords.register(hz: hz)]!
+            text = rng.pick(["a \(wave) oscillator humming in a \(band) register", "a \(wave) oscillator set to a \(band) register"])
+        }
+        return Words.fixArticles(Words.tidy(text))
+    }
+
+    /// Two single-family clips in turn, as the corpus's "X then Y" mixtures are made (the second part at the first's
+    /// RMS, 10 ms edges, the whole normalized), captioned with a held-out joining phrase ("X, followed by Y").
+    public static func sequence(_ a: Clip, _ b: Clip, rng: RandomGenerator) -> Clip {
+        var left = a.samples, right = b.samples
+        MixtureFamily.matchRMS(&right, to: left)
+        DSP.fadeEdges(&left)
+        DSP.fadeEdges(&right)
+        var samples = left + right
+        DSP.normalize(&samples)
+        let caption = "\(a.caption), \(rng.pick(sequencePhrases)) \(b.caption)"
+        var params: [String: String] = ["family": "mixture", "mix": "then", "parts": "\(a.family)+\(b.family)"]
+        for (k, v) in a.params { params["a." + k] = v }
+        for (k, v) in b.params { params["b." + k] = v }
+        return Clip(samples: samples, caption: caption, family: "mixture", params: params)
     }
 
     private static func drum(_ instrument: String) -> String {

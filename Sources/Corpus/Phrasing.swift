@@ -115,14 +115,18 @@ enum Notes {
 }
 
 /// Ways to say a pitch: as hertz, as a note name (only when the pitch is a tempered note), or as a register.
-struct PitchWords {
+public struct PitchWords {
     let hz: Double
     let note: String?
 
     init(hz: Double, note: String?) { self.hz = hz; self.note = note }
     init(midi: Int) { self.init(hz: Notes.hz(midi), note: Notes.name(midi)) }
 
-    var register: String { hz < 250 ? "low" : hz < 700 ? "mid" : "high" }
+    var register: String { Self.register(hz: hz) }
+
+    /// The register band a pitch falls in ("low" under 250 Hz, "mid" under 700, "high" above): the words captions use
+    /// and the band the register probes score a detected fundamental with.
+    public static func register(hz: Double) -> String { hz < 250 ? "low" : hz < 700 ? "mid" : "high" }
 
     /// The pitch said before a noun ("a 440 Hz tone", "an A4 tone", "a high-pitched tone") and which form was used.
     /// `forced` ("hz", "note" or "register") fixes the form instead of drawing it.

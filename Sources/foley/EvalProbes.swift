@@ -8,12 +8,22 @@ import Metrics
 struct EvalProbes: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-probes",
-        abstract: "Score a model on measurable prompts (pitch, beep count, noise color, loud vs quiet, duration).",
-        discussion: "Each probe is also scored on a reference clip synthesized with the asked parameters, so the table shows what the measurements themselves get right, and on that clip decoded through the model's own VAE and vocoder (the 'decoded' column: the most any UNet sample could score through this decoder).")
+        abstract: "Score a model on measurable prompts (pitch in Hz, note, register, event count, noise color, loud vs quiet, duration, order, family).",
+        discussion: """
+        Kinds: pitch (a tone asked in hertz, within a semitone), note (asked by note name), register (asked low, mid or \
+        high), count (beeps, clicks, knocks, drum strokes), noise_color, loudness (the same prompt turned way up and \
+        way down), duration, order ("X, followed by Y": each half's family) and family (the whole clip's family). \
+        Order and family are read by a zero-shot classifier, the contrastive model of --classifier (default: the \
+        shipped model's); without one they are skipped. Each probe is also scored on a reference clip synthesized \
+        with the asked parameters, so the table shows what the measurements themselves get right, and on that clip \
+        decoded through the model's own VAE and vocoder (the 'decoded' column: the most any UNet sample could score \
+        through this decoder).
+        """)
 
     @OptionGroup var modelRun: ModelRunOptions
     @Option(help: "Probes per kind.") var perKind = 10
     @Option(help: "Probe clip length in seconds (duration probes ask for other lengths around it).") var seconds: Double = 4
+    @Option(help: "Model folder whose contrastive model labels the order and family probes (default: the shipped model).") var classifier: String?
     @Option(help: "Write every probe's prompt, answer and measurement here (JSON).") var out = "probes.json"
 
     func run() throws {
@@ -21,11 +31,22 @@ struct EvalProbes: ParsableCommand {
         let pipe = try modelRun.pipeline()
         // The seed draws the probe set as well as the generations.
         let probes = try ProbeSet.make(perKind: perKind, seed: modelRun.seed, seconds: seconds)
-        let eval = ProbeEvaluation(pipeline: pipe, steps: modelRun.steps, guidanceScale: modelRun.guidance, sampler: modelRun.sampler, seed: modelRun.seed)
+        let labels: ContrastiveEmbedder?
+        do {
+            labels = try ContrastiveEmbedder(modelFolder: classifier)
+        } catch {
+            // A named classifier that cannot load is an error; the default one missing only skips its probes.
+            if classifier != nil { throw error }
+            print("note: order and family probes skipped (no zero-shot classifier: \(error))")
+            labels = nil
+        }
+        let eval = ProbeEvaluation(pipeline: pipe, steps: modelRun.steps, guidanceScale: modelRun.guidance, sampler: modelRun.sampler,
+                                   seed: modelRun.seed, classifier: labels)
         Interrupt.install()
         defer { Interrupt.uninstall() }
-        let bar = ProgressBar(total: probes.count, label: "probes")
-        let report = try eval.run(probes) { done, total in
+        let runnable = eval.runnable(probes)
+        let bar = ProgressBar(total: runnable.count, label: "probes")
+        let report = try eval.run(runnable) { done, total in
             bar.update(done, total: total)
             return !Interrupt.requested
         }

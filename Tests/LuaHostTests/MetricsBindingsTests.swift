@@ -63,17 +63,19 @@ final class MetricsBindingsTests: XCTestCase {
         h.assertError("foley.metrics.embedder('vggish')", "bad argument #2 to 'foley.metrics.embedder' (weights file expected for vggish")
     }
 
-    /// foley.metrics.probes on the tiny fixture pipeline: every kind scored, the trimmed duration always right.
+    /// foley.metrics.probes on the tiny fixture pipeline: every kind scored (order and family by the shipped model's
+    /// classifier), the trimmed duration always right.
     func testProbesOnAPipeline() throws {
         let out = h.values("""
             local acc, text = foley.metrics.probes(foley.models.load('\(tinyModel)'), {per_kind = 1, steps = 2, seconds = 0.5})
             local kinds = 0
-            for _, k in ipairs({'pitch', 'count', 'noise_color', 'loudness', 'duration'}) do
+            for _, k in ipairs({'pitch', 'note', 'register', 'count', 'noise_color', 'loudness', 'duration', 'order', 'family'}) do
               if type(acc[k]) == 'number' and acc[k] >= 0 and acc[k] <= 1 then kinds = kinds + 1 end
             end
-            return kinds, acc.duration, text:find('noise_color', 1, true) ~= nil
+            return kinds, acc.duration, text:find('noise_color', 1, true) ~= nil, text:find('register', 1, true) ~= nil
             """)
-        XCTAssertEqual(out, ["5", "1.0", "true"])
+        XCTAssertEqual(out, ["9", "1.0", "true", "true"])
+        h.assertError("foley.metrics.probes(foley.models.load('\(tinyModel)'), {per_kind = 1, classifier = '\(tinyModel)'})", "contrastive")
         XCTAssertTrue(h.lua.helpText("foley.metrics.probes").hasPrefix("probes(pipe"))
     }
 

@@ -137,22 +137,28 @@ public enum MetricsBindings {
                 return 1
             },
             LuaFunction("probes", """
-            probes(pipe[, {per_kind = 2, steps = 50, guidance = 3, seed = 42, seconds = 4}]) -> accuracy, text
-            What `foley eval-probes` computes: a Pipeline's accuracy per probe kind (pitch, count, noise_color,
-            loudness, duration) on held-out phrasings, and the printed table (model beside references).
+            probes(pipe[, {per_kind = 2, steps = 50, guidance = 3, seed = 42, seconds = 4, classifier = dir}]) -> accuracy, text
+            What `foley eval-probes` computes: a Pipeline's accuracy per probe kind (pitch, note, register, count,
+            noise_color, loudness, duration, order, family) on held-out phrasings, and the printed table (model beside
+            references). Order and family are read by the contrastive model of the folder `classifier` (default: the
+            shipped model's) and skipped when there is none.
             """) { lua in
                 let pipe = try lua.pipeline(1).pipeline
                 let hasOptions = lua.isTable(2)
-                try lua.checkOptionKeys(2, ["per_kind", "steps", "guidance", "seed", "seconds"], what: "probes option")
+                try lua.checkOptionKeys(2, ["per_kind", "steps", "guidance", "seed", "seconds", "classifier"], what: "probes option")
                 let d = GenerationOptions.defaults
                 func opt(_ key: String, _ def: Int) throws -> Int { hasOptions ? try lua.field(2, key) { try lua.optInteger($0, def) } : def }
                 let guidance = hasOptions ? try lua.field(2, "guidance") { try lua.optNumber($0, Double(d.guidanceScale)) } : Double(d.guidanceScale)
                 let seconds = hasOptions ? try lua.field(2, "seconds") { try lua.optNumber($0, 4) } : 4
                 let seed = hasOptions ? try lua.field(2, "seed") { try lua.optInteger($0) }.map { UInt64(bitPattern: Int64($0)) } ?? d.seed : d.seed
                 let probes = try ProbeSet.make(perKind: try opt("per_kind", 2), seed: seed, seconds: seconds)
-                let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", d.steps), guidanceScale: Float(guidance), seed: seed)
+                let folder = hasOptions ? try lua.field(2, "classifier") { try lua.optString($0) } : nil
+                // A named classifier must load; the shipped one missing only skips the order and family probes.
+                let classifier = folder == nil ? try? ContrastiveEmbedder(modelFolder: nil) : try ContrastiveEmbedder(modelFolder: folder)
+                let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", d.steps), guidanceScale: Float(guidance), seed: seed,
+                                                 classifier: classifier)
                     .run(probes) { _, _ in !Interrupt.requested }
-                lua_createtable(lua.L, 0, 5)
+                lua_createtable(lua.L, 0, Int32(ProbeKind.allCases.count))
                 for kind in ProbeKind.allCases { if let a = report.accuracy(kind) { lua.setField(-1, kind.rawValue) { lua.push(a) } } }
                 lua.push(report.table)
                 return 2

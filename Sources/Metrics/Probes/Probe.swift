@@ -4,9 +4,13 @@ import Tensors
 
 /// What a probe prompt asks for that can be measured from the audio alone.
 public enum ProbeKind: String, CaseIterable, Codable, Sendable {
-    /// A tone's pitch in Hz (YIN fundamental within a semitone).
+    /// A tone's pitch asked in Hz (YIN fundamental within a semitone).
     case pitch
-    /// How many beeps (separate events counted on the energy envelope).
+    /// A tone's pitch asked as a note name ("F#4"); expected is the note's Hz, scored as `pitch` is.
+    case note
+    /// A tone asked low, mid or high: the YIN fundamental's band (`PitchWords.register`) must be the asked one.
+    case register
+    /// How many beeps, clicks, knocks or drum strokes (separate events counted on the energy envelope).
     case count
     /// White, pink or brown noise (long-term spectral slope 0, -3 or -6 dB per octave).
     case noiseColor = "noise_color"
@@ -14,6 +18,13 @@ public enum ProbeKind: String, CaseIterable, Codable, Sendable {
     case loudness
     /// The requested length in seconds, to the sample.
     case duration
+    /// "X, followed by Y": the zero-shot classifier must put the first half in X's family and the second in Y's.
+    case order
+    /// A single family's held-out caption: the zero-shot classifier's top label for the clip must be that family.
+    case family
+
+    /// Kinds scored on a zero-shot classifier's labels; without a classifier they are skipped.
+    public var needsClassifier: Bool { self == .order || self == .family }
 }
 
 /// One probe: a prompt phrased unlike any training caption, the answer it asks for, and a reference clip
@@ -23,74 +34,25 @@ public struct Probe: Sendable {
     public var caption: String
     /// The quiet twin of a loudness probe (`caption` is the loud one).
     public var quietCaption: String?
-    /// The asked value as text: Hz, a count, a color name, "loud>quiet", or seconds.
+    /// The asked value as text: Hz, a register, a count, a color name, "loud>quiet", seconds, "X>Y" families in turn,
+    /// or a family.
     public var expected: String
     public var seconds: Double
     /// The reference rendering (for loudness, the loud reference; `quietReference` the quiet one).
     public var reference: [Float]
     public var quietReference: [Float]?
     public var params: [String: String]
+
+    public init(kind: ProbeKind, caption: String, quietCaption: String? = nil, expected: String, seconds: Double,
+                reference: [Float], quietReference: [Float]? = nil, params: [String: String] = [:]) {
+        self.kind = kind
+        self.caption = caption
+        self.quietCaption = quietCaption
+        self.expected = expected
+        self.seconds = seconds
+        self.reference = reference
+        self.quietReference = quietReference
+        self.params = params
+    }
 }
 
-/// Builds probe sets from the corpus's held-out phrasings (`CaptionParaphrase`).
-public enum ProbeSet {
-    /// Held-out loudness phrases, appended to a plain probe caption; neither occurs in any training caption.
-    static let loudPhrase = "turned way up"
-    static let quietPhrase = "turned way down"
-
-    /// `perKind` probes of each kind, deterministic in `seed`; every clip `seconds` long at 16 kHz.
-    public static func make(perKind: Int, seed: UInt64, seconds: Double = 4) throws -> [Probe] {
-        guard perKind > 0 else { throw MetricsError.invalidArgument("perKind", "expected at least 1 probe per kind, got \(perKind)") }
-        guard seconds >= 0.5 else { throw MetricsError.invalidArgument("seconds", "expected probes of at least 0.5 s, got \(seconds)") }
-        var byKind: [ProbeKind: [Probe]] = [:]
-        var index = 0
-        // Walk the held-out probe stream until every kind is full; the stream cycles through the families.
-        while ProbeKind.allCases.contains(where: { (byKind[$0]?.count ?? 0) < perKind }) {
-            let batch = try CaptionParaphrase.probes(count: 64, seed: seed &+ UInt64(index), seconds: seconds, espeak: nil)
-            index += 1
-            guard index < 1000 else { break }
-            for clip in batch {
-                for probe in probes(from: clip, seconds: seconds, index: index) where (byKind[probe.kind]?.count ?? 0) < perKind {
-                    byKind[probe.kind, default: []].append(probe)
-                }
-            }
-        }
-        return ProbeKind.allCases.flatMap { byKind[$0] ?? [] }
-    }
-
-    static func probes(from clip: Clip, seconds: Double, index: Int) -> [Probe] {
-        let p = clip.params
-        var out: [Probe] = []
-        func make(_ kind: ProbeKind, _ expected: String) -> Probe {
-            Probe(kind: kind, caption: clip.caption, expected: expected, seconds: seconds, reference: clip.samples, params: p)
-        }
-        switch clip.family {
-        case "tone":
-            if let hz = p["pitch_hz"] { out.append(make(.pitch, hz)) }
-        case "beeps":
-            if let n = p["count"] { out.append(make(.count, n)) }
-        case "noise" where p["filter"] == "none":
-            if let color = p["color"] { out.append(make(.noiseColor, color)) }
-            // Plain noise also carries the loudness and duration probes: its level is easy to hear and to read.
-            var loud = make(.loudness, "loud>quiet")
-            loud.caption = clip.caption + ", " + loudPhrase
-            loud.quietCaption = clip.caption + ", " + quietPhrase
-            loud.reference = leveled(clip.samples, .loud)
-            loud.quietReference = leveled(clip.samples, .quiet)
-            out.append(loud)
-            // Durations other than the clips' length, varied per probe (1.5, 2.5, 3.3 and 6 s for 4-s probes).
-            let asked = ([0.375, 0.625, 0.825, 1.5][index % 4] * seconds * 100).rounded() / 100
-            var d = make(.duration, String(asked))
-            d.seconds = asked
-            let n = Int((asked * Double(Clip.sampleRate)).rounded())
-            d.reference = Array(clip.samples.prefix(n)) + [Float](repeating: 0, count: max(0, n - clip.samples.count))
-            out.append(d)
-        default:
-            break
-        }
-        return out
-    }
-
-    /// The clip at a corpus loudness level, with the gain the corpus itself applies (`LoudnessLevel.apply`).
-    static func leveled(_ x: [Float], _ level: LoudnessLevel) -> [Float] { level.leveled(x) }
-}

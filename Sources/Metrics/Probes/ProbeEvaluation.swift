@@ -11,11 +11,17 @@ public final class ProbeEvaluation {
     public let pipeline: TextToAudioPipeline
     /// Generation settings shared by every probe; prompt, seconds and seed are set per probe.
     public var options: GenerationOptions
+    /// Labels the order and family probes (another model's contrastive classifier, by default the shipped one's);
+    /// without it those probes are skipped.
+    public let labeler: ProbeLabeler?
 
+    /// `classifier` scores the order and family probes: `ContrastiveEmbedder(modelFolder: nil)` is the shipped
+    /// model's; nil skips them.
     public init(pipeline: TextToAudioPipeline, steps: Int = GenerationOptions.defaults.steps,
                 guidanceScale: Float = GenerationOptions.defaults.guidanceScale, sampler: String? = nil,
-                seed: UInt64 = GenerationOptions.defaults.seed) {
+                seed: UInt64 = GenerationOptions.defaults.seed, classifier: ContrastiveEmbedder? = nil) {
         self.pipeline = pipeline
+        labeler = classifier.map(ProbeLabeler.init)
         var o = GenerationOptions.defaults
         o.steps = steps
         o.guidanceScale = guidanceScale
@@ -33,24 +39,34 @@ public final class ProbeEvaluation {
         public var decoded: ProbeScoring.Reading
     }
 
-    /// Generates and scores each probe in order; `progress(done, total)` returns false to stop early.
+    /// The probes `run` scores: all of them with a classifier, else those measured without one.
+    public func runnable(_ probes: [Probe]) -> [Probe] { labeler == nil ? probes.filter { !$0.kind.needsClassifier } : probes }
+
+    /// Generates and scores each probe in order (order and family probes only with a classifier);
+    /// `progress(done, total)` returns false to stop early.
     public func run(_ probes: [Probe], progress: ((Int, Int) -> Bool)? = nil) throws -> ProbeReport {
-        let scoring = ProbeScoring(sampleRate: pipeline.sampleRate)
+        let probes = runnable(probes)
+        let rate = pipeline.sampleRate
+        let scoring = ProbeScoring(sampleRate: rate)
         let referenceScoring = ProbeScoring(sampleRate: Clip.sampleRate)
         var results: [Result] = []
         for (i, probe) in probes.enumerated() {
+            func labels(_ audio: [Float], _ rate: Int) throws -> [String]? { try labeler?.labels(for: probe.kind, audio: audio, sampleRate: rate) }
             let audio = try generate(probe.caption, seconds: probe.seconds, index: i)
             let quiet = try probe.quietCaption.map { try generate($0, seconds: probe.seconds, index: i) }
-            let decoded = try scoring.score(probe, audio: try reconstruct(probe.reference),
-                                            quietAudio: try probe.quietReference.map(reconstruct))
-            results.append(Result(probe: probe, generated: try scoring.score(probe, audio: audio, quietAudio: quiet),
-                                  reference: try referenceScoring.score(probe, audio: probe.reference, quietAudio: probe.quietReference),
+            let decodedAudio = try reconstruct(probe.reference)
+            let decoded = try scoring.score(probe, audio: decodedAudio, quietAudio: try probe.quietReference.map(reconstruct),
+                                            labels: try labels(decodedAudio, rate))
+            results.append(Result(probe: probe, generated: try scoring.score(probe, audio: audio, quietAudio: quiet, labels: try labels(audio, rate)),
+                                  reference: try referenceScoring.score(probe, audio: probe.reference, quietAudio: probe.quietReference,
+                                                                        labels: try labels(probe.reference, Clip.sampleRate)),
                                   decoded: decoded))
             if let progress, !progress(i + 1, probes.count) { break }
         }
         return ProbeReport(results: results, settings: [
             "model": pipeline.identity, "steps": String(options.steps), "guidance": String(options.guidanceScale),
             "sampler": options.sampler ?? "default", "seed": String(options.seed),
+            "classifier": labeler?.classifier.pipeline.identity ?? "none",
         ])
     }
 

@@ -21,14 +21,26 @@ public struct ProbeScoring: Sendable {
         public var correct: Bool
     }
 
-    /// Scores `audio` (and `quietAudio` for loudness probes) against the probe's expected answer.
-    public func score(_ probe: Probe, audio: [Float], quietAudio: [Float]? = nil) throws -> Reading {
+    /// Scores `audio` (and `quietAudio` for loudness probes) against the probe's expected answer. Order and family
+    /// probes are scored on `labels`, a zero-shot classifier's top family for each half of the clip (order) or for
+    /// the whole clip (family): `ProbeLabeler.labels`.
+    public func score(_ probe: Probe, audio: [Float], quietAudio: [Float]? = nil, labels: [String]? = nil) throws -> Reading {
         switch probe.kind {
-        case .pitch:
+        case .pitch, .note:
             guard let asked = Double(probe.expected) else { throw bad(probe) }
             guard let f0 = try PitchDetector(sampleRate: sampleRate).fundamental(audio) else { return Reading(measured: "no pitch", correct: false) }
             let off = PitchDetector.semitones(f0, from: asked)
             return Reading(measured: String(format: "%.0f Hz (%+.2f st)", f0, off), correct: abs(off) <= Self.pitchToleranceSemitones)
+        case .register:
+            guard let f0 = try PitchDetector(sampleRate: sampleRate).fundamental(audio) else { return Reading(measured: "no pitch", correct: false) }
+            let band = PitchWords.register(hz: f0)
+            return Reading(measured: String(format: "%@ (%.0f Hz)", band, f0), correct: band == probe.expected)
+        case .order, .family:
+            guard let labels, labels.count == (probe.kind == .order ? 2 : 1) else {
+                throw MetricsError.invalidArgument("labels", "a \(probe.kind.rawValue) probe is scored on a classifier's labels (\(probe.kind == .order ? "one per half" : "one"))")
+            }
+            let measured = labels.joined(separator: ">")
+            return Reading(measured: measured, correct: measured == probe.expected)
         case .count:
             guard let asked = Int(probe.expected) else { throw bad(probe) }
             let n = try EventCounter(sampleRate: sampleRate).count(audio)

@@ -1,0 +1,29 @@
+import Audio
+import Foundation
+import Tensors
+
+/// The zero-shot labels order and family probes are scored on: a contrastive model's family classifier
+/// (`ContrastiveEmbedder`), by default the shipped model's and not the model under test's.
+public struct ProbeLabeler {
+    public let classifier: ContrastiveEmbedder
+
+    public init(classifier: ContrastiveEmbedder) { self.classifier = classifier }
+
+    /// The top family of each half of the clip for an order probe, of the whole clip for a family probe; nil for the
+    /// kinds measured without a classifier. `audio` is mono at `sampleRate` (resampled to the classifier's rate).
+    public func labels(for kind: ProbeKind, audio: [Float], sampleRate: Int) throws -> [String]? {
+        guard kind.needsClassifier else { return nil }
+        let x = sampleRate == classifier.sampleRate ? audio
+            : try AudioBuffer(mono: audio, sampleRate: sampleRate).resampled(to: classifier.sampleRate).samples
+        guard kind == .order else { return [try top(x)] }
+        let half = x.count / 2
+        return [try top(Array(x[..<half])), try top(Array(x[half...]))]
+    }
+
+    /// The family with the highest probability; a silent or empty part reads "silence".
+    func top(_ x: [Float]) throws -> String {
+        guard x.contains(where: { $0 != 0 }) else { return "silence" }
+        let p = try classifier.classify(x).probabilities.scalars
+        return classifier.labels[p.indices.max { p[$0] < p[$1] }!]
+    }
+}
