@@ -40,8 +40,7 @@ struct EvalProbes: ParsableCommand {
             print("note: order and family probes skipped (no zero-shot classifier: \(error))")
             labels = nil
         }
-        let eval = ProbeEvaluation(pipeline: pipe, steps: modelRun.steps, guidanceScale: modelRun.guidance, sampler: modelRun.sampler,
-                                   seed: modelRun.seed, classifier: labels)
+        let eval = ProbeEvaluation(pipeline: pipe, options: modelRun.options(for: pipe), classifier: labels)
         Interrupt.install()
         defer { Interrupt.uninstall() }
         let runnable = eval.runnable(probes)

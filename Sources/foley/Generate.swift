@@ -46,6 +46,7 @@ struct Generate: ParsableCommand {
         try o.validate()
         _ = try AudioFileFormat.forPath(out)
         let pipe = try modelRun.pipeline()
+        modelRun.applyModelDefaults(pipe, to: &o)
         if let from {
             // At the model's rate and channel count: a stereo model keeps a stereo reference's channels.
             o.setReference(try pipe.modelRateAudio(try AudioFile.read(from)))
@@ -64,7 +65,7 @@ struct Generate: ParsableCommand {
         o.candidates = candidates
         Interrupt.install()
         defer { Interrupt.uninstall() }
-        let bar = ProgressBar(total: modelRun.steps * candidates, label: "generating")
+        let bar = ProgressBar(total: o.steps * candidates, label: "generating")
         var done = 0
         let result: GenerationResult
         do {

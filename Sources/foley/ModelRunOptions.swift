@@ -7,8 +7,8 @@ import NN
 /// and help read from the one generation schema, so the command line and Lua's `p:generate` agree.
 struct ModelRunOptions: ParsableArguments {
     @Option(help: "Model folder (Foley's own or a diffusers AudioLDM folder); default: the shipped model.") var model: String?
-    @Option(help: ArgumentHelp(GenerationSchema.help("steps"))) var steps = GenerationOptions.defaults.steps
-    @Option(help: ArgumentHelp(GenerationSchema.help("guidance"))) var guidance = GenerationOptions.defaults.guidanceScale
+    @Option(help: ArgumentHelp(GenerationSchema.help("steps"))) var steps: Int?
+    @Option(help: ArgumentHelp(GenerationSchema.help("guidance"))) var guidance: Float?
     @Option(help: ArgumentHelp("Sampler: \(samplerNames.joined(separator: ", ")) (default: the model's).")) var sampler: String?
     @Option(help: ArgumentHelp(GenerationSchema.help("seed"))) var seed = GenerationOptions.defaults.seed
     @Option(help: "A LoRA adapter (diffusers/PEFT .safetensors) as PATH or PATH:SCALE; repeat to stack several.") var lora: [String] = []
@@ -47,11 +47,24 @@ struct ModelRunOptions: ParsableArguments {
         return pipe
     }
 
-    /// Writes these options over `options`.
+    /// Writes the options given over `options` (steps and guidance only when given: else they are the model's).
     func apply(to options: inout GenerationOptions) {
-        options.steps = steps
-        options.guidanceScale = guidance
+        if let steps { options.steps = steps }
+        if let guidance { options.guidanceScale = guidance }
         options.sampler = sampler
         options.seed = seed
+    }
+
+    /// Steps and guidance not given become the model's own (`pipe.defaults`), once it is loaded.
+    func applyModelDefaults(_ pipe: TextToAudioPipeline, to options: inout GenerationOptions) {
+        if steps == nil { options.steps = pipe.defaults.steps }
+        if guidance == nil { options.guidanceScale = pipe.defaults.guidanceScale }
+    }
+
+    /// The model's defaults (`pipe.defaults`) with the options given written over them.
+    func options(for pipe: TextToAudioPipeline) -> GenerationOptions {
+        var o = pipe.defaults
+        apply(to: &o)
+        return o
     }
 }

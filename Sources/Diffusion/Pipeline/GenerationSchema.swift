@@ -8,8 +8,8 @@ public enum GenerationSchema {
     public static let keys: [(name: String, help: String)] = [
         ("prompt", "what the sound should be (a string, or a table of strings)"),
         ("negative", "what it should not be (replaces the unconditional branch)"),
-        ("steps", "denoising steps"),
-        ("guidance", "classifier-free guidance scale (1 disables the second branch)"),
+        ("steps", "denoising steps (default: the model's, else 50)"),
+        ("guidance", "classifier-free guidance scale, 1 disables the second branch (default: the model's, else 3)"),
         ("sampler", "sampler name (default: the model's)"),
         ("eta", "DDIM eta (0 = deterministic); only the ddim sampler takes it"),
         ("seed", "random seed; output i uses seed + i"),

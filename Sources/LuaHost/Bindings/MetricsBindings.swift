@@ -146,7 +146,7 @@ public enum MetricsBindings {
                 let pipe = try lua.pipeline(1).pipeline
                 let hasOptions = lua.isTable(2)
                 try lua.checkOptionKeys(2, ["per_kind", "steps", "guidance", "seed", "seconds", "classifier"], what: "probes option")
-                let d = GenerationOptions.defaults
+                let d = pipe.defaults
                 func opt(_ key: String, _ def: Int) throws -> Int { hasOptions ? try lua.field(2, key) { try lua.optInteger($0, def) } : def }
                 let guidance = hasOptions ? try lua.field(2, "guidance") { try lua.optNumber($0, Double(d.guidanceScale)) } : Double(d.guidanceScale)
                 let seconds = hasOptions ? try lua.field(2, "seconds") { try lua.optNumber($0, 4) } : 4

@@ -48,7 +48,7 @@ public enum ModelBindings {
     static func options(_ lua: Lua, _ pipe: TextToAudioPipeline) throws -> GenerationOptions {
         try lua.checkTable(2)
         try lua.checkOptionKeys(2)
-        var o = GenerationOptions.defaults
+        var o = pipe.defaults
         func opt<R>(_ key: String, _ body: (Int32) throws -> R) throws -> R? {
             do { return try lua.option(2, key, body) } catch let e as LuaArgumentError {
                 throw lua.argError(2, "option '\(key)': \(e.message)")

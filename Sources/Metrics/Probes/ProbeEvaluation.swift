@@ -16,18 +16,22 @@ public final class ProbeEvaluation {
     public let labeler: ProbeLabeler?
 
     /// `classifier` scores the order and family probes: `ContrastiveEmbedder(modelFolder: nil)` is the shipped
-    /// model's; nil skips them.
-    public init(pipeline: TextToAudioPipeline, steps: Int = GenerationOptions.defaults.steps,
-                guidanceScale: Float = GenerationOptions.defaults.guidanceScale, sampler: String? = nil,
-                seed: UInt64 = GenerationOptions.defaults.seed, classifier: ContrastiveEmbedder? = nil) {
-        self.pipeline = pipeline
-        labeler = classifier.map(ProbeLabeler.init)
-        var o = GenerationOptions.defaults
-        o.steps = steps
-        o.guidanceScale = guidanceScale
+    /// model's; nil skips them. Steps and guidance left nil are the model's own (`pipeline.defaults`).
+    public convenience init(pipeline: TextToAudioPipeline, steps: Int? = nil, guidanceScale: Float? = nil, sampler: String? = nil,
+                            seed: UInt64 = GenerationOptions.defaults.seed, classifier: ContrastiveEmbedder? = nil) {
+        var o = pipeline.defaults
+        if let steps { o.steps = steps }
+        if let guidanceScale { o.guidanceScale = guidanceScale }
         o.sampler = sampler
         o.seed = seed
-        options = o
+        self.init(pipeline: pipeline, options: o, classifier: classifier)
+    }
+
+    /// Every probe generated with `options` (prompt, seconds and seed set per probe).
+    public init(pipeline: TextToAudioPipeline, options: GenerationOptions, classifier: ContrastiveEmbedder? = nil) {
+        self.pipeline = pipeline
+        labeler = classifier.map(ProbeLabeler.init)
+        self.options = options
     }
 
     /// One probe's outcome.

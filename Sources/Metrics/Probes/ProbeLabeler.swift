@@ -20,10 +20,12 @@ public struct ProbeLabeler {
         return [try top(Array(x[..<half])), try top(Array(x[half...]))]
     }
 
-    /// The family with the highest probability; a silent or empty part reads "silence".
+    /// The probe family (`ProbeSet.classifiedFamilies`) with the highest probability, the question the probe asks
+    /// being "which of these"; a silent or empty part reads "silence".
     func top(_ x: [Float]) throws -> String {
         guard x.contains(where: { $0 != 0 }) else { return "silence" }
         let p = try classifier.classify(x).probabilities.scalars
-        return classifier.labels[p.indices.max { p[$0] < p[$1] }!]
+        let candidates = p.indices.filter { ProbeSet.classifiedFamilies.contains(classifier.labels[$0]) }
+        return classifier.labels[candidates.max { p[$0] < p[$1] } ?? p.indices.max { p[$0] < p[$1] }!]
     }
 }

@@ -8,10 +8,11 @@ public enum ProbeSet {
     /// Held-out loudness phrases, appended to a plain probe caption; neither occurs in any training caption.
     static let loudPhrase = "turned way up"
     static let quietPhrase = "turned way down"
-    /// The families the order and family probes draw from: those the shipped model's zero-shot classifier reads right
-    /// on at least 80% of their held-out reference clips, whole and on 2-s halves (noise and textures it mostly
-    /// reads as tones or chords, plucks on short halves as chords), so a miss is mostly the model's.
-    public static let classifiedFamilies = ["tone", "chord", "sweep", "beeps", "percussion"]
+    /// The families the order and family probes draw from, and the labels their answers are read among: those the
+    /// shipped model's zero-shot classifier reads right on at least 80% of their held-out reference clips, whole and
+    /// on 2-s halves (noise and textures it mostly reads as tones or chords, plucks on short halves as chords; chords
+    /// and tones it confuses on halves), so a miss is mostly the model's.
+    public static let classifiedFamilies = ["tone", "sweep", "beeps", "percussion"]
     /// Register probes ask each band in turn.
     static let registers = ["low", "mid", "high"]
     /// Count probes alternate between beeps and percussion (single and counted clicks, knocks and drum strokes).

@@ -205,6 +205,9 @@ public struct TrainingConfig {
         public var seconds: Double = 4
         public var vocoder = "griffin-lim"
         public var griffinLimIterations = 32
+        /// `model_defaults`: the exported folder records `num_steps` and `guidance_scale` as the model's own generation
+        /// defaults (foley.yaml's `generation:`), which every front door then starts from.
+        public var modelDefaults = false
     }
 
     public static let allowedSamplers = ["ddpm", "ddim", "pndm", "plms", "euler", "euler_ancestral", "heun", "lms", "dpmpp_2m", "unipc",
@@ -544,6 +547,7 @@ public struct TrainingConfig {
         c.seconds = try i.double("seconds", default: 4, min: 0, exclusiveMin: true)
         c.vocoder = try i.string("vocoder", default: "griffin-lim")
         c.griffinLimIterations = try i.int("griffin_lim_iterations", default: 32, min: 1)
+        c.modelDefaults = try i.bool("model_defaults", default: false)
         return c
     }
 }

@@ -118,6 +118,8 @@ public enum ModelExport {
         public var contrastive: ContrastiveAudioText? = nil
         /// The UNet reads `PromptAttributes` features after the pooled vector (`prompt_attributes` in foley.yaml).
         public var promptAttributes = false
+        /// The model's own step count and guidance (`inference.model_defaults`), nil for the one defaults table's.
+        public var generation: GenerationDefaults? = nil
     }
 
     /// Writes a complete Foley model folder, replacing `folder` only once everything is written.
@@ -139,6 +141,7 @@ public enum ModelExport {
             m.audio = p.dataset.audio
             m.griffinLimIterations = p.griffinLimIterations
             m.promptAttributes = p.promptAttributes
+            m.generation = p.generation
             if p.textEncoder == "minilm" && p.textEncoderWeights == nil {
                 m.textEncoder = "minilm"
             } else {
@@ -265,9 +268,14 @@ public enum ModelExport {
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: s.textEncoderTrained == true ? try c.tensors(prefix: "text_encoder.") : nil,
             vocoder: cfg.inference.vocoder, griffinLimIterations: cfg.inference.griffinLimIterations, trainingYAML: s.config,
             contrastive: try cfg.ldm?.contrastive.map { try LDMTrainer.loadContrastive($0) },
-            promptAttributes: cfg.ldm?.promptAttributes ?? false)
+            promptAttributes: cfg.ldm?.promptAttributes ?? false, generation: generationDefaults(cfg.inference))
         try writeFoleyFolder(parts, to: folder)
     }
+}
+
+/// The inference section's steps and guidance as the model's own defaults, when `inference.model_defaults` asks.
+func generationDefaults(_ i: TrainingConfig.InferenceConfig) -> GenerationDefaults? {
+    i.modelDefaults ? GenerationDefaults(steps: i.numSteps, guidanceScale: i.guidanceScale) : nil
 }
 
 /// Runs `body` with EMA-averaged weights in `params`, restoring the trained values exactly afterwards.

@@ -490,7 +490,7 @@ final class LDMStage: TrainingStage {
             conditioning: conditioning, dataset: dataset.info, textEncoder: te.type == "minilm" ? "minilm" : te.path!,
             tokenizerFolder: te.tokenizerPath, textEncoderWeights: frozenText ? nil : encoderModule?.stateDict(),
             vocoder: config.inference.vocoder, griffinLimIterations: config.inference.griffinLimIterations, trainingYAML: config.yaml,
-            contrastive: contrastive, promptAttributes: config.ldm!.promptAttributes)
+            contrastive: contrastive, promptAttributes: config.ldm!.promptAttributes, generation: generationDefaults(config.inference))
     }
 
     /// The UNet's weights to export: EMA's when enabled; a LoRA run's adapter folded in (the UNet is not changed).

@@ -1,6 +1,7 @@
 import Diffusion
 import Foundation
 import Tensors
+import TestSupport
 import Text
 @testable import Training
 import XCTest
@@ -19,6 +20,7 @@ final class PromptAttributesTrainingTests: XCTestCase {
         let vae = try TrainFixture.vaeCheckpoint(root)
         let yaml = TrainFixture.ldmYAML(data: data, vae: vae, steps: 2)
             .replacingOccurrences(of: "  conditioning: both", with: "  conditioning: both\n  prompt_attributes: true")
+            .replacingOccurrences(of: "  guidance_scale: 2.0", with: "  guidance_scale: 2.0\n  model_defaults: true")
         let enc = try TrainFixture.conditioner()
         let trainer = try LDMTrainer(config: try TrainingConfig.parse(yaml: yaml), options: TrainFixture.quiet(runs), conditioner: enc)
         XCTAssertEqual(trainer.unet.config.projectionClassEmbeddingsInputDim, 384 + PromptAttributes.featureSize)
@@ -34,6 +36,20 @@ final class PromptAttributesTrainingTests: XCTestCase {
         XCTAssertTrue(description.contains("prompt_attributes: true"), description)
         let pipe = try TextToAudioPipeline.load(folder: model)
         XCTAssertTrue(pipe.promptAttributes)
+        // inference.model_defaults: the folder samples with the recipe's 3 steps and guidance 2 unless told otherwise.
+        XCTAssertTrue(description.contains("generation:"), description)
+        XCTAssertEqual(pipe.defaults.steps, 3)
+        XCTAssertEqual(pipe.defaults.guidanceScale, 2)
+        if let foley = TestSupport.foleyExecutable() {
+            let out = root.appendingPathComponent("out.wav")
+            for (args, steps) in [([String](), 3), (["--steps", "2"], 2)] {
+                let r = try TestSupport.run(foley, ["generate", "a beep", "--model", model.path, "--seconds", "0.3", "--out", out.path] + args)
+                XCTAssertEqual(r.status, 0, r.output)
+                let sidecar = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("out.json"))) as? [String: Any])
+                XCTAssertEqual(sidecar["steps"] as? Int, steps, "\(sidecar)")
+                XCTAssertEqual(sidecar["guidance"] as? Double, 2, "\(sidecar)")
+            }
+        }
         var o = GenerationOptions.defaults
         o.prompts = ["three beeps at 2 kHz"]
         o.steps = 2
