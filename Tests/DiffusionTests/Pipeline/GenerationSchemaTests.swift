@@ -41,7 +41,7 @@ final class GenerationSchemaTests: XCTestCase {
     }
 
     func testHelpIsASentence() {
-        XCTAssertEqual(GenerationSchema.help("steps"), "Denoising steps.")
+        XCTAssertEqual(GenerationSchema.help("steps"), "Denoising steps (default: the model's, else 50).")
         XCTAssertEqual(GenerationSchema.help("nope"), "")
         // Every option has help, and names are unique.
         XCTAssertEqual(Set(GenerationSchema.keys.map(\.name)).count, GenerationSchema.keys.count)
