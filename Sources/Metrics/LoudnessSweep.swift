@@ -48,9 +48,7 @@ public struct LoudnessSweep {
                     o.sampler = sampler
                     o.guidanceScale = g
                     let r = try pipeline.generate(o)
-                    let mono = r.channels == 1 ? r.waveforms[0]
-                        : try AudioBuffer(sampleRate: r.sampleRate, channels: r.channels, interleaved: r.waveforms[0]).mixedToMono().samples
-                    let lufs = try Loudness.integrated(try AudioBuffer(mono: mono, sampleRate: r.sampleRate))
+                    let lufs = try Loudness.integrated(try AudioBuffer(mono: try r.monoWaveform(0), sampleRate: r.sampleRate))
                     rows.append(Row(prompt: prompt, sampler: sampler, guidance: g, lufs: lufs))
                 }
             }

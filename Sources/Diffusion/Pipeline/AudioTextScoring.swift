@@ -103,7 +103,7 @@ extension TextToAudioPipeline {
             let r = try generate(o, progress: progress)
             runs.append(r)
             // The audio side scores one channel: a stereo output is scored by its mono mix.
-            let mono = try r.waveforms.map { try AudioBuffer(sampleRate: r.sampleRate, channels: r.channels, interleaved: $0).mixedToMono().samples }
+            let mono = try r.waveforms.indices.map(r.monoWaveform)
             scores.append(try audioTextScores(mono, prompts: rowPrompts))
         }
         let best = (0..<b).map { r in (0..<options.candidates).max { scores[$0][r] < scores[$1][r] }! }

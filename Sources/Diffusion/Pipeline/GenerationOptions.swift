@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Tensors
 import Text
@@ -193,4 +194,10 @@ public struct GenerationResult {
     public var candidateScores: [[Float]]?
     /// What the output check found worth saying (a silent output), for the front door to print.
     public var warnings: [String] = []
+
+    /// Output `i` as one channel: itself, or the mix of its interleaved channels (measurements read one channel).
+    public func monoWaveform(_ i: Int) throws -> [Float] {
+        channels == 1 ? waveforms[i]
+            : try AudioBuffer(sampleRate: sampleRate, channels: channels, interleaved: waveforms[i]).mixedToMono().samples
+    }
 }

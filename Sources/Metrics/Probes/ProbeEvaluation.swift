@@ -85,10 +85,8 @@ public final class ProbeEvaluation {
         o.prompts = [prompt]
         o.seconds = seconds
         o.seed = options.seed &+ UInt64(index)
-        let r = try pipeline.generate(o)
         // Measured on the mono mix: a Stable Audio model's output is interleaved stereo.
-        return r.channels == 1 ? r.waveforms[0]
-            : try AudioBuffer(sampleRate: r.sampleRate, channels: r.channels, interleaved: r.waveforms[0]).mixedToMono().samples
+        return try pipeline.generate(o).monoWaveform(0)
     }
 }
 
