@@ -132,6 +132,15 @@ public struct ConditioningEmbeddings {
         }
     }
 
+    /// These rows with the features of a prompt that states nothing where they carry none (embeddings passed in), for
+    /// a model that reads prompt attributes.
+    func withAttributes() -> ConditioningEmbeddings {
+        guard attributes == nil, pooled != nil else { return self }
+        var c = self
+        c.attributes = Tensor.zeros([count, PromptAttributes.featureSize])
+        return c
+    }
+
     /// Rows `idx` of every part, token states cut to the longest real length among them, so padding
     /// added for other rows never reaches (and never perturbs) these.
     func rows(_ idx: [Int]) throws -> ConditioningEmbeddings {
@@ -165,8 +174,7 @@ public struct ConditioningEmbeddings {
             return try Tensor.concat([x, y], axis: 0)
         }
         return ConditioningEmbeddings(tokens: try cat(a.tokens, b.tokens), mask: try cat(a.mask, b.mask), pooled: try cat(a.pooled, b.pooled),
-                                      attributes: try cat(a.attributes ?? b.attributes.map { _ in Tensor.zeros([a.count, PromptAttributes.featureSize]) },
-                                                          b.attributes ?? a.attributes.map { _ in Tensor.zeros([b.count, PromptAttributes.featureSize]) }))
+                                      attributes: try cat(a.attributes, b.attributes))
     }
 }
 

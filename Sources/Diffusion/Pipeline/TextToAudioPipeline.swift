@@ -158,11 +158,12 @@ public final class TextToAudioPipeline {
                 uncond = try encode(prompts: texts, negative: true)
             }
         }
-        var both = try uncond.map { try ConditioningEmbeddings.joined($0, cond) } ?? cond
-        if promptAttributes && both.attributes == nil, let pooled = both.pooled {
-            // Embeddings passed in state no numbers: the features of a prompt that states none.
-            both.attributes = Tensor.zeros([pooled.shape[0], PromptAttributes.featureSize])
+        if promptAttributes {
+            // Embeddings passed in state no numbers: they get the features of a prompt that states none.
+            cond = cond.withAttributes()
+            uncond = uncond?.withAttributes()
         }
+        let both = try uncond.map { try ConditioningEmbeddings.joined($0, cond) } ?? cond
 
         let seconds = options.seconds ?? defaultSeconds
         let frames = melFrames(seconds: seconds)

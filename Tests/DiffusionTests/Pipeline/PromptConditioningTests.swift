@@ -59,8 +59,8 @@ final class PromptConditioningTests: XCTestCase {
         XCTAssertEqual(p.cachedCount, 0)
     }
 
-    /// A model that reads prompt attributes gets each prompt's features after its pooled vector; joining rows with
-    /// embeddings passed in without features gives those rows the features of a prompt that states nothing.
+    /// A model that reads prompt attributes gets each prompt's features after its pooled vector; embeddings passed in
+    /// without features get the features of a prompt that states nothing, and join the encoded rows as they are.
     func testPromptAttributesFollowThePooledVector() throws {
         let pipe = try TextToAudioPipeline.load(folder: Fixture.url("audioldm_pipeline", "model"))
         let p = PromptConditioning(conditioner: try XCTUnwrap(pipe.conditioner), conditioning: .both, promptAttributes: true)
@@ -79,8 +79,8 @@ final class PromptConditioningTests: XCTestCase {
         let plain = try path()(["three beeps at 2 kHz"])
         XCTAssertNil(plain.attributes)
         XCTAssertEqual(try XCTUnwrap(try plain.classLabels).shape, [1, width])
-        let passed = ConditioningEmbeddings(pooled: Tensor.zeros([1, width]))
-        let joined = try ConditioningEmbeddings.joined(passed, try p(["a 440 Hz tone"]))
+        let passed = ConditioningEmbeddings(pooled: Tensor.zeros([1, width])).withAttributes()
+        let joined = try ConditioningEmbeddings.joined(passed, try p(["a 440 Hz tone"]).withAttributes())
         let both = try XCTUnwrap(joined.attributes)
         XCTAssertEqual(both.shape, [2, k])
         XCTAssertEqual(Array(both.scalars[0..<k]), [Float](repeating: 0, count: k))
