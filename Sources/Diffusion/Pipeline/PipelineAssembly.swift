@@ -96,10 +96,13 @@ extension TextToAudioPipeline {
         }
         if p.conditioning != .tokens, let input = unet.config.projectionClassEmbeddingsInputDim {
             // The class embedding must take what the conditioning feeds it, or the first prompt would fail mid-run.
-            let pooled = p.contrastive?.config.projectionDim ?? p.conditioner?.encoder.pooledSize ?? input
-            let features = p.promptAttributes ? PromptAttributes.featureSize : 0
-            guard p.conditioner == nil || input == pooled + features else {
-                throw DiffusionError.invalidArgument("prompt_attributes", "the UNet's class embedding takes \(input) inputs, but this model feeds it \(pooled + features) (\(pooled) pooled\(p.promptAttributes ? " + \(features) prompt-attribute features" : ", prompt_attributes off"))")
+            if let conditioner = p.conditioner {
+                let fed = PromptConditioning.classLabelWidth(pooledSize: conditioner.encoder.pooledSize, contrastive: p.contrastive,
+                                                             promptAttributes: p.promptAttributes)
+                let features = p.promptAttributes ? PromptAttributes.featureSize : 0
+                guard input == fed else {
+                    throw DiffusionError.invalidArgument("prompt_attributes", "the UNet's class embedding takes \(input) inputs, but this model feeds it \(fed) (\(fed - features) pooled\(p.promptAttributes ? " + \(features) prompt-attribute features" : ", prompt_attributes off"))")
+                }
             }
         } else if p.promptAttributes {
             throw DiffusionError.invalidArgument("prompt_attributes", "needs a UNet with a projection class embedding and conditioning pooled or both")

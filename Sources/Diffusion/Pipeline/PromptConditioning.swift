@@ -59,6 +59,12 @@ public final class PromptConditioning {
                                       attributes: promptAttributes ? Self.attributeRows(prompts) : nil)
     }
 
+    /// The width of the class embedding's input (`ConditioningEmbeddings.classLabels`) this path gives: the pooled
+    /// vector (`pooledSize`, or the contrastive model's projection when there is one), then the attribute features.
+    public static func classLabelWidth(pooledSize: Int, contrastive: ContrastiveAudioText?, promptAttributes: Bool) -> Int {
+        (contrastive?.config.projectionDim ?? pooledSize) + (promptAttributes ? PromptAttributes.featureSize : 0)
+    }
+
     /// [prompts, PromptAttributes.featureSize]: each prompt's attribute features.
     public static func attributeRows(_ prompts: [String]) -> Tensor {
         Tensor(shape: [prompts.count, PromptAttributes.featureSize], data: prompts.flatMap { PromptAttributes(parsing: $0).features })

@@ -59,8 +59,7 @@ public final class LDMTrainer {
             throw TrainingError.config(key: "train.pooled_from_audio", found: "\(config.train.pooledFromAudio)",
                                        expected: "0 unless the UNet has a class embedding fed by a contrastive model (model.contrastive and conditioning: pooled or both)")
         }
-        // The class embedding's input: the pooled vector, then the prompt-attribute features when the model reads them.
-        let pooledSize = (contrastive?.config.projectionDim ?? enc.pooledSize) + (m.promptAttributes ? PromptAttributes.featureSize : 0)
+        let pooledSize = PromptConditioning.classLabelWidth(pooledSize: enc.pooledSize, contrastive: contrastive, promptAttributes: m.promptAttributes)
 
         // The frozen VAE: the resumed checkpoint's copy, else model.pretrained_vae, else --init-from's vae/.
         var source: VAESource
