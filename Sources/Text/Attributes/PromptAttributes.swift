@@ -61,23 +61,21 @@ public struct PromptAttributes: Equatable, Sendable {
         var found: [(at: Int, hz: Double)] = []
         // Frequencies: a number (digits or a small number word) and a unit.
         let unit = #"\s*-?\s*(khz|kilohertz|hz|hertz|cycles per second|cycles a second|cycles each second)\b"#
-        for m in Self.matches(#"(\d+(?:\.\d+)?|"# + Self.numberWordPattern + ")" + unit, in: text) {
+        for m in Self.take(#"(\d+(?:\.\d+)?|"# + Self.numberWordPattern + ")" + unit, from: &text) {
             guard let n = Self.number(m.groups[0]) else { continue }
             let k = m.groups[1].hasPrefix("k") ? 1000.0 : 1
             found.append((m.range.location, n * k))
         }
-        text = Self.blank(#"(\d+(?:\.\d+)?|"# + Self.numberWordPattern + ")" + unit, in: text)
         // Note names with an octave: "A4", "F#3", "Bb2", "C sharp 5" is not read (no octave digit right after).
-        for m in Self.matches(#"\b([a-g])(#|b|-sharp| sharp|-flat| flat)?([0-8])\b"#, in: text) {
+        for m in Self.take(#"\b([a-g])(#|b|-sharp| sharp|-flat| flat)?([0-8])\b"#, from: &text) {
             found.append((m.range.location, Self.noteHz(letter: m.groups[0], accidental: m.groups[1], octave: Int(m.groups[2]) ?? 4)))
         }
-        text = Self.blank(#"\b([a-g])(#|b|-sharp| sharp|-flat| flat)?([0-8])\b"#, in: text)
         pitchesHz = Array(found.sorted { $0.at < $1.at }.map(\.hz).prefix(Self.pitchSlots))
 
         // Numbers that measure something else are not counts.
         let measure = #"(\d+(?:\.\d+)?|"# + Self.numberWordPattern + #")\s*-?\s*(bpm|beats? (per|a|each) (minute|second)|ms|milliseconds?|seconds?|secs?|s|minutes?|db|decibels?|percent|%)(?=\W)"#
-        text = Self.blank(measure, in: text)
-        text = Self.blank(#"\bat once\b"#, in: text)
+        _ = Self.take(measure, from: &text)
+        _ = Self.take(#"\bat once\b"#, from: &text)
         let countPattern = #"\b(\d{1,3}|"# + Self.numberWordPattern + #"|once|twice|thrice|single|pair)\b"#
         count = Self.matches(countPattern, in: text).lazy.compactMap { m -> Int? in
             switch m.groups[0] {
@@ -120,13 +118,16 @@ public struct PromptAttributes: Equatable, Sendable {
         }
     }
 
-    /// Each match replaced by as many spaces, so positions found later still order against earlier ones.
-    static func blank(_ pattern: String, in text: String) -> String {
+    /// The matches of `pattern` in `text`, each then replaced there by as many spaces, so positions found later still
+    /// order against these and nothing is read twice.
+    static func take(_ pattern: String, from text: inout String) -> [Match] {
+        let found = matches(pattern, in: text)
         var chars = Array(text.utf16)
-        for m in matches(pattern, in: text) {
+        for m in found {
             for i in m.range.location..<(m.range.location + m.range.length) { chars[i] = 32 }
         }
-        return String(decoding: chars, as: UTF16.self)
+        text = String(decoding: chars, as: UTF16.self)
+        return found
     }
 
     static func replace(_ pattern: String, in text: String, with template: String = " ") -> String {
