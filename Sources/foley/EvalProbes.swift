@@ -31,16 +31,9 @@ struct EvalProbes: ParsableCommand {
         let pipe = try modelRun.pipeline()
         // The seed draws the probe set as well as the generations.
         let probes = try ProbeSet.make(perKind: perKind, seed: modelRun.seed, seconds: seconds)
-        let labels: ContrastiveEmbedder?
-        do {
-            labels = try ContrastiveEmbedder(modelFolder: classifier)
-        } catch {
-            // A named classifier that cannot load is an error; the default one missing only skips its probes.
-            if classifier != nil { throw error }
-            print("note: order and family probes skipped (no zero-shot classifier: \(error))")
-            labels = nil
-        }
-        let eval = ProbeEvaluation(pipeline: pipe, options: modelRun.options(for: pipe), classifier: labels)
+        let labels = try ProbeLabeler.classifier(folder: classifier)
+        if let why = labels.skipped { print("note: order and family probes skipped (\(why))") }
+        let eval = ProbeEvaluation(pipeline: pipe, options: modelRun.options(for: pipe), classifier: labels.classifier)
         Interrupt.install()
         defer { Interrupt.uninstall() }
         let runnable = eval.runnable(probes)

@@ -138,6 +138,7 @@ public enum MetricsBindings {
             },
             LuaFunction("probes", """
             probes(pipe[, {per_kind = 2, steps = 50, guidance = 3, seed = 42, seconds = 4, classifier = dir}]) -> accuracy, text
+            (steps and guidance default to the model's own, else 50 and 3)
             What `foley eval-probes` computes: a Pipeline's accuracy per probe kind (pitch, note, register, count,
             noise_color, loudness, duration, order, family) on held-out phrasings, and the printed table (model beside
             references). Order and family are read by the contrastive model of the folder `classifier` (default: the
@@ -153,10 +154,8 @@ public enum MetricsBindings {
                 let seed = hasOptions ? try lua.field(2, "seed") { try lua.optInteger($0) }.map { UInt64(bitPattern: Int64($0)) } ?? d.seed : d.seed
                 let probes = try ProbeSet.make(perKind: try opt("per_kind", 2), seed: seed, seconds: seconds)
                 let folder = hasOptions ? try lua.field(2, "classifier") { try lua.optString($0) } : nil
-                // A named classifier must load; the shipped one missing only skips the order and family probes.
-                let classifier = folder == nil ? try? ContrastiveEmbedder(modelFolder: nil) : try ContrastiveEmbedder(modelFolder: folder)
                 let report = try ProbeEvaluation(pipeline: pipe, steps: try opt("steps", d.steps), guidanceScale: Float(guidance), seed: seed,
-                                                 classifier: classifier)
+                                                 classifier: try ProbeLabeler.classifier(folder: folder).classifier)
                     .run(probes) { _, _ in !Interrupt.requested }
                 lua_createtable(lua.L, 0, Int32(ProbeKind.allCases.count))
                 for kind in ProbeKind.allCases { if let a = report.accuracy(kind) { lua.setField(-1, kind.rawValue) { lua.push(a) } } }

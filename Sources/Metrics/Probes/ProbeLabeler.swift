@@ -9,6 +9,14 @@ public struct ProbeLabeler {
 
     public init(classifier: ContrastiveEmbedder) { self.classifier = classifier }
 
+    /// The classifier of `foley eval-probes --classifier` and Lua's `probes{classifier=}`: the named model folder's
+    /// (an error when it cannot load), else the shipped model's; without a shipped one, nil and why (its probes are
+    /// then skipped, not failed).
+    public static func classifier(folder: String?) throws -> (classifier: ContrastiveEmbedder?, skipped: String?) {
+        guard folder == nil else { return (try ContrastiveEmbedder(modelFolder: folder), nil) }
+        do { return (try ContrastiveEmbedder(modelFolder: nil), nil) } catch { return (nil, "no zero-shot classifier: \(error)") }
+    }
+
     /// The top family of each half of the clip for an order probe, of the whole clip for a family probe; nil for the
     /// kinds measured without a classifier. `audio` is mono at `sampleRate` (resampled to the classifier's rate).
     public func labels(for kind: ProbeKind, audio: [Float], sampleRate: Int) throws -> [String]? {
