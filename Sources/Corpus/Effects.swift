@@ -164,6 +164,18 @@ public enum LoudnessLevel: String, CaseIterable {
         return c
     }
 
+    /// The level a prompt asks for in words ("a faint click", "rain, turned way down"), nil when it states none; quiet
+    /// wins when both appear, since "loud" also sits inside phrases like "not loud".
+    public static func stated(in prompt: String) -> LoudnessLevel? {
+        let text = " " + prompt.lowercased().map { $0.isLetter ? $0 : " " }.map(String.init).joined() + " "
+        func says(_ words: [String]) -> Bool { words.contains { text.contains(" \($0) ") } }
+        if says(["quiet", "quietly", "faint", "faintly", "soft", "softly", "gentle", "barely audible", "low volume", "turned way down"]) {
+            return .quiet
+        }
+        if says(["loud", "loudly", "blaring", "booming", "full volume", "high volume", "turned way up"]) { return .loud }
+        return nil
+    }
+
     /// Recipe 5's words for a level before the noun ("a blaring beep", "a gentle 415 Hz tone"). None is a held-out
     /// cue (`CaptionParaphrase.cues`: "turned way up" and "turned way down" stay for evaluation only).
     static let variedAdjectives: [LoudnessLevel: [String]] = [

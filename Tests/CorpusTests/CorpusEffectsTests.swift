@@ -111,6 +111,23 @@ final class CorpusEffectsTests: XCTestCase {
 
     /// Recipe 5's quiet floor: four clicks at the plain quiet gain sit near -50 dBFS RMS; with the floor they are -40 dBFS,
     /// still 10 dB or more under the same click at the loud level. A steady tone is untouched by the floor.
+    /// The level a prompt states: recipe 5's caption words and the probes' cues read back, whole words only ("software" is not
+    /// "soft"), and quiet wins over a "loud" it negates.
+    func testStatedLevelReadsTheCorpusWords() {
+        for word in ["quiet", "soft", "faint", "gentle", "very quiet", "barely audible", "played quietly", "at a low volume",
+                     "heard faintly", "soft and gentle", "turned way down"] {
+            XCTAssertEqual(LoudnessLevel.stated(in: "a beep, " + word), .quiet, word)
+        }
+        for word in ["loud", "very loud", "blaring", "booming", "played loudly", "at full volume", "at high volume",
+                     "loud and blaring", "booming loudly", "turned way up"] {
+            XCTAssertEqual(LoudnessLevel.stated(in: "a beep, " + word), .loud, word)
+        }
+        XCTAssertEqual(LoudnessLevel.stated(in: "A Very Quiet, soft beep"), .quiet)
+        XCTAssertEqual(LoudnessLevel.stated(in: "a hum, not loud but faint"), .quiet)
+        XCTAssertNil(LoudnessLevel.stated(in: "software fan noise"))
+        XCTAssertNil(LoudnessLevel.stated(in: "a dog barking"))
+    }
+
     func testRecipeFiveQuietFloorKeepsSparseSoundsAudible() {
         var click = [Float](repeating: 0, count: 32000)
         for onset in [4000, 12000, 20000, 28000] {
