@@ -25,7 +25,7 @@ public struct LoudnessSweep {
     /// Every sampler this model runs with: a flow model's flow samplers; a noise-prediction model's others (a flow
     /// sampler would run on it and return noise), Stable Audio's all it accepts.
     public var samplers: [String] {
-        let flowModel = pipeline.samplerConfig.className?.hasPrefix("FlowMatch") == true
+        let flowModel = pipeline.samplerConfig.isFlow
         return samplerNames.filter { name in
             if pipeline.stableAudio == nil && !flowModel && (name.hasPrefix("flow_") || name == "cosine_dpm") { return false }
             var o = options

@@ -50,6 +50,8 @@ final class SamplerBindingsTests: XCTestCase {
             return s.prediction_type, (given - seeded):abs():max(), (given - other):abs():max() > 0.01
             """), ["v_prediction", "0.0", "true"])
         XCTAssertEqual(h.values("return foley.samplers.new('euler').prediction_type"), ["epsilon"])
+        // A flow sampler's denoiser predicts the velocity noise - x0, whatever prediction_type its config leaves out.
+        XCTAssertEqual(h.values("return foley.samplers.new('flow_euler').prediction_type"), ["flow_prediction"])
         // The tiny model's scheduler_config.json names DDIMScheduler.
         XCTAssertEqual(h.values("local p = foley.models.load('\(tinyModel)'); return p:sampler().name, p:sampler('euler').name"), ["ddim", "euler"])
         // However a sampler is asked for (a class name, an alias), it prints the short name of what it is.

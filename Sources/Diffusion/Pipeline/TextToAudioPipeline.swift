@@ -121,7 +121,7 @@ public final class TextToAudioPipeline {
             ?? Diffusion.makeSampler(config: samplerConfig)
         // A UNet trained as a flow (diffusion.prediction_type flow_prediction) predicts a velocity, which only the flow
         // samplers integrate: any other would run without error and return noise.
-        if stableAudio == nil, let cls = samplerConfig.className, cls.hasPrefix("FlowMatch"),
+        if stableAudio == nil, samplerConfig.isFlow, let cls = samplerConfig.className,
            !(s is FlowMatchEulerSampler || s is FlowMatchHeunSampler) {
             throw DiffusionError.invalidArgument(
                 "sampler", "this model was trained as a flow (its scheduler is \(cls)): expected flow_euler or flow_heun, got '\(options.sampler ?? cls)'")

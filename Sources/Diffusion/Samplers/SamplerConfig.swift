@@ -205,6 +205,13 @@ extension SamplerConfig {
         }
     }
 
+    /// A flow-matching schedule (FlowMatch*Scheduler): its denoiser predicts the velocity noise - x0, not a beta
+    /// schedule's epsilon, v or x0.
+    public var isFlow: Bool { className?.hasPrefix("FlowMatch") == true }
+
+    /// What the denoiser predicts: `prediction_type` for a beta schedule (default epsilon), "flow_prediction" for a flow.
+    public var predicts: String { isFlow ? "flow_prediction" : predictionType ?? "epsilon" }
+
     /// A copy naming `className` (the diffusers class a saved config must load back as).
     func named(_ name: String) -> SamplerConfig {
         var c = self

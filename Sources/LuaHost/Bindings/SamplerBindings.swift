@@ -105,7 +105,7 @@ public enum SamplerBindings {
             s:step(model_output, t, x[, noise]) -> Tensor
             One reverse step from x at timestep t. model_output is what the denoiser predicts, as
             s.prediction_type says: "epsilon" the noise, "v_prediction" v = sqrt(a_t) noise - sqrt(1 - a_t) x0,
-            "sample" x0 itself (pipe:unet returns it as the model was trained). Stochastic samplers draw their
+            "sample" x0 itself, "flow_prediction" the velocity noise - x0 (pipe:unet returns it as the model was trained). Stochastic samplers draw their
             noise from noise: a tensor shaped as x (used as is), or a seed, else the shared foley.tensor generator.
             """) { lua, s in
                 let output = try lua.tensor(2), t = try lua.timestep(3), x = try lua.tensor(4)
@@ -148,7 +148,7 @@ public enum SamplerBindings {
         ], metamethods: [
             fieldIndex(SamplerObject.self, [
                 "name": { lua, s in lua.push(s.name) },
-                "prediction_type": { lua, s in lua.push(s.sampler.config.predictionType ?? "epsilon") },
+                "prediction_type": { lua, s in lua.push(s.sampler.config.predicts) },
                 "init_noise_sigma": { lua, s in lua.push(Double(s.sampler.initNoiseSigma)) },
                 "order": { lua, s in lua.push(s.sampler.order) },
                 "steps": { lua, s in lua.push(s.sampler.timesteps.count) },
