@@ -22,17 +22,8 @@ public struct LoudnessSweep {
         self.options = options ?? pipeline.defaults
     }
 
-    /// Every sampler this model runs with: a flow model's flow samplers; a noise-prediction model's others (a flow
-    /// sampler would run on it and return noise), Stable Audio's all it accepts.
-    public var samplers: [String] {
-        let flowModel = pipeline.samplerConfig.isFlow
-        return samplerNames.filter { name in
-            if pipeline.stableAudio == nil && !flowModel && (name.hasPrefix("flow_") || name == "cosine_dpm") { return false }
-            var o = options
-            o.sampler = name
-            return (try? pipeline.makeSampler(o)) != nil
-        }
-    }
+    /// Every sampler this model runs with (`TextToAudioPipeline.runnableSamplers`).
+    public var samplers: [String] { pipeline.runnableSamplers }
 
     /// Generates and measures every combination, prompt-major.
     public func run(prompts: [String], guidances: [Float], samplers: [String]? = nil) throws -> [Row] {

@@ -132,6 +132,17 @@ final class ModelBindingsTests: XCTestCase {
                       "guidence: unknown probes option; did you mean 'guidance'?")
     }
 
+    /// The samplers a model runs: a noise-prediction model's every one but the flow samplers (which would return
+    /// noise on it), a flow model's the flow samplers.
+    func testSamplersAreTheOnesTheModelRuns() throws {
+        XCTAssertEqual(h.values("return table.concat(foley.models.load('\(tinyModel)'):samplers(), ',')"),
+                       ["ddpm,ddim,pndm,plms,euler,euler_ancestral,heun,lms,dpmpp_2m,unipc"])
+        let flow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/stable_audio_pipeline/model")
+        let names = try TextToAudioPipeline.load(folder: flow).runnableSamplers
+        XCTAssertTrue(names.contains("flow_euler") && names.contains("cosine_dpm"), "\(names)")
+        XCTAssertEqual(h.values("return table.concat(foley.models.load('\(flow.path)'):samplers(), ',')"), [names.joined(separator: ",")])
+    }
+
     func testCancellationStopsGeneration() {
         h.lua.register(library: "", [LuaFunction("_test_cancel") { _ in Interrupt.request(); return 0 }])
         defer { Interrupt.reset() }

@@ -130,6 +130,17 @@ public final class TextToAudioPipeline {
         return s
     }
 
+    /// The samplers that integrate what this model predicts: a flow model's flow samplers, a noise-prediction
+    /// model's others (a flow sampler would run on it and return noise), Stable Audio's all it accepts.
+    public var runnableSamplers: [String] {
+        samplerNames.filter { name in
+            if stableAudio == nil && !samplerConfig.isFlow && (name.hasPrefix("flow_") || name == "cosine_dpm") { return false }
+            var o = defaults
+            o.sampler = name
+            return (try? makeSampler(o)) != nil
+        }
+    }
+
     /// Generates audio for every prompt (and `count` outputs each).
     public func generate(_ options: GenerationOptions, progress: ((StepProgress) -> Bool)? = nil) throws -> GenerationResult {
         try options.validate()

@@ -369,6 +369,13 @@ public enum ModelBindings {
                 lua.push(SamplerObject(s))
                 return 1
             },
+            LuaMethod("samplers", """
+            p:samplers() -> {string}
+            The sampler names this model runs: a flow model's flow samplers, a noise-prediction model's others.
+            """) { lua, p in
+                lua.push(strings: p.pipeline.runnableSamplers)
+                return 1
+            },
             LuaMethod("latent_shape", """
             p:latent_shape(seconds[, batch = 1]) -> {B, C, H, W}
             The shape of the latents generate starts from for a duration.

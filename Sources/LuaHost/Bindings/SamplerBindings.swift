@@ -54,11 +54,7 @@ public enum SamplerBindings {
     public static func register(_ lua: LuaState) {
         lua.register(library: "samplers", help: "foley.samplers: noise schedulers to write sampling loops with.", [
             LuaFunction("names", "names() -> {string}\nThe short sampler names new() accepts.") { lua in
-                lua_createtable(lua.L, Int32(samplerNames.count), 0)
-                for (k, n) in samplerNames.enumerated() {
-                    lua.push(n)
-                    lua_rawseti(lua.L, -2, lua_Integer(k + 1))
-                }
+                lua.push(strings: samplerNames)
                 return 1
             },
             LuaFunction("new", """

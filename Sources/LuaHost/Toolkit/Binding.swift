@@ -361,6 +361,15 @@ public struct Lua {
         }
     }
 
+    /// A Lua sequence of strings.
+    public func push(strings: [String]) {
+        lua_createtable(L, Int32(strings.count), 0)
+        for (k, v) in strings.enumerated() {
+            push(v)
+            lua_rawseti(L, -2, lua_Integer(k + 1))
+        }
+    }
+
     /// A Lua sequence of numbers.
     public func push(numbers: [Double]) {
         lua_createtable(L, Int32(numbers.count), 0)
