@@ -33,8 +33,8 @@ final class CompletionTests: XCTestCase {
     /// Fields a userdata's __index serves complete after `.` (without running the getter), never after `:`.
     func testFieldsOfUserdata() throws {
         try h.run("p = foley.models.load('\(tinyModel)'); a = foley.audio.from_tensor(foley.tensor.zeros{4}, 8000)")
-        XCTAssertEqual(complete("p.samp"), ["p.sample_rate", "p.sampler("])
-        XCTAssertEqual(complete("p:samp"), ["p:sampler("])
+        XCTAssertEqual(complete("p.samp"), ["p.sample_rate", "p.sampler(", "p.samplers("])
+        XCTAssertEqual(complete("p:samp"), ["p:sampler(", "p:samplers("])
         XCTAssertEqual(complete("a.ra"), ["a.rate"])
         // a.samples only explains that the count is a.num_frames: not offered.
         XCTAssertEqual(complete("a.sam"), [])
