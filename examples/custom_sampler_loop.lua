@@ -20,7 +20,7 @@ local sampler = pipe:sampler(name)
 sampler:set_timesteps(steps)
 local ts, acp, sigmas = sampler:timesteps(), sampler:alphas_cumprod(), sampler:sigmas()
 local final_alpha = acp[1]                     -- set_alpha_to_one = false (AudioLDM) uses alphas_cumprod[0]
-if flow or sampler:config().set_alpha_to_one ~= false then final_alpha = 1 end
+if sampler:config().set_alpha_to_one ~= false then final_alpha = 1 end
 local cond = pipe:encode(prompt)
 -- generate's noise for seed s is randn(shape, s) for a batch of one.
 local x = foley.tensor.randn(pipe:latent_shape(seconds), seed) * sampler.init_noise_sigma

@@ -167,7 +167,7 @@ public enum LoudnessLevel: String, CaseIterable {
     /// The level a prompt asks for in words ("a faint click", "rain, turned way down"), nil when it states none; quiet
     /// wins when both appear, since "loud" also sits inside phrases like "not loud".
     public static func stated(in prompt: String) -> LoudnessLevel? {
-        let text = " " + prompt.lowercased().map { $0.isLetter ? $0 : " " }.map(String.init).joined() + " "
+        let text = " " + String(prompt.lowercased().map { $0.isLetter ? $0 : " " }) + " "
         func says(_ words: [String]) -> Bool { words.contains { text.contains(" \($0) ") } }
         if says(["quiet", "quietly", "faint", "faintly", "soft", "softly", "gentle", "barely audible", "low volume", "turned way down"]) {
             return .quiet

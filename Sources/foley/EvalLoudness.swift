@@ -28,9 +28,12 @@ struct EvalLoudness: ParsableCommand {
     @Option(help: "How far from --level a cell may be, in LU.") var band: Double = 20
     @Option(help: "Write every row here (JSON).") var out: String?
 
-    /// The range a prompt's output must land in: quiet prompts about -30 to -40 LUFS, the rest LEVEL +- BAND.
+    /// Where a prompt asking for quiet must land: quiet, not silence.
+    static let quietRange = -40.0...(-30.0)
+
+    /// The range a prompt's output must land in: `quietRange` for a quiet prompt, the rest LEVEL +- BAND.
     static func allowed(prompt: String, level: Double, band: Double) -> ClosedRange<Double> {
-        LoudnessLevel.stated(in: prompt) == .quiet ? -40...(-30) : (level - band)...(level + band)
+        LoudnessLevel.stated(in: prompt) == .quiet ? quietRange : (level - band)...(level + band)
     }
 
     func run() throws {
@@ -58,12 +61,13 @@ struct EvalLoudness: ParsableCommand {
         let rows = try sweep.run(prompts: prompts, guidances: gs, samplers: names)
         print(LoudnessSweep.table(rows))
         if let level {
-            let outside = rows.filter { !Self.allowed(prompt: $0.prompt, level: level, band: band).contains($0.lufs) }
-            for r in outside {
-                print("! \(r.sampler) guidance \(r.guidance): \(r.lufs.isFinite ? String(format: "%.1f LUFS", r.lufs) : "silent") outside "
-                      + "\(Self.allowed(prompt: r.prompt, level: level, band: band)) for '\(r.prompt)'")
+            var inside = 0
+            for r in rows {
+                let range = Self.allowed(prompt: r.prompt, level: level, band: band)
+                if range.contains(r.lufs) { inside += 1; continue }
+                print("! \(r.sampler) guidance \(r.guidance): \(r.lufs.isFinite ? String(format: "%.1f LUFS", r.lufs) : "silent") outside \(range) for '\(r.prompt)'")
             }
-            print("\(rows.count - outside.count) of \(rows.count) within range (level \(level) LUFS +- \(band) LU; quiet prompts -40...-30)")
+            print("\(inside) of \(rows.count) within range (level \(level) LUFS +- \(band) LU; quiet prompts \(Int(Self.quietRange.lowerBound))...\(Int(Self.quietRange.upperBound)))")
         }
         if let out {
             let json = rows.map { r -> [String: Any] in

@@ -13,8 +13,8 @@ struct Foley: ParsableCommand {
         abstract: "Text-to-audio latent diffusion in Swift, driven from Lua.",
         discussion: "With no arguments, starts the Lua prompt (`:help` there for help).",
         version: version,
-        subcommands: [Run.self, Generate.self, Embed.self, CorpusCommand.self, Preprocess.self, Train.self, Eval.self, EvalLoudness.self,
-                      EvalProbes.self, Bench.self, Info.self, LoRACommand.self, KernelCommand.self]
+        subcommands: [Run.self, Generate.self, Embed.self, CorpusCommand.self, Preprocess.self, Train.self, Eval.self,
+                      EvalProbes.self, EvalLoudness.self, Bench.self, Info.self, LoRACommand.self, KernelCommand.self]
     )
 
     @Option(name: .customShort("e"), help: "Run a Lua chunk, print what it returns, and exit.")

@@ -101,8 +101,9 @@ public enum SamplerBindings {
             s:step(model_output, t, x[, noise]) -> Tensor
             One reverse step from x at timestep t. model_output is what the denoiser predicts, as
             s.prediction_type says: "epsilon" the noise, "v_prediction" v = sqrt(a_t) noise - sqrt(1 - a_t) x0,
-            "sample" x0 itself, "flow_prediction" the velocity noise - x0 (pipe:unet returns it as the model was trained). Stochastic samplers draw their
-            noise from noise: a tensor shaped as x (used as is), or a seed, else the shared foley.tensor generator.
+            "sample" x0 itself, "flow_prediction" the velocity noise - x0 (pipe:unet returns it as the model was
+            trained). Stochastic samplers draw their noise from noise: a tensor shaped as x (used as is), or a seed,
+            else the shared foley.tensor generator.
             """) { lua, s in
                 let output = try lua.tensor(2), t = try lua.timestep(3), x = try lua.tensor(4)
                 let noise: NoiseSource
