@@ -92,4 +92,39 @@ final class LoRATrainingTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("--init-from"), "\($0)")
         }
     }
+
+    /// An adapter is sampled with its base model's scheduler, so a LoRA run that trains another objective than the
+    /// base's is refused at the door; a whole-UNet run may retrain it.
+    func testLoRATrainsTheObjectiveItsBasePredicts() throws {
+        let root = try TrainFixture.tempDir("lora-objective")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try TrainFixture.dataset(root, count: 4)
+        let vae = try TrainFixture.vaeCheckpoint(root)
+        let runs = root.appendingPathComponent("runs")
+        let enc = try TrainFixture.conditioner()
+        let base = try XCTUnwrap(try LDMTrainer(config: try TrainingConfig.parse(yaml: TrainFixture.ldmYAML(data: data, vae: vae, steps: 1)),
+                                                options: TrainFixture.quiet(runs, name: "base"), conditioner: enc).run().exported)
+        let vYAML = TrainFixture.ldmYAML(data: data, vae: vae, steps: 1, trainExtra: Self.loraExtra)
+            .replacingOccurrences(of: "prediction_type: epsilon", with: "prediction_type: v_prediction")
+        var opts = TrainFixture.quiet(runs, name: "lora-v")
+        opts.initFrom = base.path
+        XCTAssertThrowsError(try LDMTrainer(config: try TrainingConfig.parse(yaml: vYAML), options: opts, conditioner: enc)) { e in
+            guard case let TrainingError.config(key, found, expected) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(key, "diffusion.prediction_type")
+            XCTAssertEqual(found, "v_prediction")
+            XCTAssertTrue(expected.hasPrefix("epsilon, what the --init-from model"), expected)
+        }
+        // Named by its unet/ folder, the base is found the same way.
+        opts.initFrom = base.appendingPathComponent("unet").path
+        XCTAssertThrowsError(try LDMTrainer(config: try TrainingConfig.parse(yaml: vYAML), options: opts, conditioner: enc))
+        // The whole UNet may be retrained to predict v: the run starts and says what it changes.
+        var whole = TrainFixture.quiet(runs, name: "whole-v")
+        whole.initFrom = base.path
+        var said: [String] = []
+        whole.log = { said.append($0) }
+        let wholeYAML = TrainFixture.ldmYAML(data: data, vae: vae, steps: 1)
+            .replacingOccurrences(of: "prediction_type: epsilon", with: "prediction_type: v_prediction")
+        _ = try LDMTrainer(config: try TrainingConfig.parse(yaml: wholeYAML), options: whole, conditioner: enc)
+        XCTAssertTrue(said.contains { $0.contains("predicts epsilon; this run retrains its UNet to predict v_prediction") }, "\(said)")
+    }
 }
