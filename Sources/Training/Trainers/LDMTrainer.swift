@@ -245,6 +245,12 @@ public final class LDMTrainer {
         if conditioning != .tokens {
             guard u.classEmbedType == "simple_projection" || u.classEmbedType == "projection",
                   u.projectionClassEmbeddingsInputDim == pooledSize else {
+                // Off by exactly the prompt-attribute features: the config and the UNet disagree on model.prompt_attributes.
+                if let dim = u.projectionClassEmbeddingsInputDim, abs(dim - pooledSize) == PromptAttributes.featureSize {
+                    let reads = dim > pooledSize
+                    throw TrainingError.config(key: "model.prompt_attributes", found: reads ? "false" : "true",
+                                               expected: "\(reads) (the UNet's class embedding takes \(dim) inputs: \(reads ? "pooled text and the \(PromptAttributes.featureSize) prompt-attribute features" : "pooled text alone"))")
+                }
                 throw TrainingError.config(key: "model.conditioning", found: "'\(conditioning.rawValue)'",
                                            expected: "a UNet whose class embedding projects \(pooledSize)-d pooled text (it has \(u.classEmbedType ?? "none") of \(u.projectionClassEmbeddingsInputDim.map(String.init) ?? "-")); use conditioning: tokens or a matching text encoder")
             }

@@ -71,6 +71,13 @@ final class PromptAttributesTrainingTests: XCTestCase {
         XCTAssertThrowsError(try TextToAudioPipeline.load(folder: plain)) { e in
             XCTAssertEqual("\(e)", "prompt_attributes: the UNet's class embedding takes \(384 + PromptAttributes.featureSize) inputs, but this model feeds it 384 (384 pooled, prompt_attributes off)")
         }
+        // Fine-tuning it from a config that leaves the attributes out is refused at the door, naming the key.
+        var from = TrainFixture.quiet(runs, name: "from-model")
+        from.initFrom = model.path
+        XCTAssertThrowsError(try LDMTrainer(config: try TrainingConfig.parse(yaml: TrainFixture.ldmYAML(data: data, vae: vae, steps: 1)),
+                                            options: from, conditioner: enc)) { e in
+            XCTAssertEqual("\(e)", "config key 'model.prompt_attributes': found false, expected true (the UNet's class embedding takes \(384 + PromptAttributes.featureSize) inputs: pooled text and the \(PromptAttributes.featureSize) prompt-attribute features)")
+        }
         // Cross-attention alone has no class embedding to feed.
         let tokensOnly = yaml.replacingOccurrences(of: "  conditioning: both", with: "  conditioning: tokens")
         XCTAssertThrowsError(try TrainingConfig.parse(yaml: tokensOnly)) { e in
