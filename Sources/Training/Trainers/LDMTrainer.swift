@@ -85,7 +85,7 @@ public final class LDMTrainer {
         } else if let from = options.initFrom {
             (unetConfig, initWeights) = try LDMTrainer.unetSource(from)
             options.log("initialized the UNet from \(from) (its architecture replaces model.block_out_channels etc.)")
-            try LDMTrainer.checkObjective(of: from, against: config.diffusion.predictionType, lora: config.train.lora != nil, log: options.log)
+            try LDMTrainer.checkBase(from, against: config, log: options.log)
             if m.timeChannel && unetConfig.timeChannelSecondsPerFrame == nil {
                 (unetConfig, initWeights) = try LDMTrainer.addingTimeChannel(unetConfig, initWeights!, secondsPerFrame: secondsPerLatentFrame)
                 options.log("added model.time_channel to the UNet: conv_in's new input starts at zero, so training starts from the same function")
@@ -198,26 +198,6 @@ public final class LDMTrainer {
         } catch {
             throw TrainingError.file(path, "no loadable UNet (expected a stage-2 checkpoint, a unet/ folder or a model folder holding one): \(error)")
         }
-    }
-
-    /// A model folder's UNet was trained to predict what its `scheduler/` says. An adapter is sampled with that
-    /// scheduler, so a LoRA run must train the same objective (an epsilon adapter on a flow model makes noise);
-    /// a whole-UNet run may retrain it to another and is told so.
-    static func checkObjective(of path: String, against predictionType: String, lora: Bool, log: (String) -> Void) throws {
-        var folder = URL(fileURLWithPath: path)
-        if folder.lastPathComponent == "unet" { folder.deleteLastPathComponent() }
-        let file = folder.appendingPathComponent("scheduler/scheduler_config.json").path
-        guard FileManager.default.fileExists(atPath: file) else { return }
-        let predicts: String
-        do { predicts = try SamplerConfig.load(path: file).predicts } catch {
-            throw TrainingError.file(file, "unreadable scheduler config of --init-from: \(error)")
-        }
-        guard predicts != predictionType else { return }
-        if lora {
-            throw TrainingError.config(key: "diffusion.prediction_type", found: predictionType,
-                                       expected: "\(predicts), what the --init-from model \(path) predicts (its scheduler/scheduler_config.json): a LoRA adapter is sampled with the base model's scheduler")
-        }
-        log("--init-from \(path) predicts \(predicts); this run retrains its UNet to predict \(predictionType)")
     }
 
     /// `config` and `weights` with one more conv_in input, the time channel, whose weights are zero: the UNet computes

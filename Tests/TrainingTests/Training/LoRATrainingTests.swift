@@ -112,7 +112,7 @@ final class LoRATrainingTests: XCTestCase {
             guard case let TrainingError.config(key, found, expected) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(key, "diffusion.prediction_type")
             XCTAssertEqual(found, "v_prediction")
-            XCTAssertTrue(expected.hasPrefix("epsilon, what the --init-from model"), expected)
+            XCTAssertTrue(expected.hasPrefix("epsilon, as the --init-from model"), expected)
         }
         // Named by its unet/ folder, the base is found the same way.
         opts.initFrom = base.appendingPathComponent("unet").path
@@ -125,6 +125,21 @@ final class LoRATrainingTests: XCTestCase {
         let wholeYAML = TrainFixture.ldmYAML(data: data, vae: vae, steps: 1)
             .replacingOccurrences(of: "prediction_type: epsilon", with: "prediction_type: v_prediction")
         _ = try LDMTrainer(config: try TrainingConfig.parse(yaml: wholeYAML), options: whole, conditioner: enc)
-        XCTAssertTrue(said.contains { $0.contains("predicts epsilon; this run retrains its UNet to predict v_prediction") }, "\(said)")
+        XCTAssertTrue(said.contains { $0.contains("was trained with diffusion.prediction_type epsilon; this run retrains its UNet with v_prediction") }, "\(said)")
+
+        // A base whose class embedding reads its own contrastive model's text embedding (both it and MiniLM's pooled
+        // vector are 384-d, so only its foley.yaml tells): a LoRA config without model.contrastive is refused.
+        let clapBase = root.appendingPathComponent("clap-base")
+        try FileManager.default.copyItem(at: base, to: clapBase)
+        let description = clapBase.appendingPathComponent("foley.yaml")
+        try (try String(contentsOf: description, encoding: .utf8) + "contrastive: contrastive\n").write(to: description, atomically: true, encoding: .utf8)
+        opts.initFrom = clapBase.path
+        let epsilonLoRA = try TrainingConfig.parse(yaml: TrainFixture.ldmYAML(data: data, vae: vae, steps: 1, trainExtra: Self.loraExtra))
+        XCTAssertThrowsError(try LDMTrainer(config: epsilonLoRA, options: opts, conditioner: enc)) { e in
+            guard case let TrainingError.config(key, found, expected) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(key, "model.contrastive")
+            XCTAssertEqual(found, "none")
+            XCTAssertTrue(expected.hasPrefix("its own contrastive model (model.contrastive: \(clapBase.path))"), expected)
+        }
     }
 }
